@@ -1,0 +1,149 @@
+"""Account writes: personal tokens, JWT pairs, and the "export my data" job."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import secrets
+from pathlib import Path
+
+import jwt
+from django.apps import apps
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models, transaction
+from django.utils import timezone
+
+from common import services as common_services
+from common.exceptions import InvalidInput
+from common.models import Job
+
+from .models import ApiToken
+
+TOKEN_PREFIX = "sty_"
+_ALGORITHM = "HS256"
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def api_token_create(*, user, name: str) -> tuple[ApiToken, str]:
+    """Creates a personal token; returns the row and the plaintext, which is never stored."""
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise InvalidInput("Token name must be 1 to 100 characters.", field="name")
+    plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(user=user, name=name, prefix=plaintext[:10], token_hash=_hash(plaintext))
+    return token, plaintext
+
+
+def api_token_revoke(*, user, token_id: int) -> bool:
+    """Revokes one of the user's own tokens; False if it is not theirs or already revoked."""
+    return ApiToken.objects.filter(pk=token_id, user=user, revoked_at__isnull=True).update(revoked_at=timezone.now()) == 1
+
+
+def _jwt(user, kind: str, lifetime: dt.timedelta) -> str:
+    now = timezone.now()
+    payload = {"sub": str(user.pk), "type": kind, "iat": int(now.timestamp()), "exp": int((now + lifetime).timestamp()),
+               "jti": secrets.token_hex(8)}
+    return jwt.encode(payload, settings.SECRET_KEY, algorithm=_ALGORITHM)
+
+
+def jwt_pair_for(*, user) -> dict[str, str]:
+    """An access token (30 minutes) and a refresh token (7 days)."""
+    return {
+        "access": _jwt(user, "access", dt.timedelta(minutes=settings.JWT_ACCESS_MINUTES)),
+        "refresh": _jwt(user, "refresh", dt.timedelta(days=settings.JWT_REFRESH_DAYS)),
+    }
+
+
+def _jwt_user(token: str, *, kind: str):
+    try:
+        payload = jwt.decode(token, settings.SECRET_KEY, algorithms=[_ALGORITHM], options={"require": ["exp", "sub", "type"]})
+    except jwt.PyJWTError:
+        return None
+    if payload.get("type") != kind:
+        return None
+    return get_user_model().objects.filter(pk=payload["sub"], is_active=True).first()
+
+
+def jwt_refresh(*, refresh: str) -> dict[str, str] | None:
+    """A new pair for a valid refresh token; access tokens are rejected here."""
+    user = _jwt_user(refresh, kind="refresh")
+    return jwt_pair_for(user=user) if user else None
+
+
+def user_for_bearer_token(*, token: str):
+    """The user behind a personal token or JWT access token, or None."""
+    if token.startswith(TOKEN_PREFIX):
+        row = ApiToken.objects.select_related("user").filter(token_hash=_hash(token), revoked_at__isnull=True).first()
+        if row is None or not row.user.is_active:
+            return None
+        if row.last_used_at is None or timezone.now() - row.last_used_at > dt.timedelta(minutes=5):
+            ApiToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())  # coarse, to spare writes
+        return row.user
+    return _jwt_user(token, kind="access")
+
+
+def user_authenticate(*, username: str, password: str):
+    """Checks a username (or email) and password."""
+    from django.contrib.auth import authenticate
+
+    User = get_user_model()
+    login = (username or "").strip()
+    if "@" in login:
+        match = User.objects.filter(email__iexact=login).first()
+        login = match.get_username() if match else login
+    return authenticate(username=login, password=password or "")
+
+
+# -- export my data --------------------------------------------------------------------------
+def _user_models() -> list[tuple[type[models.Model], str]]:
+    """Every model with a direct foreign key to the user: what "my data" means, app by app."""
+    User = get_user_model()
+    found = []
+    for model in apps.get_models():
+        if model._meta.app_label in ("admin", "sessions", "auth", "contenttypes", "account", "socialaccount"):
+            continue
+        for field in model._meta.get_fields():
+            if isinstance(field, models.ForeignKey) and field.remote_field.model is User:
+                found.append((model, field.name))
+                break
+    return found
+
+
+def user_data_export_start(*, user) -> Job:
+    """Creates an export job and queues it after commit."""
+    from common.tasks import export_user_data
+
+    job = common_services.job_create(user=user, kind="export", label="Export my data", total=len(_user_models()))
+    transaction.on_commit(lambda: export_user_data.delay(job.pk))
+    return job
+
+
+def _safe(row: dict) -> dict:
+    # Never export secrets, even encrypted ones.
+    return {k: v for k, v in row.items() if not any(s in k for s in ("token", "secret", "password", "key"))}
+
+
+def user_data_export(*, job_id: int) -> None:
+    """Writes the user's rows from every section to MEDIA_ROOT/exports/<user>/ as JSON."""
+    if not common_services.job_claim(job_id=job_id):
+        return
+    job = Job.objects.select_related("user").get(pk=job_id)
+    targets = _user_models()
+    data: dict[str, list] = {}
+    for index, (model, field) in enumerate(targets, start=1):
+        rows = list(model.objects.filter(**{field: job.user}).values()[:50000])
+        data[model._meta.label] = [_safe(r) for r in rows]
+        common_services.job_progress(job=job, done=index, total=len(targets), message=f"Exported {model._meta.verbose_name_plural}")
+    folder = Path(settings.MEDIA_ROOT) / "exports" / str(job.user.pk)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"stylus-export-{job.pk}.json"
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"user": job.user.get_username(), "data": data}, cls=DjangoJSONEncoder, indent=1))
+    tmp.replace(path)
+    common_services.job_finish(job=job, message=f"{sum(len(v) for v in data.values())} rows exported.",
+                               result={"path": str(path.relative_to(settings.MEDIA_ROOT))})

@@ -1,0 +1,64 @@
+"""The account page: personal API tokens and data export with live progress."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from common import selectors as common_selectors
+from common.exceptions import InvalidInput
+
+from . import selectors, services
+
+
+@login_required
+@require_GET
+def account(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/account.html", {
+        "tokens": selectors.api_token_list(user=request.user),
+        "jobs": common_selectors.job_list_for_user(user=request.user, limit=10),
+    })
+
+
+@login_required
+@require_POST
+def token_create(request: HttpRequest) -> HttpResponse:
+    try:
+        token, plaintext = services.api_token_create(user=request.user, name=request.POST.get("name", ""))
+    except InvalidInput as exc:
+        messages.error(request, exc.detail)
+        return redirect("accounts:account")
+    context = {"tokens": selectors.api_token_list(user=request.user), "new_token": plaintext, "new_token_name": token.name}
+    if request.htmx:
+        return render(request, "accounts/account.html#tokens", context)
+    context["jobs"] = common_selectors.job_list_for_user(user=request.user, limit=10)
+    return render(request, "accounts/account.html", context)
+
+
+@login_required
+@require_POST
+def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    if not services.api_token_revoke(user=request.user, token_id=pk):
+        messages.error(request, "No such active token.")
+    else:
+        messages.success(request, "Token revoked.")
+    if request.htmx:
+        return render(request, "accounts/account.html#tokens", {"tokens": selectors.api_token_list(user=request.user)})
+    return redirect("accounts:account")
+
+
+@login_required
+@require_POST
+def export_start(request: HttpRequest) -> HttpResponse:
+    job = services.user_data_export_start(user=request.user)
+    return redirect("accounts:job_detail", pk=job.pk)
+
+
+@login_required
+@require_GET
+def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    job = common_selectors.job_get_for_user(user=request.user, job_id=pk)
+    template = "accounts/job_detail.html#job" if request.htmx else "accounts/job_detail.html"
+    return render(request, template, {"job": job})

@@ -1,0 +1,2 @@
+"""Models for the albums app."""
+from django.db import models  # noqa: F401

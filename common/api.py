@@ -1,0 +1,196 @@
+"""API plumbing shared by every router: auth, throttles, pagination, and error mapping.
+
+Every error leaves as {"detail": ...}. Validation errors are 422 with per-field details.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.http import Http404, HttpRequest
+from ninja import NinjaAPI, Router, Schema
+from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
+from ninja.pagination import PageNumberPagination
+from ninja.security import HttpBearer, SessionAuth
+from ninja.throttling import SimpleRateThrottle
+
+from .exceptions import ServiceUnavailable, StylusError
+from .metrics import metrics
+
+log = logging.getLogger(__name__)
+
+
+# -- auth ------------------------------------------------------------------------------------
+class BearerAuth(HttpBearer):
+    """Personal API tokens (`sty_...`) and JWT access tokens. A bad token is 401, never anonymous."""
+
+    def authenticate(self, request: HttpRequest, token: str):
+        from accounts.services import user_for_bearer_token
+
+        user = user_for_bearer_token(token=token)
+        if user is None:
+            raise AuthenticationError()
+        request.user = user
+        return user
+
+
+class _Anonymous:
+    """Lets public operations run for anonymous callers while still recognising logged-in ones."""
+
+    def __call__(self, request: HttpRequest):
+        return "anonymous"
+
+
+class StaffOnly(SessionAuth):
+    def authenticate(self, request: HttpRequest, key: str | None):
+        return request.user if request.user.is_authenticated and request.user.is_staff else None
+
+
+class StaffBearer(BearerAuth):
+    def authenticate(self, request: HttpRequest, token: str):
+        user = super().authenticate(request, token)
+        if not user.is_staff:
+            raise AuthorizationError()
+        return user
+
+
+# Use these on operations: `auth=auth_required` for private data, `auth=auth_optional` for public.
+auth_required = [BearerAuth(), SessionAuth()]
+auth_optional = [BearerAuth(), SessionAuth(), _Anonymous()]
+auth_staff = [StaffBearer(), StaffOnly()]
+
+
+def request_user(request: HttpRequest):
+    """The authenticated user for an API request, or None."""
+    user = getattr(request, "user", None)
+    return user if user is not None and user.is_authenticated else None
+
+
+# -- throttling --------------------------------------------------------------------------------
+class ClientRateThrottle(SimpleRateThrottle):
+    """Per client: the user when authenticated, else the IP. ninja adds Retry-After on 429."""
+
+    scope = "client"
+
+    def get_cache_key(self, request: HttpRequest) -> str:
+        user = request_user(request)
+        ident = f"u{user.pk}" if user else self.get_ident(request)
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+def external_throttle() -> list[SimpleRateThrottle]:
+    """Throttle for operations that may call an external service (default 30/minute per client)."""
+    return [ClientRateThrottle(settings.API_EXTERNAL_RATE)]
+
+
+# -- pagination --------------------------------------------------------------------------------
+class Pagination(PageNumberPagination):
+    class Input(Schema):
+        page: int = 1
+        page_size: int = 20
+
+    def paginate_queryset(self, queryset, pagination: Input, **params):
+        if pagination.page < 1:
+            raise StylusErrorWithField("page must be 1 or more.", field="page")
+        if not 1 <= pagination.page_size <= 100:
+            raise StylusErrorWithField("page_size must be between 1 and 100.", field="page_size")
+        self.page_size = pagination.page_size
+        return super().paginate_queryset(queryset, pagination, **params)
+
+
+class StylusErrorWithField(StylusError):
+    status_code = 422
+
+    def __init__(self, detail: str, *, field: str) -> None:
+        super().__init__(detail)
+        self.field = field
+
+
+# -- errors ------------------------------------------------------------------------------------
+def _detail(request, api: NinjaAPI, status: int, detail: Any, **extra):
+    metrics.record_error(kind=f"http_{status}")
+    return api.create_response(request, {"detail": detail, **extra}, status=status)
+
+
+def install_exception_handlers(api: NinjaAPI) -> None:
+    @api.exception_handler(ValidationError)
+    def validation(request, exc: ValidationError):
+        errors = [
+            {"loc": [str(p) for p in e.get("loc", [])], "msg": e.get("msg", ""), "type": e.get("type", "")}
+            for e in exc.errors
+        ]
+        return _detail(request, api, 422, errors)
+
+    @api.exception_handler(StylusError)
+    def stylus(request, exc: StylusError):
+        field = getattr(exc, "field", None)
+        if exc.status_code == 422 and field:
+            return _detail(request, api, 422, [{"loc": ["body", field], "msg": exc.detail, "type": "value_error"}])
+        response = _detail(request, api, exc.status_code, exc.detail)
+        if isinstance(exc, ServiceUnavailable):
+            response["Retry-After"] = str(exc.retry_after)
+        return response
+
+    @api.exception_handler(AuthenticationError)
+    def unauthenticated(request, exc):
+        response = _detail(request, api, 401, "Authentication required: send a valid Bearer token or log in.")
+        response["WWW-Authenticate"] = "Bearer"
+        return response
+
+    @api.exception_handler(AuthorizationError)
+    def forbidden(request, exc):
+        return _detail(request, api, 403, "You do not have permission to do that.")
+
+    @api.exception_handler(PermissionDenied)
+    def permission_denied(request, exc):
+        return _detail(request, api, 403, str(exc) or "You do not have permission to do that.")
+
+    @api.exception_handler(Http404)
+    def not_found(request, exc):
+        message = str(exc)
+        return _detail(request, api, 404, message if message and "matches the given query" not in message else "Not found.")
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_big(request, exc):
+        return _detail(request, api, 413, "Request body too large.")
+
+    @api.exception_handler(HttpError)
+    def http_error(request, exc: HttpError):
+        return _detail(request, api, exc.status_code, str(exc))
+
+    @api.exception_handler(Exception)
+    def unexpected(request, exc: Exception):
+        # Bodies that are not JSON surface as parse errors inside ninja; everything else is ours.
+        if exc.__class__.__name__ in ("ParseError", "JSONDecodeError", "UnicodeDecodeError"):
+            return _detail(request, api, 400, "Malformed request body: expected valid JSON.")
+        log.exception("Unhandled API error")
+        return _detail(request, api, 500, "Internal server error.")
+
+
+# -- the platform's own operations ------------------------------------------------------------
+router = Router(tags=["Platform"])
+
+
+class MetricsOut(Schema):
+    total_requests: int
+    avg_response_ms: float
+    max_response_ms: float
+    cache_hits: int
+    cache_misses: int
+    cache_hit_rate: float
+    errors: dict[str, int]
+    endpoints: dict[str, dict[str, float]]
+    timings: dict[str, dict[str, float]]
+
+
+@router.get("/metrics", response=MetricsOut, auth=auth_staff, summary="Request, cache and error metrics (staff)")
+def metrics_get(request):
+    return metrics.snapshot()
+
+
+@router.post("/metrics/reset", response={200: dict}, auth=auth_staff, summary="Reset the metrics (staff)")
+def metrics_reset(request):
+    metrics.reset()
+    return {"detail": "Metrics reset."}

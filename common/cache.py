@@ -1,0 +1,118 @@
+"""Multi-tier cache from the seed: Redis first, in-process memory while Redis is unreachable.
+
+After a Redis error the cache serves from memory for `retry_after` seconds before trying Redis
+again, so an outage costs one short socket timeout per window rather than one per call.
+Every get() counts a hit or a miss in common.metrics.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
+from django.core.cache.backends.locmem import LocMemCache
+
+from .metrics import metrics
+
+log = logging.getLogger(__name__)
+_MISSING = object()
+
+
+class FallbackCache(BaseCache):
+    def __init__(self, server: str, params: dict[str, Any]) -> None:
+        super().__init__(params)
+        options = dict(params.get("OPTIONS") or {})
+        self.retry_after = float(options.pop("retry_after", 5.0))
+        self._memory = LocMemCache("stylus-fallback", {"TIMEOUT": params.get("TIMEOUT", 300), "OPTIONS": {"MAX_ENTRIES": 20000}})
+        self._redis = None
+        self._down_until = 0.0
+        if server:
+            from django_redis.cache import RedisCache
+
+            options.setdefault("SOCKET_CONNECT_TIMEOUT", 0.25)
+            options.setdefault("SOCKET_TIMEOUT", 0.5)
+            self._redis = RedisCache(server, {**params, "OPTIONS": options, "BACKEND": "django_redis.cache.RedisCache"})
+
+    # -- tier selection ---------------------------------------------------------------------
+    @property
+    def status(self) -> str:
+        if self._redis is None:
+            return "memory"
+        return "memory-fallback" if time.monotonic() < self._down_until else "redis"
+
+    def _call(self, name: str, *args, **kwargs):
+        if self._redis is not None and time.monotonic() >= self._down_until:
+            try:
+                return getattr(self._redis, name)(*args, **kwargs)
+            except Exception as exc:  # ConnectionError, TimeoutError, ...: fall back
+                if isinstance(exc, (ValueError, TypeError)):
+                    raise
+                log.warning("Redis cache unavailable (%s); serving from memory for %ss", exc.__class__.__name__, self.retry_after)
+                self._down_until = time.monotonic() + self.retry_after
+        return getattr(self._memory, name)(*args, **kwargs)
+
+    def ping(self) -> bool:
+        """True when Redis answers (always False in memory-only mode)."""
+        if self._redis is None:
+            return False
+        try:
+            self._redis.client.get_client().ping()
+            self._down_until = 0.0
+            return True
+        except Exception:
+            self._down_until = time.monotonic() + self.retry_after
+            return False
+
+    # -- the cache API ------------------------------------------------------------------------
+    def get(self, key, default=None, version=None):
+        value = self._call("get", key, _MISSING, version=version)
+        metrics.record_cache(hit=value is not _MISSING)
+        return default if value is _MISSING else value
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._call("add", key, value, timeout=timeout, version=version)
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._call("set", key, value, timeout=timeout, version=version)
+
+    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._call("touch", key, timeout=timeout, version=version)
+
+    def delete(self, key, version=None):
+        return self._call("delete", key, version=version)
+
+    def get_many(self, keys, version=None):
+        found = self._call("get_many", keys, version=version)
+        for key in keys:
+            metrics.record_cache(hit=key in found)
+        return found
+
+    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._call("set_many", data, timeout=timeout, version=version) or []
+
+    def delete_many(self, keys, version=None):
+        return self._call("delete_many", keys, version=version)
+
+    def has_key(self, key, version=None):
+        return self._call("has_key", key, version=version)
+
+    def incr(self, key, delta=1, version=None):
+        return self._call("incr", key, delta, version=version)
+
+    def decr(self, key, delta=1, version=None):
+        return self._call("decr", key, delta, version=version)
+
+    def clear(self):
+        self._memory.clear()
+        return self._call("clear")
+
+    def delete_pattern(self, pattern: str) -> int:
+        """Deletes keys matching a glob pattern (Redis), or everything (memory tier)."""
+        if self._redis is not None and self.status == "redis":
+            try:
+                return self._redis.delete_pattern(pattern)
+            except Exception:
+                self._down_until = time.monotonic() + self.retry_after
+        self._memory.clear()
+        return 0

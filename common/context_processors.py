@@ -1,0 +1,16 @@
+from django.conf import settings
+
+
+def site(request):
+    return {
+        "SPOTIFY_LOGIN_ENABLED": bool(settings.SPOTIFY_CLIENT_ID),
+        "EMBEDDED_MODE": settings.STYLUS_EMBEDDED,
+        "NAV_SECTIONS": [
+            ("albums:index", "Albums"),
+            ("recommend:index", "Recommend"),
+            ("digger:index", "Digger"),
+            ("archive:index", "Archive"),
+            ("concerts:index", "Concerts"),
+            ("tracks:index", "Tracks"),
+        ],
+    }

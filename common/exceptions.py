@@ -1,0 +1,51 @@
+"""Domain exceptions that adapters map to responses once (API handlers, page views)."""
+from __future__ import annotations
+
+
+class StylusError(Exception):
+    status_code = 400
+    default_detail = "Bad request."
+
+    def __init__(self, detail: str | None = None) -> None:
+        self.detail = detail or self.default_detail
+        super().__init__(self.detail)
+
+
+class InvalidInput(StylusError):
+    status_code = 422
+    default_detail = "Invalid input."
+
+    def __init__(self, detail: str | None = None, *, field: str | None = None) -> None:
+        super().__init__(detail)
+        self.field = field
+
+
+class NotFound(StylusError):
+    status_code = 404
+    default_detail = "Not found."
+
+
+class Forbidden(StylusError):
+    status_code = 403
+    default_detail = "You do not have permission to do that."
+
+
+class Conflict(StylusError):
+    status_code = 409
+    default_detail = "Conflict."
+
+
+class QuotaExceeded(StylusError):
+    status_code = 413
+    default_detail = "Storage quota exceeded."
+
+
+class ServiceUnavailable(StylusError):
+    """An upstream service is blocking us or down and nothing is stored to serve instead."""
+
+    status_code = 503
+    default_detail = "The upstream service is unavailable right now."
+
+    def __init__(self, detail: str | None = None, *, retry_after: int = 60) -> None:
+        super().__init__(detail)
+        self.retry_after = int(retry_after)

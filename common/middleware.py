@@ -1,0 +1,51 @@
+"""Request IDs on every log line and response, and the seed's request metrics."""
+from __future__ import annotations
+
+import re
+import time
+import uuid
+
+from django.utils.deprecation import MiddlewareMixin
+
+from .logging import request_id_var
+from .metrics import metrics
+
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+class RequestIdMiddleware(MiddlewareMixin):
+    def process_request(self, request):
+        incoming = request.headers.get("X-Request-ID", "")
+        request.request_id = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
+        request._request_id_token = request_id_var.set(request.request_id)
+
+    def process_response(self, request, response):
+        rid = getattr(request, "request_id", None)
+        if rid:
+            response["X-Request-ID"] = rid
+        token = getattr(request, "_request_id_token", None)
+        if token is not None:
+            request_id_var.reset(token)
+        return response
+
+
+class MetricsMiddleware(MiddlewareMixin):
+    """Counts requests per endpoint (URL route, not raw path) with timings and error types."""
+
+    def process_request(self, request):
+        request._metrics_start = time.perf_counter()
+
+    def process_exception(self, request, exception):
+        request._metrics_error = exception.__class__.__name__
+
+    def process_response(self, request, response):
+        start = getattr(request, "_metrics_start", None)
+        if start is None or request.path.startswith(("/static/", "/metrics")):
+            return response
+        match = getattr(request, "resolver_match", None)
+        route = f"{request.method} /{match.route}" if match and match.route else f"{request.method} (unmatched)"
+        error = getattr(request, "_metrics_error", None)
+        if error is None and response.status_code >= 500:
+            error = f"http_{response.status_code}"
+        metrics.record_request(endpoint=route, status=response.status_code, duration=time.perf_counter() - start, error=error)
+        return response

@@ -1,0 +1,102 @@
+"""Reads for the platform: job access, realtime group access, and staff statistics."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count
+from django.http import Http404
+from django.utils import timezone
+
+from .models import FailedJob, Job, SearchLog
+
+# kind -> check(user, object_id) -> bool. Apps register theirs in AppConfig.ready().
+_GROUP_CHECKS: dict[str, Callable] = {}
+# name -> callable() -> dict of figures for the staff statistics page.
+_STATS_PROVIDERS: dict[str, Callable[[], dict]] = {}
+
+
+def register_realtime_group(kind: str, check: Callable) -> None:
+    """Lets users join `<kind>.<id>` groups when check(user=..., object_id=...) is True."""
+    _GROUP_CHECKS[kind] = check
+
+
+def register_stats(name: str, provider: Callable[[], dict]) -> None:
+    """Adds a section's figures (e.g. downloads count and bytes) to the staff statistics page."""
+    _STATS_PROVIDERS[name] = provider
+
+
+def realtime_group_allowed(*, user, kind: str, object_id: str) -> bool:
+    check = _GROUP_CHECKS.get(kind)
+    return bool(check and check(user=user, object_id=int(object_id)))
+
+
+def job_get_for_user(*, user, job_id: int) -> Job:
+    """The user's own job, or Http404."""
+    job = Job.objects.filter(pk=job_id, user=user).first()
+    if job is None:
+        raise Http404("No such job.")
+    return job
+
+
+def job_list_for_user(*, user, limit: int = 20):
+    return Job.objects.filter(user=user)[:limit]
+
+
+register_realtime_group("job", lambda *, user, object_id: Job.objects.filter(pk=object_id, user=user).exists())
+
+
+def staff_statistics() -> dict:
+    """Users, jobs, searches (top queries) and each section's own figures."""
+    User = get_user_model()
+    now = timezone.now()
+    week = now - timezone.timedelta(days=7)
+    jobs = dict(Job.objects.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
+    stats = {
+        "users": {
+            "total": User.objects.count(),
+            "active_7d": User.objects.filter(last_login__gte=week).count(),
+            "joined_7d": User.objects.filter(date_joined__gte=week).count(),
+            "staff": User.objects.filter(is_staff=True).count(),
+        },
+        "jobs": {
+            "by_status": jobs,
+            "failed_unresolved": FailedJob.objects.filter(resolved_at__isnull=True).count(),
+            "failed_total": FailedJob.objects.count(),
+        },
+        "searches": {
+            "total": SearchLog.objects.count(),
+            "last_7d": SearchLog.objects.filter(created_at__gte=week).count(),
+            "top": list(
+                SearchLog.objects.values("section", "normalized").annotate(n=Count("id")).order_by("-n", "normalized")[:15]
+            ),
+        },
+        "sections": {},
+    }
+    for name, provider in sorted(_STATS_PROVIDERS.items()):
+        try:
+            stats["sections"][name] = provider()
+        except Exception as exc:  # one broken section must not take the page down
+            stats["sections"][name] = {"error": str(exc)}
+    return stats
+
+
+# name -> callable(user) -> dict | None, rendered as a card on the home page.
+_HOME_CARDS: dict[str, Callable] = {}
+
+
+def register_home_card(name: str, provider: Callable) -> None:
+    """Adds a card to the home page: provider(user=...) returns {"title", "template", ...} or None."""
+    _HOME_CARDS[name] = provider
+
+
+def home_cards(*, user) -> list[dict]:
+    cards = []
+    for name, provider in _HOME_CARDS.items():
+        try:
+            card = provider(user=user)
+        except Exception:  # a broken card is left out rather than breaking the home page
+            continue
+        if card:
+            cards.append({"name": name, **card})
+    return cards

@@ -1,0 +1,35 @@
+"""The base task every Stylus task uses, and platform tasks."""
+from __future__ import annotations
+
+import celery
+from celery import shared_task
+
+from integrations.errors import TransientError
+
+
+class StylusTask(celery.Task):
+    """Retries transient integration errors with backoff and jitter; records final failures.
+
+    acks_late stays off here: tasks opt in with acks_late=True only when they are idempotent.
+    """
+
+    autoretry_for = (TransientError,)
+    retry_backoff = 2
+    retry_backoff_max = 600
+    retry_jitter = True
+    max_retries = 5
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        from .services import failed_job_record
+
+        failed_job_record(
+            task_name=self.name, task_id=task_id or "", args=args, kwargs=kwargs, exc=exc,
+            retries=self.request.retries or 0, traceback=str(einfo)[-8000:],
+        )
+
+
+@shared_task(base=StylusTask, bind=True, acks_late=True)
+def export_user_data(self, job_id: int) -> None:
+    from accounts.services import user_data_export
+
+    user_data_export(job_id=job_id)

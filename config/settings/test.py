@@ -1,0 +1,36 @@
+"""Test settings: real PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set (CI), else embedded."""
+from __future__ import annotations
+
+import os
+import tempfile
+
+from cryptography.fernet import Fernet
+
+from .base import *  # noqa: F401,F403
+from .base import BASE_DIR, DATABASES, env
+
+SECRET_KEY = "test-secret-key-not-for-production-" + "x" * 20
+FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode(), Fernet.generate_key().decode()]
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+ACCOUNT_EMAIL_VERIFICATION = "none"
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATABASES["default"]["NAME"] = str(BASE_DIR / "var" / "test.sqlite3")
+MEDIA_ROOT = tempfile.mkdtemp(prefix="stylus-media-")
+RECOMMEND_INDEX_DIR = os.path.join(MEDIA_ROOT, "index")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Tests run Celery tasks inline unless a test starts the embedded worker (tests/conftest.py).
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = False
+INTEGRATION_BACKOFF_BASE = 0.01
+INTEGRATION_MAX_INLINE_WAIT = 0.5
+INTEGRATION_TIMEOUT = env.float("INTEGRATION_TIMEOUT", default=2.0)
+AOTY_FETCHER = "http"
+AOTY_MIN_INTERVAL = 0.0
+IA_MIN_INTERVAL = 0.0
+CHANNELS_PREFIX = "stylus-test"
+ACCOUNT_RATE_LIMITS = False

@@ -1,0 +1,36 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from common import views as common_views
+from config.api import api
+
+admin.site.site_header = "Stylus administration"
+admin.site.site_title = "Stylus admin"
+admin.site.index_title = "Curate Stylus"
+
+urlpatterns = [
+    path("", common_views.home, name="home"),
+    path("health", common_views.health, name="health"),
+    path("", include("django_prometheus.urls")),
+    path("staff/", include("common.urls")),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("account/", include("accounts.urls")),
+    path("api/v1/", api.urls),
+    path("albums/", include("albums.urls")),
+    path("aoty-users/", include("users_aoty.urls")),
+    path("tracks/", include("tracks.urls")),
+    path("recommend/", include("recommend.urls")),
+    path("digger/", include("digger.urls")),
+    path("archive/", include("archive.urls")),
+    path("concerts/", include("concerts.urls")),
+]
+
+handler404 = "common.views.page_not_found"
+handler500 = "common.views.server_error"
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

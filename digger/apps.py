@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DiggerConfig(AppConfig):
+    name = "digger"
+    verbose_name = "Digger"
