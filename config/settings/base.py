@@ -90,6 +90,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "common.context_processors.site",
             ],
+            "builtins": ["template_partials.templatetags.partials"],
         },
     }
 ]

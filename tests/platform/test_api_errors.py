@@ -1,0 +1,48 @@
+"""Every API error is JSON {"detail": ...} with the right status; bad input never 500s."""
+import json
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_malformed_json_is_400_detail(client):
+    response = client.post("/api/v1/auth/token", data="{not json", content_type="application/json")
+    assert response.status_code == 400
+    assert "detail" in response.json()
+
+
+def test_wrong_types_are_422_with_field_details(client):
+    response = client.post("/api/v1/auth/token", data=json.dumps({"username": 5}), content_type="application/json")
+    assert response.status_code == 422
+    detail = response.json()["detail"]
+    fields = {tuple(e["loc"][-1:]) for e in detail}
+    assert ("username",) in fields and ("password",) in fields
+
+
+def test_oversized_body_is_413(client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    body = json.dumps({"username": "x" * 5000, "password": "y"})
+    response = client.post("/api/v1/auth/token", data=body, content_type="application/json")
+    assert response.status_code == 413
+    assert response.json() == {"detail": "Request body too large."}
+
+
+def test_unknown_api_url_is_json_404(client):
+    response = client.get("/api/v1/definitely-not-here")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+
+
+def test_unknown_page_is_friendly_404(client):
+    response = client.get("/no/such/page/")
+    assert response.status_code == 404
+    assert b"That groove is empty" in response.content
+
+
+def test_openapi_schema_and_docs_served(client):
+    schema = client.get("/api/v1/openapi.json")
+    assert schema.status_code == 200
+    paths = schema.json()["paths"]
+    assert "/api/v1/auth/token" in paths and "/api/v1/metrics" in paths
+    assert client.get("/api/v1/docs").status_code == 200
