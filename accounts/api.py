@@ -1,6 +1,6 @@
 from ninja import Router
 
-from common.api import auth_required
+from common.api import auth_required, external_throttle
 from common.exceptions import StylusError
 
 from . import services
@@ -13,7 +13,8 @@ class Unauthorized(StylusError):
     status_code = 401
 
 
-@router.post("/token", response=TokenPairOut, auth=None, summary="Exchange credentials for a JWT pair")
+# Throttled like the external-service endpoints: it also slows down password guessing.
+@router.post("/token", response=TokenPairOut, auth=None, throttle=external_throttle(), summary="Exchange credentials for a JWT pair")
 def token_obtain(request, payload: TokenIn):
     user = services.user_authenticate(username=payload.username, password=payload.password)
     if user is None:

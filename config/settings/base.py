@@ -265,13 +265,49 @@ AOTY_MIN_INTERVAL = env.float("AOTY_MIN_INTERVAL", default=5.0)
 
 # archive / concerts
 IA_MIN_INTERVAL = env.float("IA_MIN_INTERVAL", default=1.0)
+ARCHIVE_USER_QUOTA_BYTES = env.int("ARCHIVE_USER_QUOTA_BYTES", default=20 * 1024**3)
+ARCHIVE_MIN_FREE_BYTES = env.int("ARCHIVE_MIN_FREE_BYTES", default=200 * 1024**2)  # never fill the disk past this
+ARCHIVE_SEARCH_CACHE_TTL = env.int("ARCHIVE_SEARCH_CACHE_TTL", default=30 * 60)
+ARCHIVE_METADATA_CACHE_TTL = env.int("ARCHIVE_METADATA_CACHE_TTL", default=60 * 60)
+ARCHIVE_DOWNLOAD_CHUNK_BYTES = env.int("ARCHIVE_DOWNLOAD_CHUNK_BYTES", default=256 * 1024)
+CONCERTS_SCRAPE_PAGE_SIZE = env.int("CONCERTS_SCRAPE_PAGE_SIZE", default=5000)
 
 # recommend
 RECOMMEND_INDEX_DIR = env("RECOMMEND_INDEX_DIR", default=str(BASE_DIR / "var" / "index"))
 
 # digger
+# Discogs: one moving 60-second window shared by every worker (Redis). Web marketplace pages
+# count against the shared total; anonymous API calls also against their own 25/min.
+DISCOGS_RATE_LIMIT_AUTH = env.int("DISCOGS_RATE_LIMIT_AUTH", default=60)
+DISCOGS_RATE_LIMIT_ANON = env.int("DISCOGS_RATE_LIMIT_ANON", default=25)
+DISCOGS_RATE_WINDOW = env.float("DISCOGS_RATE_WINDOW", default=60.0)
+DISCOGS_EXHAUSTED_PAUSE = env.float("DISCOGS_EXHAUSTED_PAUSE", default=5.0)
+# Marketplace listings are scraped from the public /sell pages (not in the API); off = stats only.
+DISCOGS_MARKETPLACE_SCRAPING = env.bool("DISCOGS_MARKETPLACE_SCRAPING", default=True)
+EBAY_DAILY_CALL_BUDGET = env.int("EBAY_DAILY_CALL_BUDGET", default=5000)
+EBAY_MARKETPLACE_ID = env("EBAY_MARKETPLACE_ID", default="EBAY_US")
+EBAY_VINYL_CATEGORY_ID = "176985"
+# Deal score = 100 * weighted mean of sub-scores in [0, 1] (see digger/scoring.py).
+DIGGER_SCORE_WEIGHTS = {
+    "price": env.float("DIGGER_WEIGHT_PRICE", default=0.40),
+    "reputation": env.float("DIGGER_WEIGHT_REPUTATION", default=0.25),
+    "inventory": env.float("DIGGER_WEIGHT_INVENTORY", default=0.20),
+    "location": env.float("DIGGER_WEIGHT_LOCATION", default=0.15),
+}
+# Shipping estimate per seller: first item + each additional one, same region vs abroad.
+DIGGER_SHIPPING = {"domestic": ("6.00", "1.50"), "international": ("18.00", "4.00")}
+DIGGER_FUZZY_THRESHOLD = env.int("DIGGER_FUZZY_THRESHOLD", default=85)
+DIGGER_MAX_LISTINGS_PER_PLATFORM = env.int("DIGGER_MAX_LISTINGS_PER_PLATFORM", default=100)
+DIGGER_PRICE_LOOKUPS_PER_RUN = env.int("DIGGER_PRICE_LOOKUPS_PER_RUN", default=5)
+DIGGER_RUN_SOFT_TIME_LIMIT = env.int("DIGGER_RUN_SOFT_TIME_LIMIT", default=15 * 60)
+DIGGER_RUN_TIME_LIMIT = env.int("DIGGER_RUN_TIME_LIMIT", default=16 * 60)
+DIGGER_DUE_CHECK_MINUTES = env.int("DIGGER_DUE_CHECK_MINUTES", default=10)
 
 # tracks
+TRACKS_MAX_IMAGE_BYTES = env.int("TRACKS_MAX_IMAGE_BYTES", default=4 * 1024 * 1024)
+# rapidfuzz score (0-100) above which a Spotify search result is applied without asking the user.
+TRACKS_SPOTIFY_MATCH_THRESHOLD = env.float("TRACKS_SPOTIFY_MATCH_THRESHOLD", default=88.0)
+TRACKS_SONGS_PER_PAGE = env.int("TRACKS_SONGS_PER_PAGE", default=50)
 
 # --- Logging -------------------------------------------------------------------------------
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")

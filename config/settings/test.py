@@ -34,3 +34,4 @@ AOTY_MIN_INTERVAL = 0.0
 IA_MIN_INTERVAL = 0.0
 CHANNELS_PREFIX = "stylus-test"
 ACCOUNT_RATE_LIMITS = False
+STYLUS_EMBEDDED_WORKER = False  # the asgi_server fixture starts the worker itself (no beat)
