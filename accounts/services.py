@@ -133,6 +133,11 @@ def user_data_export(*, job_id: int) -> None:
     if not common_services.job_claim(job_id=job_id):
         return
     job = Job.objects.select_related("user").get(pk=job_id)
+    with common_services.job_failure_guard(job=job):
+        _export(job)
+
+
+def _export(job: Job) -> None:
     targets = _user_models()
     data: dict[str, list] = {}
     for index, (model, field) in enumerate(targets, start=1):

@@ -185,6 +185,19 @@ class MetricsOut(Schema):
     timings: dict[str, dict[str, float]]
 
 
+class SummaryOut(Schema):
+    catalogue: dict[str, int]
+    generated_at: str
+
+
+@router.get("/summary", response=SummaryOut, auth=auth_optional, throttle=[ClientRateThrottle(settings.API_DEFAULT_RATE)],
+            summary="Public catalogue counts (cached for a minute)")
+def summary(request):
+    from .selectors import catalogue_summary
+
+    return catalogue_summary()
+
+
 @router.get("/metrics", response=MetricsOut, auth=auth_staff, summary="Request, cache and error metrics (staff)")
 def metrics_get(request):
     return metrics.snapshot()

@@ -21,6 +21,9 @@ class ProgressConsumer(AsyncWebsocketConsumer):
         self.group = f"{kind}.{object_id}"
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
+        html = await database_sync_to_async(selectors.realtime_group_snapshot)(kind=kind, object_id=object_id)
+        if html:
+            await self.send(text_data=html)
 
     async def disconnect(self, code: int) -> None:
         if getattr(self, "group", None):

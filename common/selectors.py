@@ -12,13 +12,26 @@ from .models import FailedJob, Job, SearchLog
 
 # kind -> check(user, object_id) -> bool. Apps register theirs in AppConfig.ready().
 _GROUP_CHECKS: dict[str, Callable] = {}
+# kind -> snapshot(object_id) -> html: the current state, sent when a socket joins (e.g. after a reconnect).
+_GROUP_SNAPSHOTS: dict[str, Callable] = {}
 # name -> callable() -> dict of figures for the staff statistics page.
 _STATS_PROVIDERS: dict[str, Callable[[], dict]] = {}
 
 
-def register_realtime_group(kind: str, check: Callable) -> None:
-    """Lets users join `<kind>.<id>` groups when check(user=..., object_id=...) is True."""
+def register_realtime_group(kind: str, check: Callable, snapshot: Callable | None = None) -> None:
+    """Lets users join `<kind>.<id>` groups when check(user=..., object_id=...) is True.
+
+    snapshot(object_id=...) may return HTML for the object's current state, pushed on join so a
+    socket that (re)connects late never shows a stale bar.
+    """
     _GROUP_CHECKS[kind] = check
+    if snapshot is not None:
+        _GROUP_SNAPSHOTS[kind] = snapshot
+
+
+def realtime_group_snapshot(*, kind: str, object_id: str) -> str | None:
+    snapshot = _GROUP_SNAPSHOTS.get(kind)
+    return snapshot(object_id=int(object_id)) if snapshot else None
 
 
 def register_stats(name: str, provider: Callable[[], dict]) -> None:
@@ -43,7 +56,19 @@ def job_list_for_user(*, user, limit: int = 20):
     return Job.objects.filter(user=user)[:limit]
 
 
-register_realtime_group("job", lambda *, user, object_id: Job.objects.filter(pk=object_id, user=user).exists())
+def _job_snapshot(*, object_id: int) -> str | None:
+    from .realtime import render_progress
+
+    job = Job.objects.filter(pk=object_id).first()
+    if job is None:
+        return None
+    return render_progress(dom_id=f"job-{job.pk}", done=job.done, total=job.total, label=job.label, status=job.status,
+                           message=job.message, oob=True)
+
+
+register_realtime_group(
+    "job", lambda *, user, object_id: Job.objects.filter(pk=object_id, user=user).exists(), snapshot=_job_snapshot
+)
 
 
 def staff_statistics() -> dict:
@@ -100,3 +125,24 @@ def home_cards(*, user) -> list[dict]:
         if card:
             cards.append({"name": name, **card})
     return cards
+
+
+def catalogue_summary() -> dict:
+    """Row counts of the public catalogue models (settings.PUBLIC_CATALOGUE_MODELS), cached 60 s."""
+    from django.apps import apps
+    from django.conf import settings
+    from django.core.cache import cache
+
+    cached = cache.get("catalogue:summary")
+    if cached is not None:
+        return cached
+    counts = {}
+    for label in settings.PUBLIC_CATALOGUE_MODELS:
+        try:
+            model = apps.get_model(label)
+        except (LookupError, ValueError):
+            continue
+        counts[model._meta.verbose_name_plural.lower()] = model.objects.count()
+    result = {"catalogue": counts, "generated_at": timezone.now().isoformat()}
+    cache.set("catalogue:summary", result, 60)
+    return result

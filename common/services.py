@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import time
 import traceback as tb
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import transaction
@@ -60,6 +62,16 @@ def job_finish(*, job: Job, status: str = Job.Status.SUCCEEDED, message: str = "
     job.save(update_fields=["status", "done", "total", "message", "result", "finished_at", "updated_at"])
     _push(job)
     return job
+
+
+@contextmanager
+def job_failure_guard(*, job: Job) -> Iterator[Job]:
+    """Marks the job failed (and pushes the red bar) if the block raises, then re-raises."""
+    try:
+        yield job
+    except Exception as exc:
+        job_finish(job=job, status=Job.Status.FAILED, message=f"Failed: {exc}"[:500])
+        raise
 
 
 def failed_job_record(*, task_name: str, task_id: str, args: Any, kwargs: Any, exc: BaseException,

@@ -132,3 +132,8 @@ def failed_job_retry(request: HttpRequest, pk: int) -> HttpResponse:
     services.failed_job_retry(failed_job=failed)
     messages.success(request, f"Re-queued {failed.task_name}.")
     return redirect("common:failed_jobs")
+
+
+def bench_bare(request: HttpRequest) -> JsonResponse:
+    """The baseline for bench/bench_platform.py (mounted only when STYLUS_BENCH_VIEWS is set)."""
+    return JsonResponse({"catalogue": {"albums": 1}, "generated_at": "now"})

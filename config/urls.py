@@ -30,6 +30,9 @@ urlpatterns = [
 handler404 = "common.views.page_not_found"
 handler500 = "common.views.server_error"
 
+if settings.STYLUS_BENCH_VIEWS:
+    urlpatterns.append(path("bench/bare", common_views.bench_bare))
+
 if settings.DEBUG:
     from django.conf.urls.static import static
 

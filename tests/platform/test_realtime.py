@@ -104,6 +104,8 @@ async def test_communicator_receives_published_progress():
     communicator.scope["url_route"] = {"kwargs": {"kind": "job", "object_id": str(job.pk)}}
     connected, _ = await communicator.connect()
     assert connected
+    snapshot = await communicator.receive_from(timeout=3)  # the current state, pushed on join
+    assert 'data-status="pending"' in snapshot and 'value="0"' in snapshot
     await sync_to_async(publish_progress)(groups=job.group, dom_id=f"job-{job.pk}", done=3, total=4, label="Export", force=True)
     html = await communicator.receive_from(timeout=3)
     assert 'value="75"' in html and f'id="job-{job.pk}"' in html

@@ -1,0 +1,145 @@
+"""Platform benchmark: a cached JSON API endpoint through the full stack (bearer auth, throttle,
+metrics, middleware) against a bare JsonResponse view, both served by the same uvicorn process in
+the same run. Prints requests/s, p50 and p99 for each and the ratio (target >= 0.7).
+
+Uses PostgreSQL and Redis on 127.0.0.1 when reachable (database stylus_bench, Redis db 7), else
+the embedded defaults. Load comes from wrk (Debian package) when installed.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+DURATION = int(os.environ.get("BENCH_SECONDS", "10"))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
+
+
+def _reachable(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _environment() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    env.update(DJANGO_SETTINGS_MODULE="config.settings.local", STYLUS_BENCH_VIEWS="1", API_DEFAULT_RATE="1000000000/m",
+               LOG_LEVEL="WARNING", MEDIA_ROOT=tempfile.mkdtemp(prefix="stylus-bench-media-"))
+    if "DATABASE_URL" not in env and _reachable(5432) and shutil.which("psql"):
+        subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", "DROP DATABASE IF EXISTS stylus_bench"], check=False,
+                       capture_output=True)
+        subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", "CREATE DATABASE stylus_bench"], check=True,
+                       capture_output=True)
+        env["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/stylus_bench"
+    if "REDIS_URL" not in env and _reachable(6379):
+        env["REDIS_URL"] = "redis://127.0.0.1:6379/7"
+    if "DATABASE_URL" not in env:
+        env["SQLITE_PATH"] = str(Path(tempfile.mkdtemp()) / "bench.sqlite3")
+    return env
+
+
+def _to_ms(text: str) -> float:
+    value, unit = re.match(r"([\d.]+)(us|ms|s|m)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+
+def _wrk(url: str, headers: dict[str, str]) -> dict[str, float]:
+    args = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}s", "--latency", url]
+    for k, v in headers.items():
+        args[1:1] = ["-H", f"{k}: {v}"]
+    out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p50 = _to_ms(re.search(r"50%\s+(\S+)", out).group(1))
+    p99 = _to_ms(re.search(r"99%\s+(\S+)", out).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": rps, "p50_ms": p50, "p99_ms": p99, "non_2xx": int(errors.group(1)) if errors else 0}
+
+
+def _python_load(url: str, headers: dict[str, str]) -> dict[str, float]:
+    """Fallback load generator (keep-alive, threads) when wrk is missing: slower, so ratios compress."""
+    import statistics
+    import threading
+
+    import httpx
+
+    samples: list[float] = []
+    bad = [0]
+    stop = time.monotonic() + DURATION
+
+    def worker():
+        with httpx.Client(headers=headers) as c:
+            while time.monotonic() < stop:
+                t = time.perf_counter()
+                r = c.get(url)
+                samples.append(time.perf_counter() - t)
+                bad[0] += r.status_code != 200
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    samples.sort()
+    return {"rps": len(samples) / DURATION, "p50_ms": statistics.median(samples) * 1000,
+            "p99_ms": samples[int(len(samples) * 0.99)] * 1000, "non_2xx": bad[0]}
+
+
+def main() -> int:
+    env = _environment()
+    mode = f"db={'postgresql' if 'DATABASE_URL' in env else 'sqlite'} cache={'redis' if 'REDIS_URL' in env else 'memory'}"
+    subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    token = subprocess.run(
+        [PY, "manage.py", "shell", "-c",
+         "from django.contrib.auth import get_user_model as g; from accounts.services import api_token_create as c;"
+         "u,_=g().objects.get_or_create(username='bench'); print(c(user=u, name='bench')[1])"],
+        cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
+    port = _free_port()
+    server = subprocess.Popen([str(Path(PY).parent / "uvicorn"), "config.asgi:application", "--port", str(port),
+                               "--no-access-log", "--log-level", "warning", "--lifespan", "on"],
+                              cwd=ROOT, env=env)
+    try:
+        import httpx
+
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                httpx.get(base + "/bench/bare")
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        auth = {"Authorization": f"Bearer {token}"}
+        assert httpx.get(base + "/api/v1/summary", headers=auth).status_code == 200
+        load = _wrk if shutil.which("wrk") else _python_load
+        load(base + "/bench/bare", {})  # warm up both paths
+        load(base + "/api/v1/summary", auth)
+        bare = load(base + "/bench/bare", {})
+        api = load(base + "/api/v1/summary", auth)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    ratio = api["rps"] / bare["rps"]
+    print(f"platform.mode {mode} load={'wrk' if shutil.which('wrk') else 'python'} connections={CONNECTIONS} duration={DURATION}s")
+    print(f"platform.bare_json rps={bare['rps']:.0f} p50={bare['p50_ms']:.2f}ms p99={bare['p99_ms']:.2f}ms non2xx={bare['non_2xx']}")
+    print(f"platform.api_cached rps={api['rps']:.0f} p50={api['p50_ms']:.2f}ms p99={api['p99_ms']:.2f}ms non2xx={api['non_2xx']}")
+    print(f"platform.ratio={ratio:.2f} target>=0.7 {'OK' if ratio >= 0.7 else 'BELOW TARGET'}")
+    return 0 if api["non_2xx"] == 0 and bare["non_2xx"] == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
