@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class TracksConfig(AppConfig):
     name = "tracks"
     verbose_name = "Tracks"
+
+    def ready(self) -> None:
+        from common.selectors import register_home_card, register_stats
+
+        from . import selectors
+
+        register_home_card("song_progress", selectors.home_card)
+        register_stats("tracks", selectors.staff_stats)

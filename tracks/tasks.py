@@ -1,1 +1,26 @@
 """Celery tasks for tracks: thin wrappers that take ids and call one service."""
+from __future__ import annotations
+
+from celery import shared_task
+
+from common.tasks import StylusTask
+
+
+@shared_task(base=StylusTask, bind=True, acks_late=True)
+def enrich_songs(self, job_id: int) -> None:
+    """Bulk Spotify enrichment; safe to run twice (the job row is claimed once)."""
+    from .services import songs_enrich_bulk
+
+    songs_enrich_bulk(job_id=job_id)
+
+
+@shared_task(base=StylusTask, bind=True, acks_late=True)
+def evaluate_achievements(self, user_id: int) -> None:
+    """Re-evaluates one user's achievements (admin action, repairs); idempotent."""
+    from django.contrib.auth import get_user_model
+
+    from .services import achievements_evaluate
+
+    user = get_user_model().objects.filter(pk=user_id).first()
+    if user is not None:
+        achievements_evaluate(user=user)
