@@ -238,6 +238,10 @@ CORS_URLS_REGEX = r"^/api/.*$"
 NINJA_PAGINATION_PER_PAGE = 20
 NINJA_PAGINATION_MAX_PER_PAGE_SIZE = 100
 API_EXTERNAL_RATE = env("API_EXTERNAL_RATE", default="30/m")
+API_DEFAULT_RATE = env("API_DEFAULT_RATE", default="600/m")
+PUBLIC_CATALOGUE_MODELS = ["albums.Album", "albums.Artist", "concerts.Concert", "concerts.Recording", "recommend.Track"]
+# Benchmarks only: exposes /bench/bare, a bare JsonResponse view to compare the full stack against.
+STYLUS_BENCH_VIEWS = env.bool("STYLUS_BENCH_VIEWS", default=False)
 
 # --- External services: each base URL from the environment, defaulting to the real one ----
 AOTY_BASE_URL = env("AOTY_BASE_URL", default="https://www.albumoftheyear.org")
@@ -262,6 +266,21 @@ STYLUS_FIXTURES_DIR = env("STYLUS_FIXTURES_DIR", default=str(BASE_DIR.parent / "
 # albums / users_aoty
 AOTY_FETCHER = env("AOTY_FETCHER", default="playwright")
 AOTY_MIN_INTERVAL = env.float("AOTY_MIN_INTERVAL", default=5.0)
+AOTY_CONCURRENCY = env.int("AOTY_CONCURRENCY", default=2)  # pages open at once per process
+AOTY_TIMEOUT = env.float("AOTY_TIMEOUT", default=15.0)
+AOTY_RESPECT_ROBOTS = env.bool("AOTY_RESPECT_ROBOTS", default=True)
+AOTY_ROBOTS_TTL = env.int("AOTY_ROBOTS_TTL", default=24 * 3600)
+AOTY_BLOCK_COOLDOWN = env.int("AOTY_BLOCK_COOLDOWN", default=15 * 60)  # stay away this long after a block
+AOTY_CHROMIUM_PATH = env("AOTY_CHROMIUM_PATH", default="/usr/bin/chromium")
+AOTY_CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                      "--disable-sync", "--no-first-run", "--disable-quic"]
+# Freshness (seconds): stored data older than this is served while a background refresh runs.
+AOTY_ALBUM_TTL = env.int("AOTY_ALBUM_TTL", default=7 * 24 * 3600)
+AOTY_SIMILAR_TTL = env.int("AOTY_SIMILAR_TTL", default=24 * 3600)
+AOTY_USER_TTL = env.int("AOTY_USER_TTL", default=3600)
+AOTY_SEARCH_TTL = env.int("AOTY_SEARCH_TTL", default=12 * 3600)
+AOTY_LIST_TTL = env.int("AOTY_LIST_TTL", default=6 * 3600)
+AOTY_REFRESH_BATCH = env.int("AOTY_REFRESH_BATCH", default=20)  # stale albums the periodic task refreshes per run
 
 # archive / concerts
 IA_MIN_INTERVAL = env.float("IA_MIN_INTERVAL", default=1.0)
@@ -274,6 +293,16 @@ CONCERTS_SCRAPE_PAGE_SIZE = env.int("CONCERTS_SCRAPE_PAGE_SIZE", default=5000)
 
 # recommend
 RECOMMEND_INDEX_DIR = env("RECOMMEND_INDEX_DIR", default=str(BASE_DIR / "var" / "index"))
+# Exact IndexFlatIP below this many vectors, IndexIVFFlat (nlist = factor * sqrt(N), 4..16) above.
+RECOMMEND_FLAT_MAX = env.int("RECOMMEND_FLAT_MAX", default=50_000)
+RECOMMEND_NLIST_FACTOR = env.float("RECOMMEND_NLIST_FACTOR", default=4.0)
+RECOMMEND_TARGET_RECALL = env.float("RECOMMEND_TARGET_RECALL", default=0.95)  # nprobe is tuned to reach this
+RECOMMEND_OMP_THREADS = env.int("RECOMMEND_OMP_THREADS", default=1)  # FAISS threads per process (web: one query is small)
+RECOMMEND_MAX_PER_ARTIST = env.int("RECOMMEND_MAX_PER_ARTIST", default=2)
+RECOMMEND_GENRE_BOOST = env.float("RECOMMEND_GENRE_BOOST", default=0.03)
+RECOMMEND_NIGHTLY_REBUILD_HOUR = env.int("RECOMMEND_NIGHTLY_REBUILD_HOUR", default=3)  # UTC
+RECOMMEND_MAX_AUDIO_SECONDS = env.float("RECOMMEND_MAX_AUDIO_SECONDS", default=120.0)  # analysed per file
+SPOTIFY_MIN_INTERVAL = env.float("SPOTIFY_MIN_INTERVAL", default=0.05)
 
 # digger
 # Discogs: one moving 60-second window shared by every worker (Redis). Web marketplace pages
