@@ -1,10 +1,16 @@
 """The base task every Stylus task uses, and platform tasks."""
 from __future__ import annotations
 
+import logging
+import uuid
+
 import celery
 from celery import shared_task
+from kombu.exceptions import OperationalError as BrokerError
 
 from integrations.errors import TransientError
+
+log = logging.getLogger(__name__)
 
 
 class StylusTask(celery.Task):
@@ -18,6 +24,19 @@ class StylusTask(celery.Task):
     retry_backoff_max = 600
     retry_jitter = True
     max_retries = 5
+
+    def apply_async(self, args=None, kwargs=None, **options):
+        # With the broker (Redis) down, enqueueing must not turn the user's request into a 500:
+        # the task is recorded as a failed job that staff can re-queue once the broker is back.
+        try:
+            return super().apply_async(args, kwargs, **options)
+        except (BrokerError, ConnectionError, OSError) as exc:
+            from .services import failed_job_record
+
+            log.error("Could not enqueue %s: broker unavailable (%s)", self.name, exc)
+            failed_job_record(task_name=self.name, task_id=f"unsent-{uuid.uuid4().hex}", args=args or [], kwargs=kwargs or {},
+                              exc=exc, traceback="broker unavailable when enqueueing")
+            return None
 
     def on_failure(self, exc, task_id, args, kwargs, einfo):
         from .services import failed_job_record

@@ -81,3 +81,25 @@ def test_throttle_returns_429_with_retry_after_on_31st_call(client):
     response = client.post("/api/v1/auth/token", data=payload, content_type="application/json")
     assert response.status_code == 429 and int(response["Retry-After"]) > 0
     assert "detail" in response.json()
+
+
+def test_enqueue_with_broker_down_records_failed_job_instead_of_500():
+    import time
+
+    from config.celery import app
+
+    CALLS.clear()
+    old = (app.conf.task_always_eager, app.conf.broker_url)
+    app.conf.task_always_eager = False
+    try:
+        with app.connection_for_write("redis://127.0.0.1:1/0") as conn:  # nothing listens on port 1
+            started = time.perf_counter()
+            result = flaky.apply_async(args=(11,), connection=conn)
+            elapsed = time.perf_counter() - started
+    finally:
+        app.conf.task_always_eager, app.conf.broker_url = old
+    assert result is None
+    assert elapsed < 5
+    failed = FailedJob.objects.get()
+    assert failed.task_id.startswith("unsent-") and failed.args == [11]
+    assert CALLS == []
