@@ -98,7 +98,7 @@ class Metrics:
             for key in maxima:
                 pipe.hget(_HASH, key)
             results = pipe.execute()[len(pending):]
-            bigger = {k: v for (k, v), old in zip(maxima.items(), results) if v > float(old or 0)}
+            bigger = {k: v for (k, v), old in zip(maxima.items(), results, strict=True) if v > float(old or 0)}
             if bigger:
                 client.hset(_HASH, mapping=bigger)
         except Exception:  # Redis unreachable: keep the counts for the next flush

@@ -95,3 +95,6 @@ class SearchLog(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.section}: {self.query}"

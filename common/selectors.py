@@ -146,3 +146,35 @@ def catalogue_summary() -> dict:
     result = {"catalogue": counts, "generated_at": timezone.now().isoformat()}
     cache.set("catalogue:summary", result, 60)
     return result
+
+
+_SEARCH_SECTIONS = [
+    ("albums", "Albums & artists"),
+    ("concerts", "Concerts"),
+    ("archive", "Recordings"),
+    ("recommend", "Tracks"),
+    ("tracks", "My songs"),
+    ("digger", "My saved searches"),
+]
+
+
+def global_search(*, user, query: str, limit: int = 5) -> list[dict]:
+    """One search over every section, grouped: each app's `selectors.global_search` (private data only for its owner)."""
+    from importlib import import_module
+
+    query = " ".join((query or "").split())[:100]
+    if len(query) < 2:
+        return []
+    groups = []
+    for app, title in _SEARCH_SECTIONS:
+        try:
+            search = import_module(f"{app}.selectors").global_search
+        except (ImportError, AttributeError):
+            continue
+        try:
+            results = search(user=user, query=query, limit=limit)
+        except Exception:  # one section failing must not break the search box
+            continue
+        if results:
+            groups.append({"section": app, "title": title, "results": results[:limit]})
+    return groups

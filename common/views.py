@@ -23,6 +23,17 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "common/home.html", {"cards": selectors.home_cards(user=request.user)})
 
 
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    """The header search: grouped results as you type (partial), or a full page without JavaScript."""
+    query = request.GET.get("q", "")
+    groups = selectors.global_search(user=request.user, query=query)
+    if len(query.strip()) >= 2:
+        services.search_log_record(section="global", query=query, user=request.user)
+    template = "common/search.html#results" if request.htmx else "common/search.html"
+    return render(request, template, {"q": query, "groups": groups})
+
+
 def _check(fn) -> dict:
     start = time.perf_counter()
     try:

@@ -12,6 +12,7 @@ admin.site.index_title = "Curate Stylus"
 urlpatterns = [
     path("", common_views.home, name="home"),
     path("health", common_views.health, name="health"),
+    path("search/", common_views.search, name="search"),
     path("", include("django_prometheus.urls")),
     path("staff/", include("common.urls")),
     path("admin/", admin.site.urls),
