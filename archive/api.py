@@ -1,3 +1,110 @@
-from ninja import Router
+"""Archive API: mounted at /api/v1/ itself, so it declares /archive/... and /downloads... in full."""
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import Query, Router
+from ninja.pagination import paginate
+
+from common.api import Pagination, auth_optional, auth_required, auth_staff, external_throttle, request_user
+
+from . import cache as archive_cache
+from . import selectors, services
+from .schemas import (
+    CacheStatsOut,
+    DirectoryOut,
+    DownloadBatchOut,
+    DownloadFilter,
+    DownloadIn,
+    DownloadOut,
+    ItemOut,
+    SearchFilter,
+    SearchOut,
+)
 
 router = Router(tags=["Archive"])
+
+
+def _item_out(meta) -> dict:
+    groups = selectors.item_file_groups(meta)
+    return {
+        **{k: getattr(meta, k) for k in ("identifier", "title", "creator", "date", "venue", "coverage", "source",
+                                         "source_type", "taper", "transferer", "lineage", "notes", "description",
+                                         "runtime", "stream_only", "avg_rating", "num_reviews")},
+        "collections": list(meta.collections),
+        "reviews": meta.reviews,
+        "files": {"audio": groups.audio, "checksums": groups.checksums, "text": groups.text,
+                  "images": groups.images, "other": groups.other},
+    }
+
+
+@router.get("/archive/search", response=SearchOut, auth=auth_optional, throttle=external_throttle(),
+            summary="Search etree concerts on the Internet Archive (cached 30 min)")
+def archive_search(request: HttpRequest, filters: Query[SearchFilter]):
+    params = services.SearchParams(**filters.dict())
+    page, cached = services.archive_search(params=params, user=request_user(request))
+    return {"total": page.total, "page": params.page, "rows": params.rows, "cached": cached, "results": [
+        {**doc.__dict__, "formats": list(doc.formats), "source_type": doc.source_type} for doc in page.docs]}
+
+
+@router.get("/archive/items/{identifier}", response=ItemOut, auth=auth_optional, throttle=external_throttle(),
+            summary="An item's metadata and its files grouped (cached 60 min)")
+def archive_item(request: HttpRequest, identifier: str):
+    return _item_out(services.archive_item_get(identifier=identifier))
+
+
+@router.get("/archive/items/{identifier}/files", response=DirectoryOut, auth=auth_optional,
+            throttle=external_throttle(), summary="Browse an item's files by folder")
+def archive_item_files(request: HttpRequest, identifier: str, path: str = ""):
+    meta = services.archive_item_get(identifier=identifier)
+    directories, files = selectors.item_directory(meta, path)
+    return {"identifier": identifier, "path": path.strip("/"), "directories": directories, "files": files}
+
+
+@router.get("/archive/cache", response=CacheStatsOut, auth=auth_staff, summary="Archive cache statistics (staff)")
+def archive_cache_stats(request: HttpRequest):
+    return archive_cache.stats()
+
+
+@router.delete("/archive/cache", response={200: dict}, auth=auth_staff, summary="Clear the archive cache (staff)")
+def archive_cache_delete(request: HttpRequest):
+    removed = services.archive_cache_clear()
+    return {"detail": f"Cleared {removed} cached entries.", "cleared": removed}
+
+
+@router.post("/downloads", response={200: DownloadOut | DownloadBatchOut, 201: DownloadOut | DownloadBatchOut},
+             auth=auth_required, throttle=external_throttle(),
+             summary="Download one file ({identifier, file}) or a whole recording ({identifier, format})")
+def download_create(request: HttpRequest, payload: DownloadIn):
+    downloads, created = services.download_request(user=request.user, identifier=payload.identifier,
+                                                   file=payload.file, format=payload.format)
+    status = 201 if created else 200
+    if payload.file:
+        return status, downloads[0]
+    return status, {"identifier": payload.identifier, "format": payload.format, "created": created,
+                    "downloads": downloads}
+
+
+@router.get("/downloads", response=list[DownloadOut], auth=auth_required, summary="Your downloads, newest first")
+@paginate(Pagination)
+def download_list(request: HttpRequest, filters: Query[DownloadFilter]):
+    return selectors.download_list_for_user(user=request.user, status=filters.status, identifier=filters.identifier)
+
+
+@router.get("/downloads/{download_id}", response=DownloadOut, auth=auth_required, summary="One of your downloads")
+def download_detail(request: HttpRequest, download_id: int):
+    return selectors.download_get_for_user(user=request.user, download_id=download_id)
+
+
+@router.delete("/downloads/{download_id}", response={200: DownloadOut, 204: None}, auth=auth_required,
+               summary="Cancel an active download (200), or remove a finished one and its file (204)")
+def download_delete(request: HttpRequest, download_id: int):
+    download = selectors.download_get_for_user(user=request.user, download_id=download_id)
+    result = services.download_cancel(download=download)
+    return (200, result) if result is not None else (204, None)
+
+
+@router.post("/downloads/{download_id}/retry", response={202: DownloadOut}, auth=auth_required,
+             summary="Re-queue a failed or cancelled download (resumes from the partial file)")
+def download_retry(request: HttpRequest, download_id: int):
+    download = selectors.download_get_for_user(user=request.user, download_id=download_id)
+    return 202, services.download_retry(download=download)

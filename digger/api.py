@@ -1,3 +1,139 @@
+"""Digger API under /api/v1/digger/: saved searches, runs, results, deals, collection, sync, credentials."""
+from __future__ import annotations
+
+from django.http import HttpRequest
 from ninja import Router
+from ninja.pagination import paginate
+
+from common.api import Pagination, auth_required, external_throttle, request_user
+from common.exceptions import InvalidInput
+
+from . import selectors, services
+from .schemas import (
+    CollectionItemOut,
+    CredentialsIn,
+    CredentialsOut,
+    DealOut,
+    ListingOut,
+    RunOut,
+    SavedSearchIn,
+    SavedSearchOut,
+    SavedSearchPatch,
+    SyncOut,
+    TestOut,
+)
 
 router = Router(tags=["Digger"])
+
+
+@router.get("/searches", response=list[SavedSearchOut], auth=auth_required, summary="Your saved searches")
+@paginate(Pagination)
+def searches_list(request: HttpRequest):
+    return selectors.search_list_for_user(user=request_user(request))
+
+
+@router.post("/searches", response={201: SavedSearchOut}, auth=auth_required, summary="Create a saved search")
+def searches_create(request: HttpRequest, payload: SavedSearchIn):
+    return 201, services.search_create(user=request_user(request), data=payload.dict())
+
+
+@router.get("/searches/{search_id}", response=SavedSearchOut, auth=auth_required, summary="One saved search")
+def searches_get(request: HttpRequest, search_id: int):
+    return selectors.search_get_for_user(user=request_user(request), search_id=search_id)
+
+
+@router.patch("/searches/{search_id}", response=SavedSearchOut, auth=auth_required, summary="Update a saved search")
+def searches_update(request: HttpRequest, search_id: int, payload: SavedSearchPatch):
+    search = selectors.search_get_for_user(user=request_user(request), search_id=search_id)
+    return services.search_update(search=search, data=payload.dict(exclude_unset=True))
+
+
+@router.put("/searches/{search_id}", response=SavedSearchOut, auth=auth_required, summary="Replace a saved search")
+def searches_replace(request: HttpRequest, search_id: int, payload: SavedSearchIn):
+    search = selectors.search_get_for_user(user=request_user(request), search_id=search_id)
+    return services.search_update(search=search, data=payload.dict())
+
+
+@router.delete("/searches/{search_id}", response={204: None}, auth=auth_required, summary="Delete a saved search")
+def searches_delete(request: HttpRequest, search_id: int):
+    services.search_delete(search=selectors.search_get_for_user(user=request_user(request), search_id=search_id))
+    return 204, None
+
+
+@router.post("/searches/{search_id}/run", response={202: RunOut}, auth=auth_required, throttle=external_throttle(),
+             summary="Run a saved search now (409 if one is already running)")
+def searches_run(request: HttpRequest, search_id: int):
+    search = selectors.search_get_for_user(user=request_user(request), search_id=search_id)
+    return 202, services.search_run_request(search=search)
+
+
+@router.get("/searches/{search_id}/runs", response=list[RunOut], auth=auth_required, summary="Run history")
+@paginate(Pagination)
+def searches_runs(request: HttpRequest, search_id: int):
+    return selectors.search_get_for_user(user=request_user(request), search_id=search_id).runs.all()
+
+
+@router.get("/searches/{search_id}/results", response=list[ListingOut], auth=auth_required,
+            summary="A search's listings (sort: price, -price, title, seller, condition, new, match)")
+@paginate(Pagination)
+def searches_results(request: HttpRequest, search_id: int, sort: str = "price", platform: str = "",
+                     status: str = "active", wanted: bool = False):
+    search = selectors.search_get_for_user(user=request_user(request), search_id=search_id)
+    if sort not in selectors.RESULT_SORTS:
+        raise InvalidInput(f"sort is one of {', '.join(selectors.RESULT_SORTS)}.", field="sort")
+    return selectors.listing_results(search=search, sort=sort, platform=platform, status=status, wanted=wanted)
+
+
+@router.get("/deals", response=list[DealOut], auth=auth_required, summary="Deals grouped by seller, best first")
+@paginate(Pagination)
+def deals_list(request: HttpRequest, wanted: bool = False):
+    deals = selectors.deals_for_user(user=request_user(request), wanted_only=wanted)
+    return [{**deal.__dict__, "summary": f"Buy {len(deal.items)} from {deal.seller}: total with shipping "
+                                         f"{deal.total} {deal.currency}",
+             "items": [item.__dict__ for item in deal.items]} for deal in deals]
+
+
+@router.get("/collection", response=list[CollectionItemOut], auth=auth_required, summary="Your synced Discogs collection")
+@paginate(Pagination)
+def collection_list(request: HttpRequest, q: str = ""):
+    return selectors.collection_for_user(user=request_user(request), kind="collection", q=q)
+
+
+@router.get("/wantlist", response=list[CollectionItemOut], auth=auth_required, summary="Your synced Discogs want list")
+@paginate(Pagination)
+def wantlist_list(request: HttpRequest, q: str = ""):
+    return selectors.collection_for_user(user=request_user(request), kind="want", q=q)
+
+
+@router.post("/sync", response={202: SyncOut}, auth=auth_required, throttle=external_throttle(),
+             summary="Sync collection and want list from Discogs")
+def sync_start(request: HttpRequest):
+    user = request_user(request)
+    status = selectors.credentials_status(user=user)["discogs"]
+    if status["status"] != "configured" or not status["username"]:
+        raise InvalidInput("Discogs is not configured: set discogs_username and discogs_token first.",
+                           field="discogs_token")
+    job = services.collection_sync_request(user=user)
+    return 202, {"job_id": job.pk, "status": job.status, "progress_ws": f"/ws/progress/job/{job.pk}/"}
+
+
+@router.get("/credentials", response=CredentialsOut, auth=auth_required, summary="Credential status (masked)")
+def credentials_get(request: HttpRequest):
+    return selectors.credentials_status(user=request_user(request))
+
+
+@router.put("/credentials", response=CredentialsOut, auth=auth_required,
+            summary="Set credentials (write-only: reads come back masked)")
+def credentials_put(request: HttpRequest, payload: CredentialsIn):
+    user = request_user(request)
+    services.credentials_update(user=user, **payload.dict())
+    return selectors.credentials_status(user=user)
+
+
+@router.post("/credentials/{service}/test", response=TestOut, auth=auth_required, throttle=external_throttle(),
+             summary="Test connection (discogs or ebay)")
+def credentials_test(request: HttpRequest, service: str):
+    if service not in ("discogs", "ebay"):
+        raise InvalidInput("service is discogs or ebay.", field="service")
+    ok, message = services.credentials_test(user=request_user(request), service=service)
+    return {"ok": ok, "detail": message}

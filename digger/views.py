@@ -1,6 +1,243 @@
+"""Digger pages (HTMX): dashboard, saved searches, results, deals, collection, release, settings."""
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from common.exceptions import Conflict, InvalidInput
+from common.models import Job
+
+from . import selectors, services
+from .forms import CredentialsForm, SavedSearchForm
+from .models import CollectionItem, SavedSearch
+
+PREFILL_FIELDS = ("name", "query", "artist", "title", "barcode", "catno", "release_id", "platform", "format")
 
 
+def _partial(request: HttpRequest, template: str, partial: str) -> str:
+    return f"{template}#{partial}" if request.htmx else template
+
+
+@login_required
+@require_GET
 def index(request: HttpRequest) -> HttpResponse:
-    return render(request, "digger/index.html")
+    """Dashboard: new want-list matches, best deals, last runs, notifications."""
+    return render(request, "digger/dashboard.html", {"d": selectors.dashboard_for_user(user=request.user)})
+
+
+@login_required
+@require_GET
+def search_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "digger/search_list.html", {"searches": selectors.search_list_for_user(user=request.user)})
+
+
+def _form_errors(form: SavedSearchForm, exc: InvalidInput) -> None:
+    field = exc.field if exc.field in form.fields else None
+    form.add_error(field, exc.detail)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def search_create(request: HttpRequest) -> HttpResponse:
+    """New saved search. GET ?artist=&title= (or query, catno, barcode, release_id) prefills the form,
+    which is how an album page's "Find on vinyl" link lands here."""
+    if request.method == "POST":
+        form = SavedSearchForm(request.POST)
+        if form.is_valid():
+            try:
+                search = services.search_create(user=request.user, data=form.cleaned_data)
+            except InvalidInput as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(request, f"Saved “{search.name}”.")
+                if request.POST.get("run_now"):
+                    try:
+                        services.search_run_request(search=search)
+                    except Conflict:
+                        pass
+                return redirect("digger:search_detail", pk=search.pk)
+        return render(request, "digger/search_form.html", {"form": form, "creating": True}, status=422)
+    initial = {k: request.GET[k].strip()[:200] for k in PREFILL_FIELDS if request.GET.get(k, "").strip()}
+    if "name" not in initial and (initial.get("artist") or initial.get("title") or initial.get("query")):
+        initial["name"] = " – ".join(p for p in (initial.get("artist"), initial.get("title")) if p) or initial["query"]
+    form = SavedSearchForm(initial={"platform": "both", "currency": "USD", "format": "Vinyl", "interval_hours": "24",
+                                    "active": True, "seller_location": "any", **initial})
+    return render(request, "digger/search_form.html", {"form": form, "creating": True})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def search_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    search = selectors.search_get_for_user(user=request.user, search_id=pk)
+    if request.method == "POST":
+        form = SavedSearchForm(request.POST)
+        if form.is_valid():
+            try:
+                services.search_update(search=search, data=form.cleaned_data)
+            except InvalidInput as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(request, "Search updated.")
+                return redirect("digger:search_detail", pk=search.pk)
+        return render(request, "digger/search_form.html", {"form": form, "search": search}, status=422)
+    initial = {f: getattr(search, f) for f in services.SEARCH_FIELDS}
+    initial = {k: ("" if v is None else v) for k, v in initial.items()}
+    return render(request, "digger/search_form.html", {"form": SavedSearchForm(initial=initial), "search": search})
+
+
+@login_required
+@require_POST
+def search_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    search = selectors.search_get_for_user(user=request.user, search_id=pk)
+    name = search.name
+    services.search_delete(search=search)
+    messages.success(request, f"Deleted “{name}”.")
+    return redirect("digger:search_list")
+
+
+@login_required
+@require_POST
+def search_run(request: HttpRequest, pk: int) -> HttpResponse:
+    """Run now: queues a run (only one at a time per search) and shows its live bar."""
+    search = selectors.search_get_for_user(user=request.user, search_id=pk)
+    try:
+        services.search_run_request(search=search)
+    except Conflict as exc:
+        messages.info(request, exc.detail)
+    else:
+        messages.success(request, "Run queued.")
+    if request.htmx:
+        return render(request, "digger/search_detail.html#run_status", _run_status_context(search))
+    return redirect("digger:search_detail", pk=search.pk)
+
+
+def _run_status_context(search: SavedSearch) -> dict:
+    run = selectors.run_active_for_search(search=search) or selectors.run_latest_for_search(search=search)
+    return {"search": search, "run": run, "ws_url": f"/ws/progress/diggersearch/{search.pk}/"}
+
+
+def _results_filters(request: HttpRequest) -> dict:
+    max_price = None
+    if request.GET.get("max_price"):
+        try:
+            max_price = Decimal(request.GET["max_price"])
+        except InvalidOperation:
+            max_price = None
+    return {
+        "sort": request.GET.get("sort", "price"), "platform": request.GET.get("platform", ""),
+        "status": request.GET.get("status", "active"), "wanted": request.GET.get("wanted") == "1",
+        "collection": request.GET.get("collection", ""), "condition": request.GET.get("condition", ""),
+        "q": request.GET.get("q", "").strip()[:100], "max_price": max_price,
+    }
+
+
+@login_required
+@require_GET
+def search_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Results table (sortable and filterable in place with htmx), run status and history."""
+    search = selectors.search_get_for_user(user=request.user, search_id=pk)
+    filters = _results_filters(request)
+    results = list(selectors.listing_results(search=search, **filters)[:300])
+    context = {"search": search, "results": results, "filters": filters, "runs": selectors.run_list_for_search(search=search),
+               "price_sort": "-price" if filters["sort"] == "price" else "price", **_run_status_context(search)}
+    return render(request, _partial(request, "digger/search_detail.html", "results"), context)
+
+
+@login_required
+@require_GET
+def deals(request: HttpRequest) -> HttpResponse:
+    wanted_only = request.GET.get("wanted") == "1"
+    return render(request, "digger/deal_list.html", {
+        "deals": selectors.deals_for_user(user=request.user, wanted_only=wanted_only, limit=100),
+        "wanted_only": wanted_only,
+    })
+
+
+@login_required
+@require_GET
+def collection(request: HttpRequest) -> HttpResponse:
+    kind = CollectionItem.Kind.WANT if request.GET.get("kind") == "want" else CollectionItem.Kind.COLLECTION
+    q = request.GET.get("q", "").strip()[:100]
+    items = selectors.collection_for_user(user=request.user, kind=kind, q=q)[:500]
+    job = Job.objects.filter(user=request.user, kind="digger.sync").first()
+    context = {"kind": kind, "items": items, "q": q, "job": job, "counts": selectors.collection_counts(user=request.user),
+               "profile": selectors.profile_for(user=request.user), "credentials": selectors.credentials_status(user=request.user)}
+    return render(request, _partial(request, "digger/collection_list.html", "items"), context)
+
+
+@login_required
+@require_POST
+def collection_sync(request: HttpRequest) -> HttpResponse:
+    credentials = selectors.credentials_status(user=request.user)
+    if credentials["discogs"]["status"] != "configured" or not credentials["discogs"]["username"]:
+        messages.error(request, "Add your Discogs username and token in Digger settings first.")
+        return redirect("digger:settings")
+    job = services.collection_sync_request(user=request.user)
+    if request.htmx:
+        return render(request, "digger/collection_list.html#sync", {"job": job})
+    messages.success(request, "Sync started.")
+    return redirect(reverse("digger:collection"))
+
+
+@login_required
+@require_GET
+def release_detail(request: HttpRequest, release_id: int) -> HttpResponse:
+    overview = selectors.release_overview_for_user(user=request.user, release_id=release_id)
+    return render(request, "digger/release_detail.html", {"o": overview, "chart": selectors.price_chart(overview["history"])})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def settings_view(request: HttpRequest) -> HttpResponse:
+    """Credentials (write-only, shown masked), digest choice and preferred location."""
+    status = 200
+    if request.method == "POST":
+        form = CredentialsForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            clear = [name for name in services.SECRET_FIELDS if request.POST.get(f"clear_{name}")]
+            try:
+                services.credentials_update(user=request.user, clear=clear, **data)
+            except InvalidInput as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.detail)
+                status = 422
+            else:
+                messages.success(request, "Settings saved.")
+                return redirect("digger:settings")
+        else:
+            status = 422
+    else:
+        current = selectors.credentials_status(user=request.user)
+        form = CredentialsForm(initial={"discogs_username": current["discogs"]["username"],
+                                        "email_digest": current["email_digest"],
+                                        "preferred_location": current["preferred_location"]})
+    return render(request, "digger/settings.html", {"form": form, "c": selectors.credentials_status(user=request.user)},
+                  status=status)
+
+
+@login_required
+@require_POST
+def credentials_test(request: HttpRequest, service: str) -> HttpResponse:
+    """Test connection: calls the service with the stored credentials and shows the outcome."""
+    if service not in ("discogs", "ebay"):
+        return HttpResponse(status=404)
+    ok, message = services.credentials_test(user=request.user, service=service)
+    if request.htmx:
+        return render(request, "digger/settings.html#test_result", {"ok": ok, "message": message, "service": service})
+    (messages.success if ok else messages.error)(request, message)
+    return redirect("digger:settings")
+
+
+@login_required
+@require_POST
+def notifications_read(request: HttpRequest) -> HttpResponse:
+    services.notifications_mark_read(user=request.user)
+    if request.htmx:
+        return HttpResponse("")
+    return redirect("digger:index")

@@ -1,0 +1,101 @@
+"""Offline demo content: saved searches with runs, listings and deals, a collection and want list.
+
+No credentials are stored, so the pages also show the clear "not configured" state. Idempotent.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+
+from .models import CollectionItem, Listing, Notification, PriceHistory, ReleasePrice, SavedSearch, SearchRun
+from .services import listings_rematch
+
+COLLECTION = [
+    (1018055, "The Fall", "Live At The Witch Trials", 1979, "SFLP 1", "Step-Forward Records"),
+    (2370027, "Brian Eno", "Working Backwards 1983-1973", 1983, "EGBS 2", "Editions EG"),
+    (2749755, "Bridget Hayden", "A Siren Blares In An Indifferent Ocean", 2011, "K066", "(K-RAA-K)³"),
+]
+WANTS = [
+    (372000, "The Fall", "Dragnet", 1979, "SFLP 4", "Step-Forward Records"),
+    (1215019, "Joy Division", "Unknown Pleasures", 1979, "FACT 10", "Factory"),
+    (2576104, "Cocteau Twins", "Treasure", 1984, "CAD 412", "4AD"),
+    (79, "The Persuader", "City Of Islands", 1998, "SK029", "Svek"),
+]
+SEARCHES = [
+    {"name": "The Fall – early LPs", "artist": "The Fall", "title": "", "platform": "both", "price_max": Decimal("60"),
+     "min_media_condition": "VG+", "format": "Vinyl", "interval_hours": 24},
+    {"name": "Unknown Pleasures under $40", "artist": "Joy Division", "title": "Unknown Pleasures", "platform": "both",
+     "price_max": Decimal("40"), "min_media_condition": "VG", "format": "Vinyl", "interval_hours": 12},
+    {"name": "Svek 12\"s", "query": "Svek", "platform": "discogs", "format": "12\"", "interval_hours": 48,
+     "seller_location": "EU", "currency": "EUR"},
+]
+# search index, platform, external id, artist, title, release, condition, sleeve, prices (old -> new), shipping,
+# seller, rating, ratings count, country, catno
+LISTINGS = [
+    (0, "discogs", "2001001", "The Fall", "Dragnet", 372000, "VG+", "VG+", ["34.00", "29.00"], "6.00", "recordroom", "99.8", 5412, "United States", "SFLP 4"),
+    (0, "discogs", "2001002", "The Fall", "Live At The Witch Trials", 1018055, "NM", "VG+", ["45.00"], "6.00", "recordroom", "99.8", 5412, "United States", "SFLP 1"),
+    (0, "discogs", "2001003", "The Fall", "Grotesque (After The Gramme)", None, "VG", "VG", ["22.00"], "14.00", "vinylvault_de", "98.9", 812, "Germany", "RTL 18"),
+    (0, "ebay", "v1|110000000001|0", "", "THE FALL Dragnet LP 1979 Step Forward SFLP 4 UK original", None, "VG", "", ["31.50", "27.50"], "5.00", "crate_digger_77", "100.0", 1290, "US", ""),
+    (1, "discogs", "2002001", "Joy Division", "Unknown Pleasures", 1215019, "VG+", "VG", ["38.00", "35.00"], "6.00", "recordroom", "99.8", 5412, "United States", "FACT 10"),
+    (1, "discogs", "2002002", "Joy Division", "Unknown Pleasures", 1215019, "VG", "G+", ["18.00"], "16.00", "northern_soul_uk", "97.5", 230, "United Kingdom", "FACT 10"),
+    (1, "ebay", "v1|110000000002|0", "", "Joy Division Unknown Pleasures vinyl LP Factory FACT 10 VG+", None, "VG+", "", ["39.99"], "4.50", "crate_digger_77", "100.0", 1290, "US", ""),
+    (2, "discogs", "2003001", "The Persuader", "City Of Islands", 79, "VG+", "Generic", ["24.00", "19.50"], "7.50", "vinylvault_de", "98.9", 812, "Germany", "SK029"),
+    (2, "discogs", "2003002", "The Persuader", "Stockholm", 1, "NM", "Generic", ["15.00"], "7.50", "vinylvault_de", "98.9", 812, "Germany", "SK001"),
+]
+MARKET = {372000: {"VG+": "36.00", "VG": "24.00", "NM": "48.00"}, 1018055: {"NM": "52.00", "VG+": "40.00"},
+          1215019: {"VG+": "12.83", "VG": "8.88", "NM": "16.78"}, 79: {"VG+": "26.00", "NM": "32.00"},
+          1: {"NM": "18.00", "VG+": "14.00"}}
+
+
+def load(*, user, staff, stdout) -> None:
+    now = timezone.now()
+    for kind, rows in ((CollectionItem.Kind.COLLECTION, COLLECTION), (CollectionItem.Kind.WANT, WANTS)):
+        for index, (rid, artist, title, year, catno, label) in enumerate(rows):
+            CollectionItem.objects.update_or_create(user=user, kind=kind, release_id=rid, defaults={
+                "artist": artist, "title": title, "year": year, "catno": catno, "label": label,
+                "format": "Vinyl, LP, Album", "date_added": now - timedelta(days=30 + index)})
+    for rid, suggestions in MARKET.items():
+        ReleasePrice.objects.update_or_create(release_id=rid, defaults={
+            "currency": "USD", "suggestions": suggestions, "fetched_at": now})
+    searches = []
+    for data in SEARCHES:
+        fields = {"query": "", "artist": "", "title": "", "currency": "USD", "seller_location": "any", **data}
+        search, _ = SavedSearch.objects.update_or_create(user=user, name=data["name"], defaults={
+            **fields, "last_run_at": now - timedelta(hours=2)})
+        searches.append(search)
+    for search in searches:
+        if not search.runs.exists():
+            for days, found, new in ((3, 2, 2), (0, 3, 1)):
+                SearchRun.objects.create(
+                    search=search, status=SearchRun.Status.SUCCEEDED, trigger=SearchRun.Trigger.SCHEDULED,
+                    started_at=now - timedelta(days=days, seconds=4), finished_at=now - timedelta(days=days),
+                    found=found, new=new, done=5, total=5, message=f"{found} listings: {new} new, 0 changed, 0 gone",
+                    report={"found": found, "new": new, "changed": 0, "gone": 0, "duration_s": 3.8, "errors": [],
+                            "platforms": {"discogs": {"found": found}}})
+    for (si, platform, ext, artist, title, rid, cond, sleeve, prices, ship, seller, rating, count, country,
+         catno) in LISTINGS:
+        search = searches[si]
+        run = search.runs.first()
+        listing, created = Listing.objects.update_or_create(search=search, platform=platform, external_id=ext, defaults={
+            "artist": artist, "title": title, "release_id": rid, "media_condition": cond, "sleeve_condition": sleeve,
+            "price": Decimal(prices[-1]), "currency": search.currency if platform == "discogs" and search.currency != "USD" else "USD",
+            "shipping": Decimal(ship), "seller": seller, "seller_rating": Decimal(rating), "seller_ratings_count": count,
+            "seller_country": country, "catno": catno, "status": Listing.Status.ACTIVE,
+            "url": (f"https://www.discogs.com/sell/item/{ext}" if platform == "discogs"
+                    else f"https://www.ebay.com/itm/{ext.split('|')[1]}"),
+            "market_price": Decimal(MARKET.get(rid, {}).get(cond, "0")) or None if rid else None,
+            "first_seen_at": now - timedelta(days=3 if len(prices) > 1 else 0), "last_seen_at": now,
+            "first_run": run, "last_run": run})
+        if created or not listing.prices.exists():
+            for index, price in enumerate(prices):
+                PriceHistory.objects.create(listing=listing, price=Decimal(price), currency=listing.currency,
+                                            shipping=listing.shipping,
+                                            recorded_at=now - timedelta(days=3 * (len(prices) - 1 - index)))
+    changed = listings_rematch(user=user)
+    if not Notification.objects.filter(user=user).exists():
+        Notification.objects.create(user=user, kind="match", message="2 new want-list matches for “The Fall – early LPs”",
+                                    url=f"/digger/searches/{searches[0].pk}/?wanted=1")
+    stdout.write(f"  digger: {len(searches)} saved searches, {len(LISTINGS)} listings ({changed} re-matched), "
+                 f"{len(COLLECTION)} collection items, {len(WANTS)} wanted; no credentials (shows 'not configured')")

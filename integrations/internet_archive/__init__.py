@@ -1,0 +1,1 @@
+"""Internet Archive client: advancedsearch, scrape, metadata and file downloads (etree collection)."""

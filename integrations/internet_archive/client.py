@@ -1,0 +1,113 @@
+"""The Internet Archive client: advancedsearch, scrape (cursor), metadata and file downloads.
+
+Every request goes under settings.IA_BASE_URL, spaced by settings.IA_MIN_INTERVAL (about one a
+second by default), with the platform's retries on transient errors. The `internetarchive` library
+is not used: it brings its own HTTP session (requests), config files and retry policy, and Stylus
+keeps one HTTP stack (integrations/http.py) for timeouts, politeness and error types.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from urllib.parse import quote
+
+import httpx
+from django.conf import settings
+
+from integrations.http import HttpClient
+
+from .parser import parse_metadata, parse_scrape, parse_search, safe_relative_path, validate_identifier
+from .types import ItemMetadata, ScrapePage, SearchDoc, SearchPage
+
+SERVICE = "internet_archive"
+ETREE_QUERY = "collection:etree AND NOT collection:stream_only"
+SEARCH_FIELDS = ("identifier", "title", "creator", "date", "year", "venue", "coverage", "source", "taper",
+                 "transferer", "lineage", "format", "avg_rating", "num_reviews", "downloads", "addeddate",
+                 "item_size", "collection")
+SORTS = {"date": "date desc", "addeddate": "addeddate desc", "title": "titleSorter asc", "relevance": ""}
+
+
+def download_path(identifier: str, name: str) -> str:
+    """The path (under IA_BASE_URL) of one of an item's files; both parts validated first."""
+    validate_identifier(identifier)
+    relative = safe_relative_path(name)
+    return f"/download/{identifier}/" + "/".join(quote(part) for part in relative.parts)
+
+
+def download_url(identifier: str, name: str) -> str:
+    return settings.IA_BASE_URL.rstrip("/") + download_path(identifier, name)
+
+
+class InternetArchiveClient:
+    """Typed access to archive.org; build one per unit of work (it holds a connection pool)."""
+
+    def __init__(self, *, base_url: str | None = None, min_interval: float | None = None,
+                 transport: httpx.BaseTransport | None = None) -> None:
+        self.http = HttpClient(
+            service=SERVICE,
+            base_url=base_url or settings.IA_BASE_URL,
+            min_interval=settings.IA_MIN_INTERVAL if min_interval is None else min_interval,
+            transport=transport,
+        )
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> InternetArchiveClient:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- search ----------------------------------------------------------------------------------
+    def search(self, *, query: str, page: int = 1, rows: int = 25, sort: str = "relevance",
+               fields: tuple[str, ...] = SEARCH_FIELDS) -> SearchPage:
+        """advancedsearch.php with an explicit field list; `query` is a full Lucene query."""
+        params: list[tuple[str, str | int]] = [("q", query)]
+        params += [("fl[]", f) for f in fields]
+        if SORTS.get(sort):
+            params.append(("sort[]", SORTS[sort]))
+        params += [("rows", rows), ("page", page), ("output", "json")]
+        return parse_search(self.http.get_json("/advancedsearch.php", params=params))
+
+    def scrape(self, *, query: str, cursor: str | None = None, count: int = 1000,
+               fields: tuple[str, ...] = SEARCH_FIELDS) -> ScrapePage:
+        """One page of the scrape API; pass the returned cursor for the next."""
+        params: dict[str, str | int] = {"q": query, "fields": ",".join(fields), "count": max(100, min(count, 10000))}
+        if cursor:
+            params["cursor"] = cursor
+        return parse_scrape(self.http.get_json("/services/search/v1/scrape", params=params))
+
+    def scrape_all(self, *, query: str, count: int = 1000, limit: int | None = None) -> Iterator[list[SearchDoc]]:
+        """Every result of `query`, page by page, following the cursor."""
+        cursor: str | None = None
+        seen = 0
+        while True:
+            page = self.scrape(query=query, cursor=cursor, count=count)
+            docs = page.docs if limit is None else page.docs[: max(0, limit - seen)]
+            if docs:
+                yield docs
+            seen += len(docs)
+            cursor = page.cursor
+            if not cursor or not page.docs or (limit is not None and seen >= limit):
+                return
+
+    # -- items -----------------------------------------------------------------------------------
+    def metadata(self, identifier: str) -> ItemMetadata:
+        """/metadata/{identifier}; ItemUnavailable when the archive answers `{}`."""
+        validate_identifier(identifier)
+        data = self.http.get_json(f"/metadata/{identifier}")
+        return parse_metadata(data, identifier=identifier)
+
+    def download_path(self, identifier: str, name: str) -> str:
+        return download_path(identifier, name)
+
+    def download_url(self, identifier: str, name: str) -> str:
+        return self.http.url(self.download_path(identifier, name))
+
+    @contextmanager
+    def open_file(self, identifier: str, name: str, *, offset: int = 0) -> Iterator[httpx.Response]:
+        """Streams a file from `offset` (HTTP Range); check response.status_code for 206 vs 200."""
+        headers = {"Range": f"bytes={offset}-"} if offset else {}
+        with self.http.stream("GET", self.download_path(identifier, name), headers=headers) as response:
+            yield response
