@@ -35,3 +35,10 @@ IA_MIN_INTERVAL = 0.0
 CHANNELS_PREFIX = "stylus-test"
 ACCOUNT_RATE_LIMITS = False
 STYLUS_EMBEDDED_WORKER = False  # the asgi_server fixture starts the worker itself (no beat)
+# Nothing in the suite may reach a real service: every base URL points at a closed local port
+# unless a test points it at the replay server.
+_NOWHERE = "http://127.0.0.1:9"
+AOTY_BASE_URL = IA_BASE_URL = DISCOGS_API_URL = DISCOGS_WEB_URL = EBAY_API_URL = _NOWHERE
+SPOTIFY_API_URL = _NOWHERE + "/v1"
+SPOTIFY_ACCOUNTS_URL = _NOWHERE
+CELERY_TASK_DEFAULT_QUEUE = "stylus-test"
