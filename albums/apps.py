@@ -1,6 +1,29 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+REFRESH_TASK_NAME = "albums: refresh most-viewed stale albums"
+
+
+def ensure_periodic_tasks(sender=None, **kwargs) -> None:
+    """Creates the hourly stale-album refresh in django-celery-beat (idempotent, so production gets it too)."""
+    from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+    schedule, _ = IntervalSchedule.objects.get_or_create(every=1, period=IntervalSchedule.HOURS)
+    PeriodicTask.objects.get_or_create(
+        name=REFRESH_TASK_NAME,
+        defaults={"interval": schedule, "task": "albums.tasks.refresh_stale_albums_task"},
+    )
 
 
 class AlbumsConfig(AppConfig):
     name = "albums"
     verbose_name = "Albums"
+
+    def ready(self) -> None:
+        from common.selectors import register_home_card, register_stats
+
+        from . import selectors
+
+        register_home_card("albums", selectors.home_card)
+        register_stats("albums", selectors.statistics)
+        post_migrate.connect(ensure_periodic_tasks, sender=self, dispatch_uid="albums.periodic_tasks")

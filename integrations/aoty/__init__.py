@@ -1,0 +1,1 @@
+"""albumoftheyear.org: fetchers (Playwright or plain HTTP), pure parsers, and a client joining them."""

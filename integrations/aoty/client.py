@@ -1,0 +1,111 @@
+"""The AOTY client: maps AOTY paths onto AOTY_BASE_URL, fetches with the configured fetcher, parses.
+
+`fetch_*` functions do the I/O and return HTML; `AotyClient` methods return typed objects from the
+pure parsers. After a block, the client stays away for the block's cool-down (shared through the
+cache) and raises AotyBlocked at once, so no caller waits on a site that is refusing us.
+"""
+from __future__ import annotations
+
+import time
+from urllib.parse import quote_plus, urlsplit
+
+from django.conf import settings
+from django.core.cache import cache
+
+from integrations.errors import RateLimited, TransientError
+
+from . import parser
+from .errors import AotyBlocked
+from .fetcher import Fetcher, get_fetcher
+from .types import AlbumGrid, AlbumPage, AlbumSummary, PublicationList, SearchResults, UserProfile
+
+BLOCK_KEY = "aoty:blocked"
+DOWN_KEY = "aoty:down"
+DOWN_COOLDOWN = 60  # after AOTY stayed unreachable through all retries, fail fast for this long
+SEARCH_KINDS = {"all": "/search/", "albums": "/search/albums/", "artists": "/search/artists/", "labels": "/search/labels/"}
+
+
+def block_status() -> dict | None:
+    """{"since": ts, "until": ts, "reason": str} while AOTY is blocking us, else None."""
+    status = cache.get(BLOCK_KEY)
+    if status and status.get("until", 0) > time.time():
+        return status
+    return None
+
+
+def block_clear() -> None:
+    cache.delete(BLOCK_KEY)
+
+
+def _block_record(error: AotyBlocked) -> None:
+    now = time.time()
+    cache.set(BLOCK_KEY, {"since": now, "until": now + error.retry_after, "reason": str(error)}, timeout=error.retry_after)
+
+
+def to_base(url_or_path: str) -> str:
+    """An AOTY URL or path as an absolute URL on AOTY_BASE_URL (the replay server in tests)."""
+    parts = urlsplit(url_or_path)
+    path = parts.path or "/"
+    if parts.query:
+        path += "?" + parts.query
+    return settings.AOTY_BASE_URL.rstrip("/") + "/" + path.lstrip("/")
+
+
+def album_path(aoty_id: int, slug: str = "") -> str:
+    return f"/album/{aoty_id}-{slug}.php" if slug else f"/album/{aoty_id}.php"
+
+
+def similar_path(album_url: str) -> str:
+    path = urlsplit(album_url).path
+    return path.removesuffix(".php").rstrip("/") + "/similar/"
+
+
+class AotyClient:
+    def __init__(self, fetcher: Fetcher | None = None) -> None:
+        self.fetcher = fetcher or get_fetcher()
+
+    def close(self) -> None:
+        self.fetcher.close()
+
+    # -- I/O ------------------------------------------------------------------------------------
+    def fetch_html(self, url_or_path: str) -> str:
+        """The page's HTML, or AotyBlocked at once while a recent block's cool-down lasts."""
+        status = block_status()
+        if status:
+            raise AotyBlocked(status.get("reason") or "AOTY is blocking automated access right now",
+                              retry_after=max(1, int(status["until"] - time.time())))
+        down_until = cache.get(DOWN_KEY)
+        if down_until and down_until > time.time():
+            raise TransientError("AOTY was unreachable moments ago; not retrying yet", service="aoty",
+                                 retry_after=max(1.0, down_until - time.time()))
+        try:
+            return self.fetcher.fetch(to_base(url_or_path)).html
+        except AotyBlocked as error:
+            _block_record(error)
+            raise
+        except TransientError as error:
+            if not isinstance(error, RateLimited):
+                cache.set(DOWN_KEY, time.time() + DOWN_COOLDOWN, timeout=DOWN_COOLDOWN)
+            raise
+
+    def fetch_album_page(self, url: str) -> str:
+        return self.fetch_html(url)
+
+    # -- typed reads ------------------------------------------------------------------------------
+    def album(self, url: str) -> AlbumPage:
+        return parser.parse_album_page(self.fetch_album_page(url))
+
+    def similar(self, album_url: str) -> list[AlbumSummary]:
+        return parser.parse_similar_page(self.fetch_html(similar_path(album_url)))
+
+    def search(self, query: str, *, kind: str = "albums") -> SearchResults:
+        return parser.parse_search_page(self.fetch_html(f"{SEARCH_KINDS[kind]}?q={quote_plus(query)}"))
+
+    def grid(self, path: str) -> AlbumGrid:
+        return parser.parse_album_grid(self.fetch_html(path))
+
+    def publication_list(self, path: str) -> PublicationList:
+        return parser.parse_publication_list(self.fetch_html(path))
+
+    def user(self, username: str) -> UserProfile:
+        return parser.parse_user_profile(self.fetch_html(f"/user/{quote_plus(username)}/"))
