@@ -58,11 +58,11 @@ def _with_progress(qs: QuerySet[Song]) -> QuerySet[Song]:
         steps_total=Coalesce(Subquery(total, output_field=IntegerField()), Value(0)),
         steps_done=Coalesce(Subquery(done, output_field=IntegerField()), Value(0)),
     )
-    # Integer percent; songs without steps are 0 (Future Plans) — released songs show 100 in templates.
+    # Integer percent rounded to nearest; songs without steps are 0 (Future Plans). Released shows 100 in templates.
     from django.db.models import Case, F, When
 
     return qs.annotate(steps_pct=Case(When(steps_total=0, then=Value(0)),
-                                      default=F("steps_done") * 100 / F("steps_total"), output_field=IntegerField()))
+                                      default=(F("steps_done") * 100 + F("steps_total") / 2) / F("steps_total"), output_field=IntegerField()))
 
 
 def song_list(*, user, status: str | None = None, pack_id: int | None = None, artist: str | None = None,
@@ -324,8 +324,11 @@ def dashboard(*, user) -> dict:
     for pct in in_progress:
         buckets[min(pct // 20, 4)] += 1
     peak = max(buckets) or 1
-    chart = [{"label": f"{i * 20}–{i * 20 + 19 if i < 4 else 100}%", "count": n, "height": int(n * 100 / peak)}
-             for i, n in enumerate(buckets)]
+    chart = []
+    for i, n in enumerate(buckets):  # SVG geometry: 5 bars on a 300x140 canvas, baseline at y=120
+        height = int(n * 100 / peak)
+        chart.append({"label": f"{i * 20}–{i * 20 + 19 if i < 4 else 100}%", "count": n, "height": height,
+                      "x": 8 + i * 60, "y": 120 - height, "label_y": 114 - height})
     return {
         "counts": counts,
         "total": sum(counts.values()),

@@ -1,6 +1,580 @@
+"""Tracks pages (HTMX): dashboard, song list and detail, packs board, album series, collaborations,
+achievements, workflow editor and profiles. One view per URL; `request.htmx` gets the named partial."""
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from common.exceptions import Conflict, InvalidInput, NotFound, ServiceUnavailable, StylusError
+
+from . import achievements as catalogue
+from . import selectors, services
+from .forms import (
+    AlbumSeriesForm,
+    InviteForm,
+    PackForm,
+    PlaylistImportForm,
+    ProfileForm,
+    SongForm,
+    apply_error,
+)
+from .models import Collaboration, Status
+from .permissions import Role
+
+STATUSES = [s.value for s in Status]
 
 
+def _notify_achievements(request: HttpRequest) -> None:
+    """New achievements become toasts once, then count as seen."""
+    fresh = selectors.achievements_for_user(user=request.user)["new"]
+    for item in fresh:
+        messages.success(request, f"Achievement unlocked: {item['name']} (+{item['points']} points)")
+    if fresh:
+        services.achievements_mark_seen(user=request.user)
+
+
+def _error_message(request: HttpRequest, exc: StylusError) -> None:
+    messages.error(request, exc.detail)
+
+
+def _back(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    return target if target.startswith("/") and not target.startswith("//") else default
+
+
+# -- dashboard --------------------------------------------------------------------------------------------
+@login_required
+@require_GET
 def index(request: HttpRequest) -> HttpResponse:
-    return render(request, "tracks/index.html")
+    _notify_achievements(request)
+    return render(request, "tracks/dashboard.html", {"d": selectors.dashboard(user=request.user),
+                                                     "statuses": STATUSES})
+
+
+# -- songs ----------------------------------------------------------------------------------------------------
+def _song_filters(request: HttpRequest) -> dict[str, Any]:
+    g = request.GET
+    status = g.get("status") if g.get("status") in STATUSES else None
+
+    def as_int(name: str) -> int | None:
+        value = g.get(name, "")
+        return int(value) if value.isdigit() else None
+
+    return {"status": status, "pack_id": as_int("pack"), "album_series_id": as_int("series"),
+            "artist": g.get("artist") or None, "search": (g.get("q") or "").strip()[:200] or None,
+            "scope": g.get("scope") if g.get("scope") in ("mine", "shared") else "all",
+            "sort": g.get("sort") if g.get("sort") in selectors.SONG_SORTS else "priority"}
+
+
+@login_required
+@require_GET
+def song_list(request: HttpRequest) -> HttpResponse:
+    """Filters, sort, search, inline status and checklist edits, bulk actions. Queries stay constant."""
+    from django.conf import settings
+
+    filters = _song_filters(request)
+    qs = selectors.song_list(user=request.user, with_steps=True, **filters)
+    page = Paginator(qs, settings.TRACKS_SONGS_PER_PAGE).get_page(request.GET.get("page"))
+    if filters["search"] and page.number == 1:
+        from common.services import search_log_record
+
+        search_log_record(section="tracks", query=filters["search"], user=request.user)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"page": page, "songs": page.object_list, "filters": filters, "statuses": STATUSES,
+               "sorts": list(selectors.SONG_SORTS), "packs": selectors.packs_owned(user=request.user),
+               "query": query.urlencode()}
+    template = "tracks/song_list.html#results" if request.htmx and not request.htmx.boosted else "tracks/song_list.html"
+    return render(request, template, context)
+
+
+def _song_form(request: HttpRequest, *, song=None, data=None, files=None) -> SongForm:
+    owner = song.owner if song else request.user
+    is_owner = song is None or song.owner_id == request.user.pk
+    initial = None
+    if song is not None:
+        initial = {"title": song.title, "artist": song.artist, "album": song.album, "year": song.year,
+                   "status": song.status, "priority": song.priority, "pack": song.pack_id,
+                   "album_series": song.album_series_id, "release_date": song.release_date, "notes": song.notes}
+    return SongForm(data, files, initial=initial, owner_fields=is_owner,
+                    packs=selectors.packs_owned(user=owner) if is_owner else (),
+                    series=list(selectors.album_series_list(user=owner)) if is_owner else ())
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def song_create(request: HttpRequest) -> HttpResponse:
+    form = _song_form(request, data=request.POST or None, files=request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            song = services.song_create(user=request.user, data=form.service_data(), cover=form.cleaned_data.get("cover"))
+        except InvalidInput as exc:
+            apply_error(form, exc)
+        else:
+            messages.success(request, f"Added {song.title}.")
+            return redirect("tracks:song_detail", song.pk)
+    return render(request, "tracks/song_form.html", {"form": form, "song": None},
+                  status=422 if request.method == "POST" else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def song_detail(request: HttpRequest, song_id: int) -> HttpResponse:
+    """The song with its edit form, checklist, Spotify details and collaborators."""
+    song = selectors.song_get_for_user(user=request.user, song_id=song_id)
+    status = 200
+    if request.method == "POST":
+        selectors.song_get_for_user(user=request.user, song_id=song_id, need=Role.EDITOR)
+        form = _song_form(request, song=song, data=request.POST, files=request.FILES)
+        if form.is_valid():
+            try:
+                services.song_update(user=request.user, song=song, data=form.service_data(),
+                                     cover=form.cleaned_data.get("cover"),
+                                     clear_cover=form.cleaned_data.get("clear_cover", False))
+            except InvalidInput as exc:
+                apply_error(form, exc)
+            else:
+                messages.success(request, "Saved.")
+                return redirect("tracks:song_detail", song.pk)
+        status = 422
+    else:
+        form = _song_form(request, song=song)
+    _notify_achievements(request)
+    collaborators = (Collaboration.objects.filter(song=song).select_related("user")
+                     if song.role == Role.OWNER else [])
+    return render(request, "tracks/song_detail.html", {
+        "song": song, "form": form, "can_edit": song.role >= Role.EDITOR, "is_owner": song.role == Role.OWNER,
+        "collaborators": collaborators, "invite_form": InviteForm(initial={"permission": "song_edit"}),
+        "statuses": STATUSES}, status=status)
+
+
+def _row(request: HttpRequest, song_id: int, *, template: str = "tracks/song_list.html#row") -> HttpResponse:
+    song = selectors.song_list(user=request.user, with_steps=True).filter(pk=song_id).first()
+    if song is None:
+        return HttpResponse(status=204)
+    return render(request, template, {"song": song, "statuses": STATUSES, "packs": []})
+
+
+@login_required
+@require_POST
+def song_status(request: HttpRequest, song_id: int) -> HttpResponse:
+    """Inline status change from the list (returns the row) or the detail page."""
+    song = selectors.song_get_for_user(user=request.user, song_id=song_id, need=Role.EDITOR)
+    try:
+        services.song_set_status(user=request.user, song=song, status=request.POST.get("status", ""))
+    except InvalidInput as exc:
+        if request.htmx:
+            return HttpResponse(exc.detail, status=422)
+        _error_message(request, exc)
+    if request.htmx:
+        return _row(request, song_id)
+    return redirect(_back(request, reverse("tracks:song_detail", args=[song_id])))
+
+
+@login_required
+@require_POST
+def song_step(request: HttpRequest, song_id: int, step_id: int) -> HttpResponse:
+    """Ticks or unticks a checklist box; htmx gets the checklist back (and the row's progress, out of band)."""
+    song = selectors.song_get_for_user(user=request.user, song_id=song_id, need=Role.EDITOR)
+    try:
+        services.song_step_set(user=request.user, song=song, step_id=step_id, done=request.POST.get("done") == "1")
+    except InvalidInput as exc:
+        if request.htmx:
+            return HttpResponse(exc.detail, status=422)
+        _error_message(request, exc)
+    if request.htmx:
+        song = selectors.song_get_for_user(user=request.user, song_id=song_id)
+        return render(request, "tracks/_checklist.html", {"song": song, "can_edit": True, "oob": True})
+    return redirect(_back(request, reverse("tracks:song_detail", args=[song_id])))
+
+
+@login_required
+@require_POST
+def song_delete(request: HttpRequest, song_id: int) -> HttpResponse:
+    song = selectors.song_get_for_user(user=request.user, song_id=song_id, need=Role.OWNER)
+    services.song_delete(user=request.user, song=song)
+    messages.success(request, f"Deleted {song.title}.")
+    if request.htmx:
+        return HttpResponse("")
+    return redirect("tracks:song_list")
+
+
+@login_required
+@require_POST
+def song_bulk(request: HttpRequest) -> HttpResponse:
+    """Bulk actions from the list: move status, add to pack, delete. All selected songs or none."""
+    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+    action = request.POST.get("action", "")
+    if not ids:
+        messages.error(request, "Select some songs first.")
+    else:
+        try:
+            if action == "status":
+                n = services.songs_bulk_status(user=request.user, song_ids=ids, status=request.POST.get("status", ""))
+                messages.success(request, f"Moved {n} songs to {request.POST.get('status')}.")
+            elif action == "pack":
+                raw = request.POST.get("pack", "")
+                n = services.songs_bulk_add_to_pack(user=request.user, song_ids=ids,
+                                                    pack_id=int(raw) if raw.isdigit() else None)
+                messages.success(request, f"Updated the pack of {n} songs.")
+            elif action == "delete":
+                n = services.songs_bulk_delete(user=request.user, song_ids=ids)
+                messages.success(request, f"Deleted {n} songs.")
+            elif action == "enrich":
+                job = services.songs_enrich_bulk_start(user=request.user, song_ids=ids)
+                return redirect("tracks:enrich_job", job.pk)
+            else:
+                messages.error(request, "Choose an action.")
+        except StylusError as exc:
+            _error_message(request, exc)
+        except Exception as exc:  # Http404 / PermissionDenied from the all-or-nothing check
+            from django.core.exceptions import PermissionDenied
+            from django.http import Http404
+
+            if not isinstance(exc, Http404 | PermissionDenied):
+                raise
+            messages.error(request, f"Nothing changed: {exc}")
+    return redirect(_back(request, reverse("tracks:song_list")))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def song_enrich(request: HttpRequest, song_id: int) -> HttpResponse:
+    """Spotify enrichment for one song: applies a confident match, else shows the top matches to pick."""
+    song = selectors.song_get_for_user(user=request.user, song_id=song_id, need=Role.EDITOR)
+    context: dict[str, Any] = {"song": song}
+    try:
+        if request.method == "POST":
+            result = services.song_enrich(user=request.user, song=song, track_id=request.POST.get("track_id") or None)
+            context.update(result=result, candidates=result.candidates)
+            if result.applied:
+                messages.success(request, result.detail)
+                if not request.htmx:
+                    return redirect("tracks:song_detail", song.pk)
+        else:
+            context["candidates"] = services.spotify_candidates(song=song)
+    except (ServiceUnavailable, NotFound, InvalidInput) as exc:
+        context["error"] = exc.detail
+    template = "tracks/song_enrich.html#picker" if request.htmx else "tracks/song_enrich.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_GET
+def enrich_job(request: HttpRequest, job_id: int) -> HttpResponse:
+    from common.selectors import job_get_for_user
+
+    job = job_get_for_user(user=request.user, job_id=job_id)
+    return render(request, "tracks/enrich_job.html", {"job": job})
+
+
+@login_required
+@require_POST
+def song_enrich_all(request: HttpRequest) -> HttpResponse:
+    try:
+        job = services.songs_enrich_bulk_start(user=request.user)
+    except StylusError as exc:
+        _error_message(request, exc)
+        return redirect("tracks:song_list")
+    return redirect("tracks:enrich_job", job.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def playlist_import(request: HttpRequest) -> HttpResponse:
+    form = PlaylistImportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            created, skipped = services.playlist_import(user=request.user, url=form.cleaned_data["url"])
+        except InvalidInput as exc:
+            form.add_error("url", exc.detail)
+        except (ServiceUnavailable, NotFound) as exc:
+            form.add_error(None, exc.detail)
+        else:
+            messages.success(request, f"Imported {len(created)} songs as Future Plans ({skipped} skipped).")
+            return redirect(f"{reverse('tracks:song_list')}?status=Future+Plans&sort=created")
+    return render(request, "tracks/playlist_import.html", {"form": form})
+
+
+# -- packs ---------------------------------------------------------------------------------------------------
+@login_required
+@require_GET
+def pack_board(request: HttpRequest) -> HttpResponse:
+    _notify_achievements(request)
+    return render(request, "tracks/pack_board.html", {"columns": selectors.pack_board(user=request.user)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pack_create(request: HttpRequest) -> HttpResponse:
+    form = PackForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "cover"}
+        try:
+            pack = services.pack_create(user=request.user, data=data, cover=form.cleaned_data.get("cover"))
+        except InvalidInput as exc:
+            apply_error(form, exc)
+        else:
+            return redirect("tracks:pack_detail", pack.pk)
+    return render(request, "tracks/pack_form.html", {"form": form, "pack": None},
+                  status=422 if request.method == "POST" else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pack_detail(request: HttpRequest, pack_id: int) -> HttpResponse:
+    pack = selectors.pack_get_for_user(user=request.user, pack_id=pack_id)
+    status = 200
+    initial = {k: getattr(pack, k) for k in ("name", "priority", "status", "release_date", "download_url",
+                                             "video_url", "release_notes")}
+    if request.method == "POST":
+        selectors.pack_get_for_user(user=request.user, pack_id=pack_id, need=Role.EDITOR)
+        form = PackForm(request.POST, request.FILES, initial=initial)
+        if form.is_valid():
+            data = {k: v for k, v in form.cleaned_data.items() if k != "cover"}
+            try:
+                services.pack_update(user=request.user, pack=pack, data=data, cover=form.cleaned_data.get("cover"))
+            except InvalidInput as exc:
+                apply_error(form, exc)
+            else:
+                messages.success(request, "Pack saved.")
+                return redirect("tracks:pack_detail", pack.pk)
+        status = 422
+    else:
+        form = PackForm(initial=initial)
+    songs = selectors.song_list(user=request.user, pack_id=pack.pk)
+    _notify_achievements(request)
+    return render(request, "tracks/pack_detail.html", {
+        "pack": pack, "form": form, "songs": songs, "can_edit": pack.role >= Role.EDITOR,
+        "is_owner": pack.role == Role.OWNER,
+        "collaborators": Collaboration.objects.filter(pack=pack).select_related("user") if pack.role == Role.OWNER else [],
+        "invite_form": InviteForm(initial={"permission": "pack_view"})}, status=status)
+
+
+@login_required
+@require_POST
+def pack_release(request: HttpRequest, pack_id: int) -> HttpResponse:
+    pack = selectors.pack_get_for_user(user=request.user, pack_id=pack_id, need=Role.OWNER)
+    services.pack_release(user=request.user, pack=pack)
+    messages.success(request, f"Released {pack.name} and its songs.")
+    return redirect("tracks:pack_detail", pack.pk)
+
+
+@login_required
+@require_POST
+def pack_delete(request: HttpRequest, pack_id: int) -> HttpResponse:
+    pack = selectors.pack_get_for_user(user=request.user, pack_id=pack_id, need=Role.OWNER)
+    services.pack_delete(user=request.user, pack=pack)
+    messages.success(request, f"Deleted pack {pack.name}; its songs are still in your list.")
+    return redirect("tracks:pack_board")
+
+
+# -- album series ------------------------------------------------------------------------------------------
+@login_required
+@require_GET
+def series_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "tracks/series_list.html", {"series": selectors.album_series_list(user=request.user)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def series_create(request: HttpRequest) -> HttpResponse:
+    form = AlbumSeriesForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "cover"}
+        try:
+            series = services.album_series_create(user=request.user, data=data, cover=form.cleaned_data.get("cover"))
+        except InvalidInput as exc:
+            apply_error(form, exc)
+        else:
+            return redirect("tracks:series_detail", series.pk)
+    return render(request, "tracks/series_form.html", {"form": form}, status=422 if request.method == "POST" else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def series_detail(request: HttpRequest, series_id: int) -> HttpResponse:
+    """The tracklist comparison: done, in progress, planned, missing or irrelevant."""
+    series = selectors.album_series_get_for_user(user=request.user, series_id=series_id)
+    initial = {k: getattr(series, k) for k in ("series_number", "artist", "album", "year", "status", "description")}
+    form = AlbumSeriesForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "cover"}
+        try:
+            services.album_series_update(user=request.user, series=series, data=data,
+                                         cover=form.cleaned_data.get("cover"))
+        except InvalidInput as exc:
+            apply_error(form, exc)
+        else:
+            messages.success(request, "Series saved.")
+            return redirect("tracks:series_detail", series.pk)
+    context = {"series": series, "form": form, "cmp": selectors.album_series_comparison(series=series)}
+    template = "tracks/series_detail.html#tracklist" if request.htmx else "tracks/series_detail.html"
+    return render(request, template, context, status=422 if request.method == "POST" else 200)
+
+
+@login_required
+@require_POST
+def series_tracklist(request: HttpRequest, series_id: int) -> HttpResponse:
+    series = selectors.album_series_get_for_user(user=request.user, series_id=series_id)
+    try:
+        services.album_series_fetch_tracklist(user=request.user, series=series, album=request.POST.get("album", ""))
+        messages.success(request, "Fetched the tracklist from Spotify.")
+    except (ServiceUnavailable, NotFound, InvalidInput) as exc:
+        _error_message(request, exc)
+    return redirect("tracks:series_detail", series.pk)
+
+
+@login_required
+@require_POST
+def series_mark(request: HttpRequest, series_id: int) -> HttpResponse:
+    series = selectors.album_series_get_for_user(user=request.user, series_id=series_id)
+    try:
+        services.album_series_mark_track(user=request.user, series=series, title=request.POST.get("title", ""),
+                                         irrelevant=request.POST.get("irrelevant") == "1")
+    except InvalidInput as exc:
+        _error_message(request, exc)
+    if request.htmx:
+        return render(request, "tracks/series_detail.html#tracklist",
+                      {"series": series, "cmp": selectors.album_series_comparison(series=series)})
+    return redirect("tracks:series_detail", series.pk)
+
+
+@login_required
+@require_POST
+def series_add_missing(request: HttpRequest, series_id: int) -> HttpResponse:
+    series = selectors.album_series_get_for_user(user=request.user, series_id=series_id)
+    created = services.album_series_add_missing(user=request.user, series=series)
+    messages.success(request, f"Added {len(created)} songs as Future Plans.")
+    return redirect("tracks:series_detail", series.pk)
+
+
+# -- collaborations ------------------------------------------------------------------------------------------
+@login_required
+@require_GET
+def collaboration_list(request: HttpRequest) -> HttpResponse:
+    collabs = list(selectors.collaboration_list(user=request.user))
+    return render(request, "tracks/collaboration_list.html", {
+        "invitations": [c for c in collabs if c.user_id == request.user.pk and c.state == "pending"],
+        "mine": [c for c in collabs if c.user_id == request.user.pk and c.state != "pending"],
+        "given": [c for c in collabs if c.user_id != request.user.pk],
+    })
+
+
+@login_required
+@require_POST
+def collaboration_invite(request: HttpRequest) -> HttpResponse:
+    """Invites from a song or pack page; several comma-separated names on a pack are a batch invitation."""
+    form = InviteForm(request.POST)
+    song_id, pack_id = request.POST.get("song", ""), request.POST.get("pack", "")
+    target = reverse("tracks:song_detail", args=[song_id]) if song_id.isdigit() else (
+        reverse("tracks:pack_detail", args=[pack_id]) if pack_id.isdigit() else reverse("tracks:collaborations"))
+    if not form.is_valid():
+        messages.error(request, "Name a user and a permission.")
+        return redirect(target)
+    data = form.cleaned_data
+    try:
+        if song_id.isdigit():
+            song = selectors.song_get_for_user(user=request.user, song_id=int(song_id), need=Role.OWNER)
+            services.collaboration_invite(user=request.user, username=data["username"], song=song,
+                                          permission="song_edit", message=data["message"])
+        elif pack_id.isdigit():
+            pack = selectors.pack_get_for_user(user=request.user, pack_id=int(pack_id), need=Role.OWNER)
+            services.collaboration_invite_batch(user=request.user, pack=pack, usernames=data["username"].split(","),
+                                                permission=data["permission"], message=data["message"])
+        else:
+            raise InvalidInput("Invite onto a song or a pack.")
+    except (InvalidInput, Conflict) as exc:
+        _error_message(request, exc)
+    else:
+        messages.success(request, "Invitation sent.")
+    return redirect(target)
+
+
+@login_required
+@require_POST
+def collaboration_respond(request: HttpRequest, collaboration_id: int) -> HttpResponse:
+    collab = selectors.collaboration_get_for_user(user=request.user, collaboration_id=collaboration_id)
+    action = request.POST.get("action")
+    try:
+        if action == "remove":
+            services.collaboration_remove(user=request.user, collaboration=collab)
+            messages.success(request, "Collaboration removed.")
+        else:
+            services.collaboration_respond(user=request.user, collaboration=collab, accept=action == "accept")
+            messages.success(request, "Invitation accepted." if action == "accept" else "Invitation declined.")
+    except Conflict as exc:
+        _error_message(request, exc)
+    return redirect(_back(request, reverse("tracks:collaborations")))
+
+
+# -- achievements, workflow, profile ------------------------------------------------------------------------
+@login_required
+@require_GET
+def achievement_list(request: HttpRequest) -> HttpResponse:
+    data = selectors.achievements_for_user(user=request.user)
+    services.achievements_mark_seen(user=request.user)
+    by_category = {c: [i for i in data["items"] if i["category"] == c] for c in catalogue.CATEGORIES}
+    return render(request, "tracks/achievement_list.html", {"a": data, "by_category": by_category})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def workflow(request: HttpRequest) -> HttpResponse:
+    """The workflow template editor: add, rename, move, remove, reset."""
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        step_id = int(request.POST["step"]) if request.POST.get("step", "").isdigit() else 0
+        try:
+            if action == "add":
+                services.workflow_step_create(user=request.user, name=request.POST.get("name", ""))
+            elif action == "rename":
+                services.workflow_step_rename(user=request.user, step_id=step_id, name=request.POST.get("name", ""))
+            elif action in ("up", "down"):
+                services.workflow_step_move(user=request.user, step_id=step_id, offset=-1 if action == "up" else 1)
+            elif action == "delete":
+                services.workflow_step_delete(user=request.user, step_id=step_id)
+            elif action == "reset":
+                services.workflow_reset(user=request.user)
+        except InvalidInput as exc:
+            if request.htmx:
+                return render(request, "tracks/workflow.html#steps",
+                              {"steps": services.workflow_ensure(user=request.user), "error": exc.detail}, status=422)
+            _error_message(request, exc)
+        if not request.htmx:
+            return redirect("tracks:workflow")
+    steps = services.workflow_ensure(user=request.user)
+    template = "tracks/workflow.html#steps" if request.htmx else "tracks/workflow.html"
+    return render(request, template, {"steps": steps})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile_edit(request: HttpRequest) -> HttpResponse:
+    profile = selectors.profile_for_user(user=request.user)
+    initial = {"display_name": profile.display_name, "bio": profile.bio, "is_public": profile.is_public}
+    form = ProfileForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = {k: form.cleaned_data[k] for k in ("display_name", "bio", "is_public")}
+        try:
+            services.profile_update(user=request.user, data=data, image=form.cleaned_data.get("image"),
+                                    clear_image=form.cleaned_data.get("clear_image", False))
+        except InvalidInput as exc:
+            apply_error(form, exc)
+        else:
+            messages.success(request, "Profile saved.")
+            return redirect("tracks:profile_edit")
+    return render(request, "tracks/profile_form.html", {"form": form, "profile": profile},
+                  status=422 if request.method == "POST" else 200)
+
+
+@require_GET
+def profile_public(request: HttpRequest, username: str) -> HttpResponse:
+    return render(request, "tracks/profile_public.html", selectors.public_profile(username=username))
