@@ -1,8 +1,7 @@
 """Archive API: mounted at /api/v1/ itself, so it declares /archive/... and /downloads... in full."""
-from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
 from common.api import Pagination, auth_optional, auth_required, auth_staff, external_throttle, request_user
@@ -79,9 +78,9 @@ def download_create(request: HttpRequest, payload: DownloadIn):
                                                    file=payload.file, format=payload.format)
     status = 201 if created else 200
     if payload.file:
-        return status, downloads[0]
-    return status, {"identifier": payload.identifier, "format": payload.format, "created": created,
-                    "downloads": downloads}
+        return Status(status, downloads[0])
+    return Status(status, {"identifier": payload.identifier, "format": payload.format, "created": created,
+                    "downloads": downloads})
 
 
 @router.get("/downloads", response=list[DownloadOut], auth=auth_required, summary="Your downloads, newest first")
@@ -100,11 +99,11 @@ def download_detail(request: HttpRequest, download_id: int):
 def download_delete(request: HttpRequest, download_id: int):
     download = selectors.download_get_for_user(user=request.user, download_id=download_id)
     result = services.download_cancel(download=download)
-    return (200, result) if result is not None else (204, None)
+    return Status(200, result) if result is not None else Status(204, None)
 
 
 @router.post("/downloads/{download_id}/retry", response={202: DownloadOut}, auth=auth_required,
              summary="Re-queue a failed or cancelled download (resumes from the partial file)")
 def download_retry(request: HttpRequest, download_id: int):
     download = selectors.download_get_for_user(user=request.user, download_id=download_id)
-    return 202, services.download_retry(download=download)
+    return Status(202, services.download_retry(download=download))

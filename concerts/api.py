@@ -1,5 +1,4 @@
 """Concerts API, mounted at /api/v1/concerts."""
-from __future__ import annotations
 
 from django.http import HttpRequest
 from ninja import Query, Router
