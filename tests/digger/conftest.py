@@ -1,0 +1,1 @@
+from tests.digger.fixtures import *  # noqa: F401,F403
