@@ -24,6 +24,7 @@ STOPWORDS = frozenset({"the", "a", "an", "and", "of", "lp", "vinyl", "record", "
                        "album", "ost", "vol", "feat", "ft", "with", "in", "on", "la", "le", "les", "de", "der", "die"})
 _HOMONYM = re.compile(r"\s*\(\d+\)")
 _NON_WORD = re.compile(r"[^0-9a-z]+")
+_LIGATURES = {"æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "ß": "ss", "œ": "oe", "Œ": "OE", "ð": "d", "þ": "th"}
 _BARCODE = re.compile(r"\b(\d{12,13})\b")
 
 CONFIDENCE = {"release_id": 100, "barcode": 98, "catno": 90}
@@ -32,6 +33,8 @@ CONFIDENCE = {"release_id": 100, "barcode": 98, "catno": 90}
 def normalize(text: str) -> str:
     """Lower case, accents and punctuation stripped, '&' as 'and', Discogs '(2)' suffixes dropped."""
     text = _HOMONYM.sub(" ", text or "")
+    for letter, plain in _LIGATURES.items():
+        text = text.replace(letter, plain)
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower().replace("&", " and ")
     return " ".join(_NON_WORD.sub(" ", text).split())
 
@@ -147,7 +150,11 @@ class Matcher:
                     artist_score = 100.0
                 if artist_score < self.threshold:
                     continue
-                title_score = fuzz.token_set_ratio(title, norm, score_cutoff=self.threshold) if title else 0.0
+                # All title words present scores 100 (token_set); a typo is caught by the best
+                # substring alignment (partial_ratio), only for titles long enough not to match by chance.
+                title_score = fuzz.token_set_ratio(title, norm) if title else 0.0
+                if title and len(title) >= 5 and title_score < self.threshold:
+                    title_score = max(title_score, fuzz.partial_ratio(title, norm))
                 score = int(round(min(artist_score, title_score)))
                 if score > best or (score == best and best_id is not None and release_id < best_id):
                     best_id, best = release_id, score

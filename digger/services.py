@@ -648,6 +648,8 @@ def search_run_execute(*, run_id: int, discogs: DiscogsClient | None = None, eba
             try:
                 notes["price_lookups"] = _refresh_market_prices(discogs_client, release_ids, progress)
             except TokenRejected:
+                # A rejected token fails the Discogs part of the run: keep nothing half-checked from it.
+                fetched.pop(Platform.DISCOGS, None)
                 errors.append({"platform": Platform.DISCOGS, "error": "Discogs rejected the token"})
         progress.step("Matching and storing")
         matcher = matcher_for_user(search.user)
