@@ -269,7 +269,10 @@ def pack_cover(request: HttpRequest, pack_id: int, cover: File[UploadedFile]):
 # -- album series ------------------------------------------------------------------------------------------
 def _series_detail(series) -> dict:
     comparison = selectors.album_series_comparison(series=series)
-    base = AlbumSeriesOut.from_orm(series).model_dump()
+    base = {"id": series.pk, "series_number": series.series_number, "artist": series.artist, "album": series.album,
+            "year": series.year, "cover_url": series.cover.url if series.cover else series.cover_url,
+            "description": series.description, "status": series.status, "spotify_album_id": series.spotify_album_id,
+            "song_count": series.songs.count(), "tracklist_fetched_at": series.tracklist_fetched_at}
     return {**base, "tracks": [{"number": r.number, "title": r.title, "state": r.state,
                                 "song_id": r.song.pk if r.song else None, "duration_ms": r.duration_ms}
                                for r in comparison["rows"]],

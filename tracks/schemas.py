@@ -265,11 +265,15 @@ class AlbumSeriesOut(Schema):
 
     @staticmethod
     def resolve_cover_url(obj) -> str:
+        if isinstance(obj, dict):  # the detail view passes a ready dict
+            return obj["cover_url"]
         return obj.cover.url if obj.cover else obj.cover_url
 
     @staticmethod
     def resolve_song_count(obj) -> int:
-        return getattr(obj, "song_count", None) if hasattr(obj, "song_count") else obj.songs.count()
+        if isinstance(obj, dict):
+            return obj["song_count"]
+        return obj.song_count if hasattr(obj, "song_count") else obj.songs.count()
 
 
 class AlbumSeriesDetailOut(AlbumSeriesOut):
