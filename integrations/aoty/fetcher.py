@@ -183,8 +183,9 @@ class HttpFetcher(Fetcher):
         return self._clients[base]
 
     def _fetch_once(self, url: str) -> FetchedPage:
+        client = self._client(url)  # built before taking our turn, so the spacing is between requests
         wait_turn(urlsplit(url).netloc, settings.AOTY_MIN_INTERVAL)
-        response = self._client(url).request("GET", url, raise_for_status=False)
+        response = client.request("GET", url, raise_for_status=False)
         html = response.text
         classify(url=url, status=response.status_code, html=html, headers=dict(response.headers))
         return FetchedPage(url=str(response.url), status=response.status_code, html=html)

@@ -50,9 +50,12 @@ _APOS_ARTEFACT = re.compile(r"(\w) (['’]\w)")
 
 
 # -- small helpers ------------------------------------------------------------------------------
-def _tree(html: str) -> LexborHTMLParser:
+def _tree(html: str, *, full_page: bool = True) -> LexborHTMLParser:
+    """Parsed HTML; a full page cut short (no closing </html>) is refused rather than half-read."""
     if not html or not html.strip():
         raise AotyParseError("empty page")
+    if full_page and "</html>" not in html[-4096:].lower():
+        raise AotyParseError("truncated page: no closing </html>")
     return LexborHTMLParser(html)
 
 
@@ -501,11 +504,11 @@ def parse_album_grid(html: str) -> AlbumGrid:
     root = tree.css_first("#centerContent")
     if root is None:
         raise AotyParseError("not an album grid page: no content area")
+    if root.css_first("h1.headline") is None or tree.css_first("h1.albumTitle") is not None:
+        raise AotyParseError("not an album grid page: no grid headline")
     main = root.css_first(".wideLeft") or root
     albums = _album_blocks(main.css(".albumBlock"))
-    headline = _text(root.css_first("h1.headline")) or _text(tree.css_first("title"))
-    if not albums and root.css_first("h1.headline") is None:
-        raise AotyParseError("not an album grid page")
+    headline = _text(root.css_first("h1.headline"))
     page, has_next = 1, False
     pager = root.css_first(".pageSelectRow")
     if pager is not None:
@@ -669,7 +672,7 @@ _STAT_FIELDS = {"favorites": "favorites", "likes": "likes", "listens": "listens"
 
 def parse_album_stats(html: str) -> AlbumStats:
     """The moreStatsAlbum.php fragment: favourites, likes, listens, in library, lists."""
-    tree = _tree(html)
+    tree = _tree(html, full_page=False)
     stats = AlbumStats()
     found = False
     for tip in tree.css(".tooltiptext"):
@@ -686,7 +689,7 @@ def parse_album_stats(html: str) -> AlbumStats:
 
 def parse_album_credits(html: str) -> AlbumCredits:
     """The showAlbumCredits.php fragment: credits grouped by section (Performers, Production, ...)."""
-    tree = _tree(html)
+    tree = _tree(html, full_page=False)
     inner = tree.css_first(".inner")
     if inner is None:
         raise AotyParseError("not an album credits fragment")

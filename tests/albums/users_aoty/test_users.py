@@ -1,0 +1,73 @@
+"""AOTY user profiles: API and page, against our own profile page on the replay server."""
+from __future__ import annotations
+
+import pytest
+
+from tests.albums.conftest import html_route
+from users_aoty.models import AotyUser
+
+USER_PATH = "/user/vinylmole/"
+
+
+@pytest.fixture
+def user_route(aoty, aoty_data):
+    return html_route(aoty, USER_PATH, aoty_data / "user_profile.html")
+
+
+def test_aoty_user_api_returns_profile(client, user_route, db):
+    response = client.get("/api/v1/aoty-users/vinylmole")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["username"], body["display_name"], body["ratings_count"], body["followers_count"]) == ("vinylmole", "VinylMole", 2418, 1045)
+    assert [a["title"] for a in body["favorites"]] == ["To Pimp a Butterfly", "Don't Be Dumb", "Train on the Island"]
+    assert [r["rating"] for r in body["recent_ratings"]] == [85, 62]
+    assert body["rating_distribution"]["80-89"] == 604
+    assert body["social_links"]["lastfm"] == "https://www.last.fm/user/vinylmole"
+
+
+def test_aoty_user_second_call_is_served_from_storage(client, user_route, aoty, db):
+    client.get("/api/v1/aoty-users/vinylmole")
+    client.get("/api/v1/aoty-users/VinylMole")
+
+    assert len(aoty.requests_to(USER_PATH)) == 1
+    assert AotyUser.objects.count() == 1
+
+
+def test_aoty_user_refresh_fetches_again(client, user_route, aoty, db):
+    client.get("/api/v1/aoty-users/vinylmole")
+    client.get("/api/v1/aoty-users/vinylmole?refresh=true")
+
+    assert len(aoty.requests_to(USER_PATH)) == 2
+
+
+def test_aoty_user_unknown_is_404(client, aoty, db):
+    assert client.get("/api/v1/aoty-users/nobody-here").status_code == 404
+
+
+def test_aoty_user_invalid_name_is_422(client, db):
+    assert client.get("/api/v1/aoty-users/bad%20name!").status_code == 422
+
+
+def test_aoty_user_blocked_with_nothing_stored_is_503(client, aoty, aoty_data, db):
+    html_route(aoty, USER_PATH, aoty_data / "challenge.html", status=403)
+
+    response = client.get("/api/v1/aoty-users/vinylmole")
+
+    assert response.status_code == 503 and int(response["Retry-After"]) > 0
+
+
+def test_aoty_user_page_draws_rating_distribution_chart(client, user_route, db):
+    response = client.get("/aoty-users/vinylmole/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "VinylMole" in html and "Leeds, UK" in html
+    assert html.count('<rect class="bar"') == 11
+    assert "70-79: 898" in html
+
+
+def test_aoty_user_index_redirects_lookup_to_profile(client, db):
+    response = client.get("/aoty-users/?username=VinylMole")
+
+    assert response.status_code == 302 and response["Location"] == "/aoty-users/vinylmole/"
