@@ -1,7 +1,6 @@
 from django.contrib import admin
-from django.utils import timezone
-
 from .models import ApiToken
+from .services import api_token_revoke
 
 
 @admin.register(ApiToken)
@@ -14,7 +13,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     @admin.action(description="Revoke selected tokens")
     def revoke(self, request, queryset):
-        n = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        n = sum(api_token_revoke(user=t.user, token_id=t.pk) for t in queryset.filter(revoked_at__isnull=True))
         self.message_user(request, f"Revoked {n} token(s).")
 
     def has_add_permission(self, request):

@@ -179,8 +179,10 @@ def asgi_server(transactional_db, settings):
 
 
 # -- browser -----------------------------------------------------------------------------------------
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def _browser():
+    # Module scope, not session: Playwright's sync API keeps an event loop running in the main
+    # thread while it lives, which would break asyncio-based tests in later modules.
     if not Path(CHROMIUM).exists():
         pytest.skip(f"Chromium not found at {CHROMIUM}: `make test` installs Debian's chromium")
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop in this thread

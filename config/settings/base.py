@@ -98,8 +98,14 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------
 if DATABASE_URL:
     DATABASES = {"default": env.db_url_config(DATABASE_URL)}
-    DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Under ASGI each request may run on a different thread, so persistent per-thread connections
+    # pile up; psycopg's pool (Django 5.1+) bounds them per process instead.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env.int("DB_POOL_MIN", default=1),
+        "max_size": env.int("DB_POOL_MAX", default=10),
+        "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
+    }
 else:
     # SQLite with WAL and IMMEDIATE transactions so the embedded worker thread and the
     # web requests don't trip over "database is locked".

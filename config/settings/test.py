@@ -15,6 +15,7 @@ DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 ACCOUNT_EMAIL_VERIFICATION = "none"
+DATABASES["default"].get("OPTIONS", {}).pop("pool", None)  # tests open and close connections freely
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["NAME"] = str(BASE_DIR / "var" / "test.sqlite3")
 MEDIA_ROOT = tempfile.mkdtemp(prefix="stylus-media-")
