@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 from ninja.pagination import paginate
 
 from common.api import Pagination, auth_required, external_throttle, request_user
@@ -34,7 +34,7 @@ def searches_list(request: HttpRequest):
 
 @router.post("/searches", response={201: SavedSearchOut}, auth=auth_required, summary="Create a saved search")
 def searches_create(request: HttpRequest, payload: SavedSearchIn):
-    return 201, services.search_create(user=request_user(request), data=payload.dict())
+    return Status(201, services.search_create(user=request_user(request), data=payload.dict()))
 
 
 @router.get("/searches/{search_id}", response=SavedSearchOut, auth=auth_required, summary="One saved search")
@@ -57,14 +57,14 @@ def searches_replace(request: HttpRequest, search_id: int, payload: SavedSearchI
 @router.delete("/searches/{search_id}", response={204: None}, auth=auth_required, summary="Delete a saved search")
 def searches_delete(request: HttpRequest, search_id: int):
     services.search_delete(search=selectors.search_get_for_user(user=request_user(request), search_id=search_id))
-    return 204, None
+    return Status(204, None)
 
 
 @router.post("/searches/{search_id}/run", response={202: RunOut}, auth=auth_required, throttle=external_throttle(),
              summary="Run a saved search now (409 if one is already running)")
 def searches_run(request: HttpRequest, search_id: int):
     search = selectors.search_get_for_user(user=request_user(request), search_id=search_id)
-    return 202, services.search_run_request(search=search)
+    return Status(202, services.search_run_request(search=search))
 
 
 @router.get("/searches/{search_id}/runs", response=list[RunOut], auth=auth_required, summary="Run history")
@@ -114,7 +114,7 @@ def sync_start(request: HttpRequest):
         raise InvalidInput("Discogs is not configured: set discogs_username and discogs_token first.",
                            field="discogs_token")
     job = services.collection_sync_request(user=user)
-    return 202, {"job_id": job.pk, "status": job.status, "progress_ws": f"/ws/progress/job/{job.pk}/"}
+    return Status(202, {"job_id": job.pk, "status": job.status, "progress_ws": f"/ws/progress/job/{job.pk}/"})
 
 
 @router.get("/credentials", response=CredentialsOut, auth=auth_required, summary="Credential status (masked)")

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from digger.scoring import build_deals, estimate_shipping, price_score, region_of, reputation_score, DealItem
+from digger.scoring import DealItem, build_deals, estimate_shipping, price_score, region_of, reputation_score
 
 
 def row(i, seller, price, *, market=None, wanted=False, rating="99.9", count=2000, country="United States",
