@@ -58,9 +58,9 @@ LINEAR_DIMS: tuple[Dim, ...] = (
     Dim("loudness", -7.9, 5.3, 0.8),
     Dim("tempo", 121.0, 29.5, 1.0),
 )
-KEY_WEIGHT = 0.35
-MODE = Dim("mode", 0.61, 0.49, 0.4)
-YEAR = Dim("year", 2012.0, 10.0, 0.5)
+KEY_WEIGHT = 0.2  # key and mode matter less to "sounds like" than energy or tempo
+MODE = Dim("mode", 0.61, 0.49, 0.25)
+YEAR = Dim("year", 2012.0, 10.0, 0.35)
 FEATURE_DIM = len(LINEAR_DIMS) + 2 + 2  # + key (x, y) + mode + year
 SPOTIFY_FIELDS = ("danceability", "energy", "valence", "acousticness", "instrumentalness", "speechiness",
                   "liveness", "loudness", "tempo", "key", "mode")

@@ -24,7 +24,7 @@ from common.exceptions import InvalidInput, NotFound, ServiceUnavailable
 from common.metrics import metrics
 from common.models import Job
 from common.services import job_claim, job_create, job_finish, job_progress, search_log_record
-from integrations.errors import AuthFailed, IntegrationError, NotConfigured, RateLimited
+from integrations.errors import AuthFailed, IntegrationError, NotConfigured, PermanentError, RateLimited
 from integrations.errors import NotFound as UpstreamNotFound
 from integrations.spotify.client import SpotifyClient, parse_spotify_link
 from integrations.spotify.errors import InvalidSpotifyLink
@@ -552,7 +552,12 @@ def _enrich_from_spotify(client: SpotifyClient, tracks: list[Track], *, artist_g
         pending = list(Artist.objects.filter(tracks__in=wanted, spotify_id__isnull=False, genres=[])
                        .distinct()[:max_artists])
         if pending:
-            for info in client.get_artists([a.spotify_id for a in pending]):
+            try:
+                infos = client.get_artists([a.spotify_id for a in pending])
+            except PermanentError as exc:  # genres are a bonus: a refused artist lookup must not sink the ingest
+                log.info("recommend: artist genres unavailable: %s", exc)
+                infos = []
+            for info in infos:
                 Artist.objects.filter(spotify_id=info.id).update(genres=sorted({normalise_genre(g) for g in info.genres}),
                                                                  popularity=info.popularity,
                                                                  image_url=info.image_url[:500])
