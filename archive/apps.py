@@ -10,6 +10,6 @@ class ArchiveConfig(AppConfig):
 
         from . import selectors
 
-        register_realtime_group("download", selectors.download_group_allowed)
+        register_realtime_group("download", selectors.download_group_allowed, selectors.download_snapshot)
         register_stats("downloads", selectors.downloads_statistics)
         register_home_card("downloads", selectors.home_card)

@@ -1,7 +1,10 @@
 """The downloads WebSocket: a logged-in user receives live progress of their own downloads only."""
 from __future__ import annotations
 
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+
+from . import selectors
 
 
 def user_group(user_id: int) -> str:
@@ -23,6 +26,10 @@ class DownloadsConsumer(AsyncWebsocketConsumer):
         self.group = user_group(user.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
+        # the current state, so a socket that joins late never shows a stale bar
+        html = await database_sync_to_async(selectors.downloads_snapshot_for_user)(user=user)
+        if html:
+            await self.send(text_data=html)
 
     async def disconnect(self, code: int) -> None:
         if getattr(self, "group", None):

@@ -227,3 +227,26 @@ def global_search(*, user, query: str, limit: int = 5) -> list[dict]:
             .values("identifier", "title", "creator").distinct().order_by("identifier")[:limit])
     return [{"kind": "download", "title": r["title"] or r["identifier"], "subtitle": r["creator"],
              "url": reverse("archive:player", args=[r["identifier"]])} for r in rows]
+
+
+# -- live progress snapshots ---------------------------------------------------------------------------------
+def download_progress_html(download: Download) -> str:
+    """The download's bar as pushed over the socket (hx-swap-oob, same id as on the page)."""
+    from common.realtime import render_progress
+
+    return render_progress(dom_id=download.dom_id, done=download.bytes_done, total=download.bytes_total,
+                           label=download.label, status=download.status, message=download.error, oob=True)
+
+
+def download_snapshot(*, object_id) -> str | None:
+    download = Download.objects.filter(pk=object_id).first()
+    return download_progress_html(download) if download else None
+
+
+def downloads_snapshot_for_user(*, user, minutes: int = 10, limit: int = 50) -> str:
+    """Bars of the user's active downloads and those that changed lately, sent when a socket joins."""
+    from django.utils import timezone
+
+    since = timezone.now() - timezone.timedelta(minutes=minutes)
+    recent = Download.objects.filter(user=user).filter(Q(status__in=Download.ACTIVE) | Q(updated_at__gte=since))
+    return "".join(download_progress_html(d) for d in recent.order_by("-updated_at")[:limit])

@@ -91,7 +91,9 @@ def item_detail(request: HttpRequest, identifier: str) -> HttpResponse:
                       status=exc.status_code)
     meta = context["meta"]
     downloads = selectors.downloads_for_item(user=request.user, identifier=identifier)
-    context.update(groups=selectors.item_file_groups(meta), downloads=downloads,
+    groups = selectors.item_file_groups(meta)
+    open_format = next((g.format for g in groups.audio if g.downloadable), groups.audio[0].format if groups.audio else "")
+    context.update(groups=groups, downloads=downloads, open_format=open_format,
                    active=[d for d in downloads.values() if d.is_active],
                    completed_audio=any(d.status == Download.Status.COMPLETED and selectors.is_audio(d)
                                        for d in downloads.values()))

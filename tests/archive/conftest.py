@@ -37,7 +37,7 @@ def _media_root(settings, tmp_path):
 
 
 @pytest.fixture
-def ia(replay, settings, data_dir) -> FakeArchive:
+def ia(replay, settings, data_dir, db) -> FakeArchive:
     settings.IA_BASE_URL = replay.url
     folder = data_dir / "internet_archive"
     replay.add(f"/metadata/{ITEM}", file=folder / "metadata_testtapers.json")
