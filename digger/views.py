@@ -113,7 +113,7 @@ def search_run(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, "Run queued.")
     if request.htmx:
-        return render(request, "digger/search_detail.html#run_status", _run_status_context(search))
+        return render(request, "digger/search_detail.html#run_bar", _run_status_context(search))
     return redirect("digger:search_detail", pk=search.pk)
 
 

@@ -96,7 +96,8 @@ def test_edit_and_delete(owner_client, search):
 def test_run_now_htmx_shows_the_bar(owner_client, search):
     r = owner_client.post(reverse("digger:search_run", args=[search.pk]), HTTP_HX_REQUEST="true")
     body = r.content.decode()
-    assert r.status_code == 200 and 'id="run-status"' in body and f"/ws/progress/diggersearch/{search.pk}/" in body
+    assert r.status_code == 200 and f'id="diggersearch-{search.pk}"' in body and 'data-status="pending"' in body
+    assert "<html" not in body
     assert SearchRun.objects.filter(search=search).count() == 1
 
 
