@@ -106,7 +106,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         return _unavailable(request, exc, title="Album")
     album = selectors.album_detail(album_id=pk)
     context = {
-        "album": album, "served": served, "tab": tab, "review_tabs": REVIEW_TABS,
+        "album": album, "served": served, "tab": tab, "review_tabs": REVIEW_TABS, "refreshing": served.refreshing,
         "genres": [g for g in album.albumgenre_set.all() if g.primary],
         "secondary_genres": [g for g in album.albumgenre_set.all() if not g.primary],
         "similar": [link.to_album for link in album.similar_links.all()],
