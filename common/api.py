@@ -16,7 +16,9 @@ from ninja.pagination import PageNumberPagination
 from ninja.security import HttpBearer, SessionAuth
 from ninja.throttling import SimpleRateThrottle
 
-from .exceptions import ServiceUnavailable, StylusError
+from integrations.errors import IntegrationError
+
+from .exceptions import ServiceUnavailable, StylusError, upstream_response
 from .metrics import metrics
 
 log = logging.getLogger(__name__)
@@ -131,6 +133,17 @@ def install_exception_handlers(api: NinjaAPI) -> None:
         response = _detail(request, api, exc.status_code, exc.detail)
         if isinstance(exc, ServiceUnavailable):
             response["Retry-After"] = str(exc.retry_after)
+        return response
+
+    @api.exception_handler(IntegrationError)
+    def upstream(request, exc: IntegrationError):
+        # One mapping for every client's typed errors, so no operation turns an upstream
+        # failure into a 500: transient -> 503 + Retry-After, unknown upstream object -> 404,
+        # anything else the upstream did wrong -> 502.
+        status, detail, retry_after = upstream_response(exc)
+        response = _detail(request, api, status, detail)
+        if retry_after is not None:
+            response["Retry-After"] = str(retry_after)
         return response
 
     @api.exception_handler(AuthenticationError)

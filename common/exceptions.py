@@ -49,3 +49,20 @@ class ServiceUnavailable(StylusError):
     def __init__(self, detail: str | None = None, *, retry_after: int = 60) -> None:
         super().__init__(detail)
         self.retry_after = int(retry_after)
+
+
+def upstream_response(exc: Exception) -> tuple[int, str, int | None]:
+    """(status, detail, retry_after) for an integrations.errors exception reaching a view."""
+    from integrations.errors import AuthFailed, NotConfigured, NotFound as UpstreamNotFound, TransientError
+
+    service = (getattr(exc, "service", "") or "the upstream service").replace("_", " ")
+    if isinstance(exc, NotConfigured):
+        return 503, f"{service} is not configured on this server: {exc}", None
+    if isinstance(exc, TransientError):
+        retry_after = int(exc.retry_after) if exc.retry_after else 60
+        return 503, f"{service} is unavailable right now; try again later.", max(1, retry_after)
+    if isinstance(exc, UpstreamNotFound):
+        return 404, f"Not found on {service}.", None
+    if isinstance(exc, AuthFailed):
+        return 502, f"{service} rejected our credentials or denied access.", None
+    return 502, f"{service} returned an answer we could not use.", None

@@ -49,3 +49,22 @@ class MetricsMiddleware(MiddlewareMixin):
             error = f"http_{response.status_code}"
         metrics.record_request(endpoint=route, status=response.status_code, duration=time.perf_counter() - start, error=error)
         return response
+
+
+class UpstreamErrorMiddleware(MiddlewareMixin):
+    """Pages: an integration error that escapes a view becomes a friendly page, never a 500."""
+
+    def process_exception(self, request, exception):
+        from django.shortcuts import render
+
+        from integrations.errors import IntegrationError
+
+        from .exceptions import upstream_response
+
+        if not isinstance(exception, IntegrationError):
+            return None
+        status, detail, retry_after = upstream_response(exception)
+        response = render(request, "upstream_error.html", {"detail": detail, "status": status}, status=status)
+        if retry_after is not None:
+            response["Retry-After"] = str(retry_after)
+        return response
