@@ -1,5 +1,5 @@
 """Offline demo content for albums and AOTY users: albums with tracks, reviews and similar albums,
-discovery lists and a user profile. Built from the data below (no network), idempotent.
+and discovery lists (users_aoty/demo.py adds a user profile). Built from the data below (no network), idempotent.
 
 Each load re-stamps the albums as freshly fetched, so the offline demo never tries a background refresh.
 """
@@ -15,8 +15,6 @@ from integrations.aoty.types import (
     ExternalLink,
     NamedRef,
     Track,
-    UserProfile,
-    UserRatingItem,
     UserReview,
 )
 
@@ -65,7 +63,7 @@ def _ref(row) -> ArtistRef:
     return ArtistRef(name=row[3], aoty_id=row[4], slug=row[1].split("-")[0], url=f"https://www.albumoftheyear.org/artist/{row[4]}-x/")
 
 
-def _summary(row) -> AlbumSummary:
+def summary(row) -> AlbumSummary:
     aoty_id, slug, title, artist = row[:4]
     return AlbumSummary(aoty_id=aoty_id, slug=slug, title=title, url=f"https://www.albumoftheyear.org/album/{aoty_id}-{slug}.php",
                         artist=artist, artist_ref=_ref(row), album_type=row[6], year=row[5].year,
@@ -101,13 +99,11 @@ def _page(row, by_id) -> AlbumPage:
         links=[ExternalLink(name="Spotify", url=f"https://open.spotify.com/search/{slug}", kind="stream"),
                ExternalLink(name="Bandcamp", url=f"https://bandcamp.com/search?q={slug}", kind="stream"),
                ExternalLink(name="Vinyl", url=f"https://www.discogs.com/search/?q={slug}", kind="buy")],
-        similar=[_summary(by_id[other]) for other in SIMILAR.get(aoty_id, [])],
+        similar=[summary(by_id[other]) for other in SIMILAR.get(aoty_id, [])],
     )
 
 
 def load(*, user, staff, stdout) -> None:
-    from users_aoty.services import aoty_user_save
-
     from . import services
 
     by_id = {row[0]: row for row in ALBUMS}
@@ -115,23 +111,10 @@ def load(*, user, staff, stdout) -> None:
         services.album_save_page(page=_page(row, by_id))
     for key, ids in LISTS.items():
         services._discovery_save(key=key, title=services.DISCOVERY[key][0], path=services.DISCOVERY[key][1], page=1,
-                                 summaries=[_summary(by_id[i]) for i in ids], has_more=False)
+                                 summaries=[summary(by_id[i]) for i in ids], has_more=False)
     services._discovery_save(
         key="list/2618", title="The Needle Drop's Top 50 Albums of 2025 (demo excerpt)", path="/list/2618-the-needle-drops-top-50-albums-of-2025/",
-        page=1, summaries=[_summary(by_id[i]) for i in (1709944, 564912, 29250)], has_more=False,
+        page=1, summaries=[summary(by_id[i]) for i in (1709944, 564912, 29250)], has_more=False,
         ranked=[(3, "A quiet, strange and generous record.", ""), (2, "Messy, and a blast.", ""), (1, "Still the benchmark.", "")],
     )
-    aoty_user_save(profile=UserProfile(
-        username="vinylmole", display_name="VinylMole", location="Leeds, UK", member_since="May 2019",
-        about="Crate digger. Mostly jazz, dub and whatever the Needle Drop hated this week.",
-        ratings_count=2418, reviews_count=312, lists_count=27, followers_count=1045, following_count=88,
-        favorites=[_summary(by_id[i]) for i in (29250, 3840, 1709944)],
-        recent_ratings=[UserRatingItem(album=_summary(by_id[1679045]), rating=85, date_text="2d"),
-                        UserRatingItem(album=_summary(by_id[1773807]), rating=62, date_text="5d")],
-        recent_reviews=[UserRatingItem(album=_summary(by_id[564912]), rating=78, date_text="3mo",
-                                       text="Eight years for this? Honestly, yes. The second half is his best run of songs.")],
-        rating_distribution={"100": 12, "90-99": 131, "80-89": 604, "70-79": 898, "60-69": 455, "50-59": 197, "40-49": 74,
-                             "30-39": 28, "20-29": 11, "10-19": 5, "0-9": 3},
-        social_links={"lastfm": "https://www.last.fm/user/vinylmole"},
-    ))
-    stdout.write(f"  albums: {len(ALBUMS)} albums, {len(LISTS) + 1} discovery lists, 1 AOTY user profile")
+    stdout.write(f"  albums: {len(ALBUMS)} albums, {len(LISTS) + 1} discovery lists")

@@ -1,33 +1,42 @@
-"""Celery tasks for albums: thin wrappers that take ids and call one service. All are safe to run twice."""
+"""Celery tasks for albums: thin wrappers that take ids and call one service. All are safe to run twice.
+
+Background refreshes (stale-while-revalidate) do not retry: the stored data keeps being served,
+the failure is in ScrapeLog, and the next reader of the stale object queues a fresh attempt
+(while the client's block/down cool-downs keep those attempts from reaching AOTY too often).
+"""
 from __future__ import annotations
+
+import logging
 
 from celery import shared_task
 
 from common.tasks import StylusTask
 
+log = logging.getLogger(__name__)
+
 
 @shared_task(base=StylusTask, bind=True, acks_late=True)
 def album_refresh_task(self, album_id: int) -> None:
-    from integrations.aoty.errors import AotyBlocked
+    from integrations.errors import IntegrationError
 
     from .services import album_refresh
 
     try:
         album_refresh(album_id=album_id)
-    except AotyBlocked:
-        pass  # logged in ScrapeLog; the stored data stays and readers see the block notice
+    except IntegrationError as error:
+        log.info("background refresh of album %s failed: %s", album_id, error)
 
 
 @shared_task(base=StylusTask, bind=True, acks_late=True)
 def discovery_refresh_task(self, list_id: int) -> None:
-    from integrations.aoty.errors import AotyBlocked
+    from integrations.errors import IntegrationError
 
     from .services import discovery_refresh
 
     try:
         discovery_refresh(list_id=list_id)
-    except AotyBlocked:
-        pass
+    except IntegrationError as error:
+        log.info("background refresh of discovery list %s failed: %s", list_id, error)
 
 
 @shared_task(base=StylusTask, bind=True, acks_late=True)
