@@ -146,7 +146,7 @@ class RateLimiter:
     prefix = "stylus:discogs:rl"
 
     def __init__(self, *, backend=None, window: float | None = None, limits: dict[str, int] | None = None,
-                 margin: float = 1.0, clock: Callable[[], float] = time.time,
+                 margin: float = 0.5, clock: Callable[[], float] = time.time,
                  sleep: Callable[[float], None] = time.sleep, max_wait: float | None = None) -> None:
         self.backend = backend if backend is not None else default_backend()
         self.window = float(settings.DISCOGS_RATE_WINDOW if window is None else window)

@@ -7,11 +7,14 @@ spends one unit of the daily call budget, counted in the shared cache (Redis whe
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
+import ssl
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import certifi
 import httpx
 from django.conf import settings
 from django.core.cache import cache
@@ -25,6 +28,12 @@ from .types import Item, ItemSummary, Money, SearchPage, Seller, Token
 TOKEN_PATH = "/identity/v1/oauth2/token"
 SCOPE = "https://api.ebay.com/oauth/api_scope"
 SEARCH_PATH = "/buy/browse/v1/item_summary/search"
+
+
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
+    # Loading the CA bundle costs ~50 ms per client; one context serves the whole process.
+    return ssl.create_default_context(cafile=certifi.where())
 
 
 def _money(raw: Any) -> Money | None:
@@ -105,7 +114,8 @@ class EbayClient:
         self.app_key = hashlib.sha256(client_id.encode()).hexdigest()[:16]
         self.budget = budget or CallBudget(app_key=self.app_key)
         self.http = HttpClient(service="ebay", base_url=api_url or settings.EBAY_API_URL,
-                               headers={"Accept": "application/json"}, transport=transport)
+                               headers={"Accept": "application/json"},
+                               transport=transport or httpx.HTTPTransport(verify=_ssl_context()))
 
     def close(self) -> None:
         self.http.close()
