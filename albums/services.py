@@ -93,7 +93,8 @@ def scrape_log_record(*, url: str, kind: str, status: str, duration: float, erro
                              error=error[:4000], fetcher=fetcher)
 
 
-def fetch_parsed(*, kind: str, path: str, parse: Callable[[str], Any], ttl: int, refresh: bool = False) -> Any:
+def fetch_parsed(*, kind: str, path: str, parse: Callable[[str], Any], ttl: int, refresh: bool = False,
+                 exact_url: bool = False) -> Any:
     """The parsed page at `path`: from the cache unless refresh, else fetched, parsed, logged and cached.
 
     Raises the integration's typed errors (AotyBlocked, NotFound, TransientError, AotyParseError).
@@ -107,7 +108,7 @@ def fetch_parsed(*, kind: str, path: str, parse: Callable[[str], Any], ttl: int,
     start = time.perf_counter()
     status, error = ScrapeLog.Status.OK, ""
     try:
-        html = client.fetch_html(path)
+        html = client.fetch_html(path, exact_url=exact_url)
         result = parse(html)
     except AotyBlocked as exc:
         status, error = ScrapeLog.Status.BLOCKED, str(exc)
@@ -124,7 +125,7 @@ def fetch_parsed(*, kind: str, path: str, parse: Callable[[str], Any], ttl: int,
     finally:
         duration = time.perf_counter() - start
         metrics.record_timing(name=f"aoty.scrape.{kind}", duration=duration, ok=status == ScrapeLog.Status.OK)
-        scrape_log_record(url=aoty.to_base(path), kind=kind, status=status, duration=duration, error=error,
+        scrape_log_record(url=aoty.resolve(path, exact_url=exact_url), kind=kind, status=status, duration=duration, error=error,
                           fetcher=getattr(client.fetcher, "name", ""))
         client.close()
     cache.set(key, result, timeout=ttl)
@@ -282,9 +283,10 @@ def album_save_page(*, page: AlbumPage) -> Album:
     return album
 
 
-def album_scrape(*, url: str, refresh: bool = False) -> Album:
+def album_scrape(*, url: str, refresh: bool = False, exact_url: bool = False) -> Album:
     """Fetches (or reads from cache), parses and stores one album page. Raises integration errors."""
-    page = fetch_parsed(kind="album", path=url, parse=parser.parse_album_page, ttl=settings.AOTY_ALBUM_TTL, refresh=refresh)
+    page = fetch_parsed(kind="album", path=url, parse=parser.parse_album_page, ttl=settings.AOTY_ALBUM_TTL, refresh=refresh,
+                        exact_url=exact_url)
     return album_save_page(page=page)
 
 
@@ -378,7 +380,7 @@ def album_scrape_url(*, url: str, refresh: bool = True) -> Album:
         value = stored.url if stored and stored.url else aoty.album_path(int(value))
     elif parser.album_ref(value) is None:
         raise InvalidInput("Expected an AOTY album URL (…/album/<id>-<slug>.php) or an AOTY album id.", field="url")
-    return album_scrape(url=value, refresh=refresh)
+    return album_scrape(url=value, refresh=refresh, exact_url=True)
 
 
 # -- lookup and search ------------------------------------------------------------------------------------------

@@ -51,6 +51,19 @@ def to_base(url_or_path: str) -> str:
     return settings.AOTY_BASE_URL.rstrip("/") + "/" + path.lstrip("/")
 
 
+def is_aoty_host(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower()
+    return host == "albumoftheyear.org" or host.endswith(".albumoftheyear.org")
+
+
+def resolve(url_or_path: str, *, exact_url: bool = False) -> str:
+    """Where a request goes: AOTY_BASE_URL, or an absolute non-AOTY URL as given when exact_url."""
+    parts = urlsplit(url_or_path)
+    if exact_url and parts.scheme in ("http", "https") and parts.netloc and not is_aoty_host(url_or_path):
+        return url_or_path
+    return to_base(url_or_path)
+
+
 def album_path(aoty_id: int, slug: str = "") -> str:
     return f"/album/{aoty_id}-{slug}.php" if slug else f"/album/{aoty_id}.php"
 
@@ -68,8 +81,12 @@ class AotyClient:
         self.fetcher.close()
 
     # -- I/O ------------------------------------------------------------------------------------
-    def fetch_html(self, url_or_path: str) -> str:
-        """The page's HTML, or AotyBlocked at once while a recent block's cool-down lasts."""
+    def fetch_html(self, url_or_path: str, *, exact_url: bool = False) -> str:
+        """The page's HTML, or AotyBlocked at once while a recent block's cool-down lasts.
+
+        AOTY URLs and paths go to AOTY_BASE_URL; exact_url=True fetches an absolute URL on another
+        host as given (an operator's `scrape_album http://mirror/...`).
+        """
         status = block_status()
         if status:
             raise AotyBlocked(status.get("reason") or "AOTY is blocking automated access right now",
@@ -79,7 +96,7 @@ class AotyClient:
             raise TransientError("AOTY was unreachable moments ago; not retrying yet", service="aoty",
                                  retry_after=max(1.0, down_until - time.time()))
         try:
-            return self.fetcher.fetch(to_base(url_or_path)).html
+            return self.fetcher.fetch(resolve(url_or_path, exact_url=exact_url)).html
         except AotyBlocked as error:
             _block_record(error)
             raise

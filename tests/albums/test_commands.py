@@ -104,3 +104,30 @@ def test_demo_load_is_idempotent_and_offline(db, owner, staff, aoty):
     assert Album.objects.get(aoty_id=29250).tracks.count() == 8
     assert AotyUser.objects.get(username="vinylmole").favorites.count() == 3
     assert aoty.requests == []
+
+
+def test_scrape_album_fetches_a_non_aoty_absolute_url_as_given(album_route, aoty, settings, db):
+    settings.AOTY_BASE_URL = "http://127.0.0.1:9"  # nothing listens here: only the given URL may be used
+    out = StringIO()
+
+    call_command("scrape_album", f"{aoty.url}{ALBUM_PATH}", stdout=out, stderr=StringIO())
+
+    assert out.getvalue().strip().splitlines()[-1] == str(Album.objects.get(aoty_id=900001).pk)
+    assert len(aoty.requests_to(ALBUM_PATH)) == 1
+
+
+def test_scrape_album_maps_aoty_urls_onto_the_base_url(album_route, aoty, db):
+    call_command("scrape_album", f"https://www.albumoftheyear.org{ALBUM_PATH}", stdout=StringIO(), stderr=StringIO())
+
+    assert len(aoty.requests_to(ALBUM_PATH)) == 1
+
+
+@pytest.mark.shared_fixtures
+def test_aoty_parse_list_reads_ranked_list_and_year_index(real_aoty):
+    ranked, index = StringIO(), StringIO()
+
+    call_command("aoty_parse", "list", str(real_aoty / "list_the-needle-drop-top-50-albums-2025.html"), stdout=ranked)
+    call_command("aoty_parse", "list", str(real_aoty / "lists_year_end_2022.html"), stdout=index)
+
+    assert len(json.loads(ranked.getvalue())["entries"]) == 50
+    assert json.loads(index.getvalue())["title"] == "2022 Music Year End Lists"

@@ -12,11 +12,20 @@ from django.core.management.base import BaseCommand, CommandError
 from integrations.aoty import parser
 from integrations.aoty.errors import AotyParseError
 
+
+def _parse_list(html: str):
+    """A ranked publication list, or else the year-end lists index (both are "lists" on AOTY)."""
+    try:
+        return parser.parse_publication_list(html)
+    except AotyParseError:
+        return parser.parse_list_index(html)
+
+
 PARSERS = {
     "album": parser.parse_album_page,
     "search": parser.parse_search_page,
     "grid": parser.parse_album_grid,
-    "list": parser.parse_publication_list,
+    "list": _parse_list,
     "user": parser.parse_user_profile,
     "lists": parser.parse_list_index,
     "similar": parser.parse_similar_page,
