@@ -17,9 +17,11 @@ class FakeClock:
     def __init__(self, start: float = 1_000_000.0) -> None:
         self.now = start
         self.lock = threading.Lock()
+        self.seen = threading.local()  # the last time each thread's limiter read
 
     def time(self) -> float:
-        return self.now
+        self.seen.value = self.now
+        return self.seen.value
 
     def sleep(self, seconds: float) -> None:
         with self.lock:
@@ -81,7 +83,7 @@ def test_two_threads_share_one_window(make_backend):
         for _ in range(15):
             limiter.acquire("auth")
             with lock:
-                stamps.append(clock.now)
+                stamps.append(clock.seen.value)  # the time the granted slot was recorded at
 
     threads = [threading.Thread(target=worker) for _ in range(2)]
     for t in threads:
