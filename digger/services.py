@@ -540,6 +540,11 @@ LISTING_UPDATE_FIELDS = [
 ]
 
 
+def _safe_url(url: str) -> str:
+    """Only http(s) links from upstream data end up in an href."""
+    return url[:600] if (url or "").startswith(("https://", "http://")) else ""
+
+
 def _store_platform(*, run: SearchRun, platform: str, items: list[ListingData], matcher: Matcher,
                     prices: dict[int, ReleasePrice], now) -> dict[str, int]:
     """Upserts one platform's listings on (search, platform, external_id); unseen active ones become gone."""
@@ -560,7 +565,7 @@ def _store_platform(*, run: SearchRun, platform: str, items: list[ListingData], 
             "sleeve_condition": item.sleeve_condition[:12], "price": item.price, "currency": item.currency[:3],
             "shipping": item.shipping, "seller": item.seller[:120], "seller_rating": item.seller_rating,
             "seller_ratings_count": item.seller_ratings_count, "seller_country": item.seller_country[:60],
-            "url": item.url[:600], "image_url": item.image_url[:600], "in_collection": match.in_collection,
+            "url": _safe_url(item.url), "image_url": _safe_url(item.image_url), "in_collection": match.in_collection,
             "in_wantlist": match.in_wantlist, "match_method": match.method, "match_confidence": match.confidence,
             "market_price": _market_price(prices, release_id, item.media_condition, item.currency),
         }
@@ -620,6 +625,7 @@ def search_run_execute(*, run_id: int, discogs: DiscogsClient | None = None, eba
     errors: list[dict[str, str]] = []
     notes: dict[str, Any] = {}
     owned_clients = []
+    unconfigured = 0  # platforms without credentials: reported on the run, not notified every time
     started = time.monotonic()
     try:
         progress.step("Starting")
@@ -641,7 +647,10 @@ def search_run_execute(*, run_id: int, discogs: DiscogsClient | None = None, eba
                 errors.append({"platform": platform, "error": "Discogs rejected the token"})
             except CredentialsRejected:
                 errors.append({"platform": platform, "error": "eBay rejected the application credentials"})
-            except (NotConfigured, BudgetExhausted, PermanentError) as exc:
+            except NotConfigured as exc:
+                errors.append({"platform": platform, "error": str(exc)})
+                unconfigured += 1
+            except (BudgetExhausted, PermanentError) as exc:
                 errors.append({"platform": platform, "error": str(exc)})
         release_ids = [i.release_id for i in fetched.get(Platform.DISCOGS, []) if i.release_id]
         if release_ids and discogs_client is not None:
@@ -665,7 +674,8 @@ def search_run_execute(*, run_id: int, discogs: DiscogsClient | None = None, eba
                     totals[key] += counts[key]
         status = SearchRun.Status.SUCCEEDED if not errors else (
             SearchRun.Status.PARTIAL if fetched else SearchRun.Status.FAILED)
-        return _finish_run(run, status=status, totals=totals, errors=errors, notes=notes, started=started)
+        return _finish_run(run, status=status, totals=totals, errors=errors, notes=notes, started=started,
+                           notify=unconfigured < len(errors))
     except TransientError:
         # Back to pending so the retried task can claim it again; nothing was stored.
         SearchRun.objects.filter(pk=run.pk).update(status=SearchRun.Status.PENDING, message="Waiting to retry",
@@ -688,7 +698,8 @@ def search_run_fail(*, run_id: int, message: str) -> SearchRun:
                        notes={}, started=None)
 
 
-def _finish_run(run: SearchRun, *, status: str, totals: dict, errors: list, notes: dict, started: float | None) -> SearchRun:
+def _finish_run(run: SearchRun, *, status: str, totals: dict, errors: list, notes: dict, started: float | None,
+                notify: bool = True) -> SearchRun:
     now = timezone.now()
     run.status = status
     run.finished_at = now
@@ -709,7 +720,7 @@ def _finish_run(run: SearchRun, *, status: str, totals: dict, errors: list, note
     if any("rejected" in e["error"] for e in errors):
         notification_create(user=user, kind="error", message=f"“{run.search.name}”: " + "; ".join(
             e["error"] for e in errors if "rejected" in e["error"]), url="/digger/settings/")
-    elif status == SearchRun.Status.FAILED:
+    elif status == SearchRun.Status.FAILED and notify:
         notification_create(user=user, kind="error", message=f"“{run.search.name}” failed: {run.message}",
                             url=f"/digger/searches/{run.search_id}/")
     if totals.get("new_wanted"):

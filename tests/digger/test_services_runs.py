@@ -169,6 +169,7 @@ def test_missing_credentials_are_reported_not_crashed(owner, digger_replay):
     assert {e["platform"] for e in run.errors} == {"discogs", "ebay"}
     assert all("not configured" in e["error"] for e in run.errors)
     assert digger_replay.requests == []
+    assert not Notification.objects.filter(user=owner).exists()  # the pages say so; no notice every run
 
 
 def test_ebay_budget_exhausted_stops_cleanly(fall_search, digger_replay, discogs_data, ebay_data, settings):
