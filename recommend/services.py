@@ -885,7 +885,7 @@ REMEDY = ("Import a dataset that contains it (manage.py import_track_features, o
           "or analyse its audio on the catalogue page.")
 
 
-def _best_features(track: Track) -> TrackFeatures | None:
+def best_features(track: Track) -> TrackFeatures | None:
     rows = [f for f in track.features.all() if f.version == fs.FEATURE_VERSION]
     return min(rows, key=lambda f: TrackFeatures.PRIORITY.get(f.source, 9)) if rows else None
 
@@ -905,7 +905,7 @@ def _seed_track(ref: SpotifyRef, *, user, market: str | None) -> tuple[Track, Tr
         except IntegrationError as exc:
             raise _upstream_error(exc) from exc
         track = Track.objects.prefetch_related("features", "artists").get(pk=track.pk)
-    best = _best_features(track)
+    best = best_features(track)
     if best is None:
         best = metadata_features(track=track)
         if best is not None:
@@ -936,7 +936,7 @@ def _seed_playlist(ref: SpotifyRef, *, user) -> tuple[Playlist, list[tuple[Track
         raise SeedNotInCatalogue("This playlist has not been imported.")
     tracks = list(Track.objects.filter(playlist_entries__playlist=playlist).prefetch_related("features", "artists")
                   .distinct())
-    seeds = [(t, f) for t in tracks if (f := _best_features(t)) is not None]
+    seeds = [(t, f) for t in tracks if (f := best_features(t)) is not None]
     if not seeds:
         raise SeedHasNoFeatures(f"None of the {len(tracks)} tracks of “{playlist}” has audio features yet. {REMEDY}",
                                 field="url")
@@ -986,7 +986,7 @@ def recommend_from_link(*, user, url: str, limit: int = 15, market: str | None =
 def recommend_for_track(*, user, track: Track, limit: int = 15,
                         max_per_artist: int | None = None) -> RecommendationResult:
     """Recommendations for a track already in the catalogue (or the user's own analysed audio)."""
-    feats = _best_features(track)
+    feats = best_features(track)
     if feats is None:
         raise SeedHasNoFeatures(f"“{track}” has no features yet. {REMEDY}")
     loaded = _live_index()
@@ -1036,7 +1036,7 @@ def _rank(loaded: faiss_index.LoadedIndex, *, query: np.ndarray, seeds: list[Tra
             artist_keys = [str(a.pk) for a in track.artists.all()] or [normalise_text(track.artist_names)]
             if max_per_artist and any(per_artist.get(a, 0) >= max_per_artist for a in artist_keys):
                 continue
-            feats = _best_features(track)
+            feats = best_features(track)
             if feats is None:
                 continue
             for a in artist_keys:

@@ -123,7 +123,7 @@ def analyse_archive(request: HttpRequest) -> HttpResponse:
 def own_track(request: HttpRequest, pk: int) -> HttpResponse:
     track = selectors.own_track_get_for_user(user=request.user, track_id=pk)
     context: dict = {"track": track, "result": None, "error": None,
-                     "features": services._best_features(track)}
+                     "features": services.best_features(track)}
     try:
         context["result"] = services.recommend_for_track(user=request.user, track=track, limit=15)
     except StylusError as exc:
