@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.text import slugify
@@ -78,6 +78,26 @@ def _doc_record(doc: SearchDoc) -> dict:
     }
 
 
+def _insert(objs: list, model) -> None:
+    """Inserts new rows: COPY on PostgreSQL (several times faster than INSERT for 100k rows), else bulk_create."""
+    if not objs:
+        return
+    if connection.vendor != "postgresql":
+        for chunk in _chunks(objs):
+            model.objects.bulk_create(chunk)
+        return
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    now = timezone.now()
+    # plain attribute reads: every column here is a str, number, bool, date or None (no conversion needed)
+    getters = [(lambda obj, now=now: now) if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+               else (lambda obj, name=f.attname: obj.__dict__[name]) for f in fields]
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN") as copy:
+            for obj in objs:
+                copy.write_row([get(obj) for get in getters])
+
+
 def _chunks(items: list, size: int = _BATCH) -> Iterable[list]:
     for i in range(0, len(items), size):
         yield items[i:i + size]
@@ -126,17 +146,21 @@ def concerts_aggregate_items(*, docs: Iterable[SearchDoc], report: AggregateRepo
 
     stored: dict[str, dict] = {}  # identifier -> stored row
     columns = ("id", "identifier", "concert_id", "track_count", "length", *_DOC_FIELDS, *_RANK_FIELDS)
-    for chunk in _chunks(list(incoming), 5000):
-        for row in Recording.objects.filter(identifier__in=chunk).values(*columns):
+    for chunk in _chunks(sorted(affected_ids), 1000):  # every recording of the concerts this run touches
+        for row in Recording.objects.filter(concert_id__in=chunk).values(*columns):
             stored[row["identifier"]] = row
-            if row["concert_id"] not in by_id:  # moved from a concert of another artist
+    unseen = [i for i in incoming if i not in stored]
+    for chunk in _chunks(unseen, 5000):  # new, or stored under a concert this run does not know yet (moved)
+        for row in Recording.objects.filter(identifier__in=chunk).values(*columns):
+            if row["concert_id"] not in by_id:
                 moved_from = Concert.objects.get(pk=row["concert_id"])
                 by_id[moved_from.pk] = moved_from
                 concerts[(moved_from.artist_key, moved_from.date_text)] = moved_from
-            affected_ids.add(row["concert_id"])
-    for chunk in _chunks(sorted(affected_ids), 1000):
-        for row in Recording.objects.filter(concert_id__in=chunk).values(*columns):
-            stored.setdefault(row["identifier"], row)
+            if row["concert_id"] not in affected_ids:
+                affected_ids.add(row["concert_id"])
+                for sibling in Recording.objects.filter(concert_id=row["concert_id"]).values(*columns):
+                    stored.setdefault(sibling["identifier"], sibling)
+            stored[row["identifier"]] = row
     artist_totals: dict[str, list[float]] = defaultdict(lambda: [0.0, 0])
     for chunk in _chunks(artists, 500):
         rows = (Recording.objects.filter(concert__artist_key__in=chunk, avg_rating__isnull=False)
@@ -173,6 +197,7 @@ def concerts_aggregate_items(*, docs: Iterable[SearchDoc], report: AggregateRepo
     for identifier, record in final.items():
         members[record["_key"]].append(identifier)
     concert_values: dict[tuple[str, str], dict] = {}
+    artist_display: dict[str, str] = {}
     for key, identifiers in members.items():
         totals = artist_totals[key[0]]
         avg_all = totals[0] / totals[1] if totals[1] > 0 else 0.0
@@ -186,8 +211,10 @@ def concerts_aggregate_items(*, docs: Iterable[SearchDoc], report: AggregateRepo
         best = final[ordered[0]]
         existing = concerts.get(key)
         cleaned = dates.get(key)
-        names = artist_names.get(key[0]) or ([existing.artist] if existing else [key[0]])
-        artist = consensus(names) or key[0]
+        artist = artist_display.get(key[0])
+        if artist is None:
+            names = artist_names.get(key[0]) or ([existing.artist] if existing else [key[0]])
+            artist = artist_display[key[0]] = consensus(names) or key[0]
         concert_values[key] = {
             "artist": artist[:300],
             "artist_slug": (slugify(artist) or "artist")[:300],
@@ -207,11 +234,18 @@ def concerts_aggregate_items(*, docs: Iterable[SearchDoc], report: AggregateRepo
         new_concerts = [Concert(artist_key=key[0], date_text=key[1], **values)
                         for key, values in concert_values.items() if key not in concerts]
         new_keys = {(c.artist_key, c.date_text) for c in new_concerts}
-        for chunk in _chunks(new_concerts):
-            Concert.objects.bulk_create(chunk)
+        _insert(new_concerts, Concert)
         report.concerts_created += len(new_concerts)
-        for concert in new_concerts:
-            concerts[(concert.artist_key, concert.date_text)] = concert
+        if new_concerts and new_concerts[0].pk is None:  # COPY returns no ids: read them back
+            new_artists = sorted({k[0] for k in new_keys})
+            for chunk in _chunks(new_artists, 500):
+                for pk, key, date_text in Concert.objects.filter(artist_key__in=chunk).values_list(
+                        "pk", "artist_key", "date_text"):
+                    if (key, date_text) in new_keys:
+                        concerts[(key, date_text)] = Concert(pk=pk, artist_key=key, date_text=date_text)
+        else:
+            for concert in new_concerts:
+                concerts[(concert.artist_key, concert.date_text)] = concert
         changed_concerts = []
         for key, values in concert_values.items():
             if key in new_keys:
@@ -239,8 +273,7 @@ def concerts_aggregate_items(*, docs: Iterable[SearchDoc], report: AggregateRepo
                 new_recordings.append(Recording(identifier=identifier, concert_id=concert_id, **values))
             elif row["concert_id"] != concert_id or any(row[f] != v for f, v in values.items()):
                 changed_recordings.append(Recording(pk=row["id"], identifier=identifier, concert_id=concert_id, **values))
-        for chunk in _chunks(new_recordings):
-            Recording.objects.bulk_create(chunk)
+        _insert(new_recordings, Recording)
         if changed_recordings:
             Recording.objects.bulk_update(changed_recordings, ("concert_id", *write_fields), batch_size=500)
         report.recordings_created += len(new_recordings)
