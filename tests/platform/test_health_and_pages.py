@@ -34,8 +34,9 @@ def test_prometheus_metrics_exposed(client):
 @pytest.mark.parametrize("path", ["/", "/albums/", "/recommend/", "/digger/", "/archive/", "/concerts/", "/tracks/"])
 def test_every_section_renders_with_navigation(client, path):
     response = client.get(path)
-    assert response.status_code in (200, 302), path
-    if response.status_code == 200:
+    # 503: the albums index with nothing stored and AOTY unreachable shows a clear message.
+    assert response.status_code in ((200, 302, 503) if path == "/albums/" else (200, 302)), path
+    if response.status_code in (200, 503):
         html = response.content.decode()
         for section in ("/albums/", "/recommend/", "/digger/", "/archive/", "/concerts/", "/tracks/"):
             assert f'href="{section}"' in html
