@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.utils import timezone
+
 from integrations.aoty.types import (
     AlbumPage,
     AlbumSummary,
@@ -109,6 +111,18 @@ def load(*, user, staff, stdout) -> None:
     by_id = {row[0]: row for row in ALBUMS}
     for row in ALBUMS:
         services.album_save_page(page=_page(row, by_id))
+    from .models import Album
+
+    for row in ALBUMS:  # stats and credits, as AOTY's side requests would give them
+        if row[11] is None:
+            continue
+        Album.objects.filter(aoty_id=row[0]).update(
+            stats={"favorites": row[12] // 400, "likes": row[12] // 6, "listens": row[12] + row[12] // 3,
+                   "in_library": row[12] // 9, "lists": row[12] // 7},
+            credits={"Performers": [{"name": row[3], "roles": ["Primary", "Performer"], "aoty_id": row[4]}],
+                     "Production & Engineering": [{"name": f"{row[3]} (self-produced)", "roles": ["Producer"], "aoty_id": None}]},
+            extras_fetched_at=timezone.now(),
+        )
     for key, ids in LISTS.items():
         services._discovery_save(key=key, title=services.DISCOVERY[key][0], path=services.DISCOVERY[key][1], page=1,
                                  summaries=[summary(by_id[i]) for i in ids], has_more=False)

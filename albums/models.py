@@ -84,6 +84,7 @@ class Album(TimeStampedModel):
     credits = models.JSONField(default=dict, blank=True)
     fetched_at = models.DateTimeField(null=True, blank=True, db_index=True, help_text="When the album page was last scraped.")
     similar_fetched_at = models.DateTimeField(null=True, blank=True)
+    extras_fetched_at = models.DateTimeField(null=True, blank=True, help_text="When stats and credits were last fetched.")
     view_count = models.PositiveIntegerField(default=0, db_index=True)
     similar = models.ManyToManyField("self", through="SimilarAlbum", symmetrical=False, related_name="similar_to", blank=True)
 

@@ -49,6 +49,12 @@ class LinkOut(Schema):
     kind: str
 
 
+class CreditOut(Schema):
+    name: str
+    roles: list[str] = []
+    aoty_id: int | None = None
+
+
 class AlbumSummaryOut(Schema):
     id: int
     aoty_id: int
@@ -96,6 +102,8 @@ class AlbumOut(Schema):
     buy_links: list[LinkOut]
     stream_links: list[LinkOut]
     similar: list[AlbumSummaryOut]
+    stats: dict[str, int] = {}
+    credits: dict[str, list[CreditOut]] = {}
     fetched_at: datetime | None = None
     stale: bool = False
     refreshing: bool = False

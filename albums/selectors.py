@@ -160,6 +160,8 @@ def album_payload(*, album_id: int) -> dict | None:
         "buy_links": album.buy_links,
         "stream_links": album.stream_links,
         "similar": [album_summary_payload(link.to_album) for link in album.similar_links.all()],
+        "stats": album.stats or {},
+        "credits": album.credits or {},
         "fetched_at": album.fetched_at,
     }
     cache.set(key, payload, timeout=PAYLOAD_TTL)

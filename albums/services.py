@@ -12,7 +12,7 @@ import csv
 import logging
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from hashlib import sha1
 from pathlib import Path
@@ -94,12 +94,12 @@ def scrape_log_record(*, url: str, kind: str, status: str, duration: float, erro
 
 
 def fetch_parsed(*, kind: str, path: str, parse: Callable[[str], Any], ttl: int, refresh: bool = False,
-                 exact_url: bool = False) -> Any:
+                 exact_url: bool = False, form: dict[str, str] | None = None) -> Any:
     """The parsed page at `path`: from the cache unless refresh, else fetched, parsed, logged and cached.
 
     Raises the integration's typed errors (AotyBlocked, NotFound, TransientError, AotyParseError).
     """
-    key = _cache_key(kind, path)
+    key = _cache_key(kind, path + (f"#{sorted(form.items())}" if form else ""))
     if not refresh:
         cached = cache.get(key)
         if cached is not None:
@@ -108,7 +108,7 @@ def fetch_parsed(*, kind: str, path: str, parse: Callable[[str], Any], ttl: int,
     start = time.perf_counter()
     status, error = ScrapeLog.Status.OK, ""
     try:
-        html = client.fetch_html(path, exact_url=exact_url)
+        html = client.post_fragment(path, form) if form else client.fetch_html(path, exact_url=exact_url)
         result = parse(html)
     except AotyBlocked as exc:
         status, error = ScrapeLog.Status.BLOCKED, str(exc)
@@ -299,6 +299,43 @@ def album_refresh(*, album_id: int) -> Album | None:
         return album_scrape(url=album.url or aoty.album_path(album.aoty_id, album.slug), refresh=True)
     finally:
         cache.delete(_refreshing_key("album", album_id))
+
+
+def album_extras_fetch(*, album_id: int, refresh: bool = False) -> Album:
+    """Fetches the album's two side requests (stats and credits) and stores them. Raises integration errors."""
+    album = Album.objects.get(pk=album_id)
+    form = {"albumID": str(album.aoty_id)}
+    stats = fetch_parsed(kind="stats", path=aoty.STATS_PATH, form=form, parse=parser.parse_album_stats,
+                         ttl=settings.AOTY_ALBUM_TTL, refresh=refresh)
+    credits = fetch_parsed(kind="credits", path=aoty.CREDITS_PATH, form=form, parse=parser.parse_album_credits,
+                           ttl=settings.AOTY_ALBUM_TTL, refresh=refresh)
+    album.stats = {k: v for k, v in asdict(stats).items() if v is not None}
+    album.credits = {
+        section: [{"name": c.name, "roles": c.roles, "aoty_id": c.artist.aoty_id if c.artist else None} for c in people]
+        for section, people in credits.sections.items()
+    }
+    album.extras_fetched_at = timezone.now()
+    album.save(update_fields=["stats", "credits", "extras_fetched_at", "updated_at"])
+    album_payload_invalidate(album_id=album.pk)
+    return album
+
+
+def album_extras_serve(*, album_id: int, refresh: bool = False) -> Served:
+    """Stats and credits: stored while fresh, else fetched; stored data is kept when AOTY refuses."""
+    album = Album.objects.filter(pk=album_id).first()
+    if album is None:
+        raise NotFound("No such album.")
+    if not refresh and not is_stale(album.extras_fetched_at, settings.AOTY_ALBUM_TTL):
+        return Served(album)
+    try:
+        return Served(album_extras_fetch(album_id=album_id, refresh=refresh))
+    except UpstreamNotFound:
+        raise NotFound("AOTY has no stats or credits for this album.")
+    except IntegrationError as error:
+        if album.extras_fetched_at is None:
+            raise unavailable(error)
+        return Served(album, stale=True, blocked=block_notice() if isinstance(error, AotyBlocked) else None,
+                      error=unavailable(error).detail)
 
 
 # -- stale-while-revalidate ---------------------------------------------------------------------------------

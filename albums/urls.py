@@ -11,6 +11,7 @@ urlpatterns = [
     path("artists/<int:pk>/", views.artist, name="artist"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/refresh/", views.refresh, name="refresh"),
+    path("<int:pk>/extras/", views.extras, name="extras"),
     path("<int:pk>/refresh/status/", views.refresh_status, name="refresh_status"),
     path("discover/<path:key>/", views.discover, name="discover"),
 ]

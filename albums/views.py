@@ -115,6 +115,24 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
+@vary_on_headers("HX-Request")
+def extras(request: HttpRequest, pk: int) -> HttpResponse:
+    """Stats (favourites, likes, listens…) and full credits: AOTY's two side requests, loaded lazily."""
+    error, served = "", None
+    try:
+        served = services.album_extras_serve(album_id=pk)
+    except NotFound as exc:
+        if selectors.album_get(album_id=pk) is None:
+            raise Http404(exc.detail)
+        error = exc.detail
+    except ServiceUnavailable as exc:
+        error = exc.detail
+    album = served.obj if served else selectors.album_get(album_id=pk)
+    template = "albums/album_extras.html#extras" if request.htmx else "albums/album_extras.html"
+    return render(request, template, {"album": album, "served": served, "error": error})
+
+
+@require_GET
 def refresh_status(request: HttpRequest, pk: int) -> HttpResponse:
     """The live 'refreshing…' indicator: polled while a background refresh runs; 286 stops the polling."""
     album = selectors.album_get(album_id=pk)

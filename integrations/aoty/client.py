@@ -17,11 +17,13 @@ from integrations.errors import RateLimited, TransientError
 from . import parser
 from .errors import AotyBlocked
 from .fetcher import Fetcher, get_fetcher
-from .types import AlbumGrid, AlbumPage, AlbumSummary, PublicationList, SearchResults, UserProfile
+from .types import AlbumCredits, AlbumGrid, AlbumPage, AlbumStats, AlbumSummary, PublicationList, SearchResults, UserProfile
 
 BLOCK_KEY = "aoty:blocked"
 DOWN_KEY = "aoty:down"
 DOWN_COOLDOWN = 60  # after AOTY stayed unreachable through all retries, fail fast for this long
+STATS_PATH = "/scripts/moreStatsAlbum.php"
+CREDITS_PATH = "/scripts/showAlbumCredits.php"
 SEARCH_KINDS = {"all": "/search/", "albums": "/search/albums/", "artists": "/search/artists/", "labels": "/search/labels/"}
 
 
@@ -81,12 +83,7 @@ class AotyClient:
         self.fetcher.close()
 
     # -- I/O ------------------------------------------------------------------------------------
-    def fetch_html(self, url_or_path: str, *, exact_url: bool = False) -> str:
-        """The page's HTML, or AotyBlocked at once while a recent block's cool-down lasts.
-
-        AOTY URLs and paths go to AOTY_BASE_URL; exact_url=True fetches an absolute URL on another
-        host as given (an operator's `scrape_album http://mirror/...`).
-        """
+    def _guard(self) -> None:
         status = block_status()
         if status:
             raise AotyBlocked(status.get("reason") or "AOTY is blocking automated access right now",
@@ -95,8 +92,11 @@ class AotyClient:
         if down_until and down_until > time.time():
             raise TransientError("AOTY was unreachable moments ago; not retrying yet", service="aoty",
                                  retry_after=max(1.0, down_until - time.time()))
+
+    def _call(self, fetch):
+        self._guard()
         try:
-            return self.fetcher.fetch(resolve(url_or_path, exact_url=exact_url)).html
+            return fetch()
         except AotyBlocked as error:
             _block_record(error)
             raise
@@ -104,6 +104,18 @@ class AotyClient:
             if not isinstance(error, RateLimited):
                 cache.set(DOWN_KEY, time.time() + DOWN_COOLDOWN, timeout=DOWN_COOLDOWN)
             raise
+
+    def post_fragment(self, path: str, data: dict[str, str]) -> str:
+        """A side request's HTML fragment (POSTed form), with the same block and down guards."""
+        return self._call(lambda: self.fetcher.post_form(to_base(path), data).html)
+
+    def fetch_html(self, url_or_path: str, *, exact_url: bool = False) -> str:
+        """The page's HTML, or AotyBlocked at once while a recent block's cool-down lasts.
+
+        AOTY URLs and paths go to AOTY_BASE_URL; exact_url=True fetches an absolute URL on another
+        host as given (an operator's `scrape_album http://mirror/...`).
+        """
+        return self._call(lambda: self.fetcher.fetch(resolve(url_or_path, exact_url=exact_url)).html)
 
     def fetch_album_page(self, url: str) -> str:
         return self.fetch_html(url)
@@ -123,6 +135,12 @@ class AotyClient:
 
     def publication_list(self, path: str) -> PublicationList:
         return parser.parse_publication_list(self.fetch_html(path))
+
+    def album_stats(self, aoty_id: int) -> AlbumStats:
+        return parser.parse_album_stats(self.post_fragment(STATS_PATH, {"albumID": str(aoty_id)}))
+
+    def album_credits(self, aoty_id: int) -> AlbumCredits:
+        return parser.parse_album_credits(self.post_fragment(CREDITS_PATH, {"albumID": str(aoty_id)}))
 
     def user(self, username: str) -> UserProfile:
         return parser.parse_user_profile(self.fetch_html(f"/user/{quote_plus(username)}/"))

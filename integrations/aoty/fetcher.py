@@ -157,7 +157,23 @@ class Fetcher:
         finally:
             metrics.record_timing(name=f"aoty.fetch.{self.name}", duration=time.perf_counter() - start, ok=ok)
 
+    def post_form(self, url: str, data: dict[str, str]) -> FetchedPage:
+        """POSTs a form (AOTY's side requests, e.g. scripts/moreStatsAlbum.php) with the same rules as fetch()."""
+        if not robots.allowed(url):
+            raise AotyDisallowed(f"robots.txt disallows {urlsplit(url).path}", service="aoty")
+        start = time.perf_counter()
+        ok = False
+        try:
+            page = _retrying(lambda: self._post_once(url, data), url)
+            ok = True
+            return page
+        finally:
+            metrics.record_timing(name=f"aoty.fetch.{self.name}", duration=time.perf_counter() - start, ok=ok)
+
     def _fetch_once(self, url: str) -> FetchedPage:
+        raise NotImplementedError
+
+    def _post_once(self, url: str, data: dict[str, str]) -> FetchedPage:
         raise NotImplementedError
 
     def close(self) -> None:
@@ -189,6 +205,14 @@ class HttpFetcher(Fetcher):
         html = response.text
         classify(url=url, status=response.status_code, html=html, headers=dict(response.headers))
         return FetchedPage(url=str(response.url), status=response.status_code, html=html)
+
+    def _post_once(self, url: str, data: dict[str, str]) -> FetchedPage:
+        client = self._client(url)
+        wait_turn(urlsplit(url).netloc, settings.AOTY_MIN_INTERVAL)
+        response = client.request("POST", url, data=data, raise_for_status=False,
+                                  headers={"X-Requested-With": "XMLHttpRequest"})
+        classify(url=url, status=response.status_code, html=response.text, headers=dict(response.headers))
+        return FetchedPage(url=str(response.url), status=response.status_code, html=response.text)
 
     def close(self) -> None:
         for client in self._clients.values():
@@ -271,6 +295,27 @@ class _BrowserLoop:
     def fetch(self, url: str, timeout: float) -> FetchedPage:
         return self._run(self._fetch(url, int(timeout * 1000)), timeout + 30)
 
+    async def _post(self, url: str, data: dict[str, str], timeout_ms: int) -> FetchedPage:
+        from playwright.async_api import Error as PlaywrightError
+
+        browser = await self._ensure()
+        async with self._semaphore:
+            context = await browser.new_context(user_agent=settings.STYLUS_USER_AGENT)
+            try:
+                try:
+                    response = await context.request.post(url, form=data, timeout=timeout_ms,
+                                                           headers={"X-Requested-With": "XMLHttpRequest"})
+                except PlaywrightError as exc:
+                    raise TransientError(f"AOTY unreachable: {str(exc).splitlines()[0][:200]}", service="aoty") from exc
+                html = await response.text()
+                classify(url=url, status=response.status, html=html, headers=response.headers)
+                return FetchedPage(url=url, status=response.status, html=html)
+            finally:
+                await context.close()
+
+    def post(self, url: str, data: dict[str, str], timeout: float) -> FetchedPage:
+        return self._run(self._post(url, data, int(timeout * 1000)), timeout + 30)
+
     async def _close(self) -> None:
         if self._browser is not None:
             await self._browser.close()
@@ -329,6 +374,11 @@ class PlaywrightFetcher(Fetcher):
             return loop.fetch(url, settings.AOTY_TIMEOUT)
         finally:
             loop.close()
+
+
+    def _post_once(self, url: str, data: dict[str, str]) -> FetchedPage:
+        wait_turn(urlsplit(url).netloc, settings.AOTY_MIN_INTERVAL)
+        return shared_browser().post(url, data, settings.AOTY_TIMEOUT)
 
 
 def get_fetcher(name: str | None = None) -> Fetcher:

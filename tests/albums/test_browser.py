@@ -71,3 +71,17 @@ def test_album_page_review_tabs_swap_in_browser(asgi_server, page, aoty, aoty_da
     assert "The Line of Best Fit" not in page.locator("#album-reviews").inner_text()
     assert page.url.endswith(f"/albums/{album.pk}/")  # swapped in place, not navigated
     assert not [e for e in errors if "Content Security Policy" in e]
+
+
+def test_playwright_posts_side_requests_for_stats_and_credits(playwright_aoty, aoty_data, db):
+    html_route(playwright_aoty, ALBUM_PATH, aoty_data / "album_small.html")
+    playwright_aoty.add("/scripts/moreStatsAlbum.php", method="POST", file=aoty_data / "stats_fragment.html",
+                        content_type="text/html")
+    playwright_aoty.add("/scripts/showAlbumCredits.php", method="POST", file=aoty_data / "credits_fragment.html",
+                        content_type="text/html")
+    album = services.album_scrape(url=ALBUM_PATH)
+
+    album = services.album_extras_fetch(album_id=album.pk)
+
+    assert album.stats["likes"] == 1034 and album.credits["Performers"][0]["name"] == "Harbour Lights"
+    assert playwright_aoty.requests_to("/scripts/moreStatsAlbum.php", method="POST")[0].body == b"albumID=900001"
