@@ -594,7 +594,7 @@ class IngestResult:
 
 
 def playlist_ingest(*, spotify_id: str, user=None, progress: Progress | None = None,
-                    client: SpotifyClient | None = None) -> IngestResult:
+                    client: SpotifyClient | None = None, index_now: bool = True) -> IngestResult:
     """Fetches a playlist and its items into the catalogue. A Redis lock makes concurrent ingests of one
     playlist do the work once; an unchanged snapshot id skips the item fetch."""
     with locks.exclusive(f"recommend:ingest:{spotify_id}", ttl=30 * 60) as mine:
@@ -628,7 +628,10 @@ def playlist_ingest(*, spotify_id: str, user=None, progress: Progress | None = N
             playlist.ingested_snapshot_id = meta.snapshot_id
             playlist.last_ingested_at = timezone.now()
             playlist.save(update_fields=["ingested_snapshot_id", "last_ingested_at", "updated_at"])
-        index_add_tracks(track_ids=[t.pk for _, t, _ in entries], reason="playlist ingest")
+        if index_now:
+            index_add_tracks(track_ids=[t.pk for _, t, _ in entries], reason="playlist ingest")
+        else:
+            index_add_later(track_ids=[t.pk for _, t, _ in entries])
         return IngestResult(status="ingested", playlist_id=playlist.pk, tracks=len(entries))
 
 
@@ -754,7 +757,21 @@ def _record_build(build: IndexBuild, info: faiss_index.BuildInfo, manifest: fais
     metrics.record_timing(name="recommend.index_build", duration=info.build_seconds)
 
 
-def index_add_tracks(*, track_ids: Iterable[int], reason: str = "incremental") -> IndexBuild | None:
+class IndexBusy(Exception):
+    """Another build holds the index lock (raised only when asked: tasks retry later)."""
+
+
+def index_add_later(*, track_ids: Iterable[int]) -> None:
+    """Queues an incremental add after commit (request paths: never rewrite the index inside a request)."""
+    from .tasks import index_add_task
+
+    ids = list(dict.fromkeys(int(i) for i in track_ids))
+    if ids:
+        transaction.on_commit(lambda: index_add_task.delay(ids))
+
+
+def index_add_tracks(*, track_ids: Iterable[int], reason: str = "incremental",
+                     raise_if_busy: bool = False) -> IndexBuild | None:
     """Adds (or replaces) these tracks' vectors in the current index as a new version. Falls back to a
     full rebuild when there is no usable index, the size crosses the Flat/IVF threshold, or the feature
     version changed. Returns None when another build holds the lock (that build, or the nightly one,
@@ -764,6 +781,8 @@ def index_add_tracks(*, track_ids: Iterable[int], reason: str = "incremental") -
         return None
     with locks.exclusive(BUILD_LOCK, ttl=3 * 3600) as mine:
         if not mine:
+            if raise_if_busy:
+                raise IndexBusy("Another index build is running.")
             return None
         try:
             manifest = faiss_index.read_manifest()
@@ -897,6 +916,7 @@ def _seed_track(ref: SpotifyRef, *, user, market: str | None) -> tuple[Track, Tr
             client = _client(user)
             track = track_upsert_from_spotify(data=client.get_track(ref.id, market=market))
             _enrich_from_spotify(client, [track])
+            index_add_later(track_ids=[track.pk])
         except UpstreamNotFound as exc:
             raise SeedNotInCatalogue(f"Spotify has no track {ref.id}.") from exc
         except NotConfigured as exc:
@@ -909,7 +929,7 @@ def _seed_track(ref: SpotifyRef, *, user, market: str | None) -> tuple[Track, Tr
     if best is None:
         best = metadata_features(track=track)
         if best is not None:
-            index_add_tracks(track_ids=[track.pk], reason="metadata fallback")
+            index_add_later(track_ids=[track.pk])
     if best is None:
         raise SeedHasNoFeatures(f"“{track}” is in the catalogue but has no audio features yet "
                                 f"(Spotify no longer gives them to new apps). {REMEDY}", field="url")
@@ -923,7 +943,7 @@ def _seed_playlist(ref: SpotifyRef, *, user) -> tuple[Playlist, list[tuple[Track
             raise SeedNotInCatalogue(f"This playlist ({ref.id}) has not been imported, and Spotify is not "
                                      "configured here to fetch it.")
         try:
-            playlist_ingest(spotify_id=ref.id, user=user)
+            playlist_ingest(spotify_id=ref.id, user=user, index_now=False)  # the query uses the seeds' own vectors
         except UpstreamNotFound as exc:
             raise SeedNotInCatalogue("Spotify has no such playlist (or it is private: log in with Spotify).") from exc
         except IntegrationError as exc:

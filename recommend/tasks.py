@@ -42,3 +42,12 @@ def rebuild_index_task(self, job_id: int) -> None:
 @shared_task(base=StylusTask, bind=True, acks_late=True)
 def nightly_rebuild_task(self) -> None:
     services.index_rebuild_run(job_id=None, reason="nightly")
+
+
+@shared_task(base=StylusTask, bind=True, acks_late=True, max_retries=30)
+def index_add_task(self, track_ids: list[int]) -> None:
+    # idempotent: adding a track again replaces its vector
+    try:
+        services.index_add_tracks(track_ids=track_ids, reason="queued add", raise_if_busy=True)
+    except services.IndexBusy as exc:
+        raise self.retry(countdown=30, exc=exc) from exc

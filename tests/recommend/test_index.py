@@ -173,3 +173,30 @@ def test_rebuild_swaps_atomically_under_concurrent_queries(catalogue):
         t.join(10)
     assert errors == []
     assert len(sizes) >= 2  # the readers saw more than one version
+
+
+def test_queued_add_task_adds_the_tracks(catalogue, django_capture_on_commit_callbacks):
+    from recommend.models import Track
+
+    track = Track.objects.create(title="Queued", artist_names="Q", spotify_id="3" * 22)
+    services.features_store(track=track, source="dataset", values={"tempo": 90, "energy": 0.4, "valence": 0.2})
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        services.index_add_later(track_ids=[track.pk, track.pk])
+    assert len(callbacks) == 1
+    loaded = faiss_index.current()
+    assert loaded.manifest.size == 42
+    _, ids = loaded.search(track.features.get().as_array(), 1)
+    assert ids[0] == track.pk
+
+
+def test_queued_add_retries_while_a_build_holds_the_lock(catalogue):
+    from recommend.models import Track
+
+    track = Track.objects.create(title="Later", artist_names="L", spotify_id="4" * 22)
+    services.features_store(track=track, source="dataset", values={"tempo": 90, "energy": 0.4, "valence": 0.2})
+    with locks.exclusive(services.BUILD_LOCK) as mine:
+        assert mine
+        with pytest.raises(services.IndexBusy):
+            services.index_add_tracks(track_ids=[track.pk], raise_if_busy=True)
+        assert services.index_add_tracks(track_ids=[track.pk]) is None
+    assert faiss_index.read_manifest().size == 41
