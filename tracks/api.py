@@ -64,8 +64,17 @@ def _song_out(request: HttpRequest, song_id: int):
 
 
 # -- songs ---------------------------------------------------------------------------------------------
+class SongPagination(Pagination):
+    """Page of songs with their checklist progress attached in one grouped query."""
+
+    def paginate_queryset(self, queryset, pagination, **params):
+        page = super().paginate_queryset(queryset, pagination, **params)
+        page["items"] = selectors.attach_progress(page["items"])
+        return page
+
+
 @router.get("/songs", response=list[SongOut], summary="Songs you own or collaborate on")
-@paginate(Pagination)
+@paginate(SongPagination)
 def song_list(request: HttpRequest, filters: Query[SongFilter]):
     return selectors.song_list(user=request_user(request), **filters.model_dump())
 
@@ -80,7 +89,8 @@ def song_create(request: HttpRequest, payload: SongIn):
 def song_batch_create(request: HttpRequest, payload: SongBatchIn):
     user = request_user(request)
     songs = services.songs_batch_create(user=user, items=[s.model_dump() for s in payload.songs])
-    by_id = {s.pk: s for s in selectors.song_list(user=user, scope="mine").filter(pk__in=[s.pk for s in songs])}
+    by_id = {s.pk: s for s in selectors.attach_progress(
+        selectors.song_list(user=user, scope="mine").filter(pk__in=[s.pk for s in songs]))}
     return Status(201, [by_id[s.pk] for s in songs])
 
 
@@ -105,7 +115,9 @@ def song_bulk_pack(request: HttpRequest, payload: SongBulkPackIn):
 def song_import_playlist(request: HttpRequest, payload: PlaylistImportIn):
     user = request_user(request)
     created, skipped = services.playlist_import(user=user, url=payload.url)
-    songs = list(selectors.song_list(user=user, scope="mine", sort="created").filter(pk__in=[s.pk for s in created]))
+    by_id = {s.pk: s for s in selectors.attach_progress(
+        selectors.song_list(user=user, scope="mine").filter(pk__in=[s.pk for s in created]))}
+    songs = [by_id[s.pk] for s in created]  # playlist order
     return Status(201, {"created": len(created), "skipped": skipped, "songs": songs})
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.urls import reverse
@@ -50,25 +51,51 @@ def normalise_title(text: str) -> str:
 
 # -- songs --------------------------------------------------------------------------------------
 def _with_progress(qs: QuerySet[Song]) -> QuerySet[Song]:
-    """Adds steps_total, steps_done and steps_pct as correlated subqueries, computed per returned row only."""
-    total = SongStep.objects.filter(song=OuterRef("pk")).order_by().values("song").annotate(n=Count("id")).values("n")
-    done = (SongStep.objects.filter(song=OuterRef("pk"), done=True).order_by().values("song")
-            .annotate(n=Count("id")).values("n"))
-    qs = qs.annotate(
-        steps_total=Coalesce(Subquery(total, output_field=IntegerField()), Value(0)),
-        steps_done=Coalesce(Subquery(done, output_field=IntegerField()), Value(0)),
-    )
-    # Integer percent rounded to nearest; songs without steps are 0 (Future Plans). Released shows 100 in templates.
-    from django.db.models import Case, F, When
+    """Annotates steps_total, steps_done and steps_pct (one grouped join) for sorting and aggregates.
 
+    Plain lists leave these out and call attach_progress() on the page they show instead: the
+    database then never computes progress for rows it will not return.
+    """
+    qs = qs.annotate(steps_total=Count("steps"), steps_done=Count("steps", filter=Q(steps__done=True)))
+    # Integer percent rounded to nearest; songs without steps are 0 (Future Plans). Released shows 100 in templates.
     return qs.annotate(steps_pct=Case(When(steps_total=0, then=Value(0)),
-                                      default=(F("steps_done") * 100 + F("steps_total") / 2) / F("steps_total"), output_field=IntegerField()))
+                                      default=(F("steps_done") * 100 + F("steps_total") / 2) / F("steps_total"),
+                                      output_field=IntegerField()))
+
+
+def _percent(done: int, total: int) -> int:
+    return (done * 100 + total // 2) // total if total else 0
+
+
+def attach_progress(songs: Iterable[Song]) -> list[Song]:
+    """Sets steps_total, steps_done and steps_pct on already-fetched songs: from prefetched steps when
+    present, else with one grouped query for the whole page."""
+    songs = list(songs)
+    missing = [s for s in songs if not hasattr(s, "steps_pct")]
+    prefetched = [s for s in missing if "steps" in getattr(s, "_prefetched_objects_cache", {})]
+    for song in prefetched:
+        boxes = song._prefetched_objects_cache["steps"]
+        song.steps_total, song.steps_done = len(boxes), sum(1 for b in boxes if b.done)
+        song.steps_pct = _percent(song.steps_done, song.steps_total)
+    rest = [s for s in missing if "steps" not in getattr(s, "_prefetched_objects_cache", {})]
+    if rest:
+        rows = (SongStep.objects.filter(song_id__in=[s.pk for s in rest]).order_by().values("song_id")
+                .annotate(total=Count("id"), done=Count("id", filter=Q(done=True))))
+        by_song = {r["song_id"]: (r["total"], r["done"]) for r in rows}
+        for song in rest:
+            song.steps_total, song.steps_done = by_song.get(song.pk, (0, 0))
+            song.steps_pct = _percent(song.steps_done, song.steps_total)
+    return songs
 
 
 def song_list(*, user, status: str | None = None, pack_id: int | None = None, artist: str | None = None,
               search: str | None = None, album_series_id: int | None = None, scope: str = "all",
-              sort: str = "priority", with_steps: bool = False) -> QuerySet[Song]:
-    """Songs the user may see, filtered and sorted; a fixed number of queries however many rows."""
+              sort: str = "priority", with_steps: bool = False, with_progress: bool = False) -> QuerySet[Song]:
+    """Songs the user may see, filtered and sorted; a fixed number of queries however many rows.
+
+    Progress figures come from attach_progress() on the fetched page, or from annotations when
+    sorting by progress (or with_progress=True).
+    """
     if scope == "mine":
         qs = Song.objects.filter(owner=user)
     elif scope == "shared":
@@ -86,7 +113,9 @@ def song_list(*, user, status: str | None = None, pack_id: int | None = None, ar
     if search and search.strip():
         term = search.strip()
         qs = qs.filter(Q(title__icontains=term) | Q(artist__icontains=term) | Q(album__icontains=term))
-    qs = _with_progress(qs.select_related("pack", "album_series", "owner"))
+    qs = qs.select_related("pack", "album_series", "owner")
+    if with_progress or sort == "progress":
+        qs = _with_progress(qs)
     if with_steps:
         qs = qs.prefetch_related(Prefetch("steps", queryset=SongStep.objects.select_related("step")))
     return qs.order_by(*SONG_SORTS.get(sort, SONG_SORTS["priority"]))
@@ -94,11 +123,12 @@ def song_list(*, user, status: str | None = None, pack_id: int | None = None, ar
 
 def song_get_for_user(*, user, song_id: int, need: Role = Role.VIEWER) -> Song:
     """A song the user may see (404 otherwise) and, for edits, change (403 otherwise). Sets song.role."""
-    song = (_with_progress(Song.objects.select_related("pack", "album_series", "owner"))
+    song = (Song.objects.select_related("pack", "album_series", "owner")
             .prefetch_related(Prefetch("steps", queryset=SongStep.objects.select_related("step")))
             .filter(pk=song_id).first())
     if song is None:
         raise Http404("No such song.")
+    attach_progress([song])
     role = song_role(user=user, song=song)
     require(role, need, what="song")
     song.role = role
@@ -319,7 +349,8 @@ def dashboard(*, user) -> dict:
     """Counts by status, a completion histogram of songs in progress, recent activity and next priorities."""
     counts = {s.value: 0 for s in Status}
     counts.update(dict(Song.objects.filter(owner=user).order_by().values_list("status").annotate(n=Count("id"))))
-    in_progress = list(song_list(user=user, status=Status.IN_PROGRESS, scope="mine").values_list("steps_pct", flat=True))
+    in_progress = list(song_list(user=user, status=Status.IN_PROGRESS, scope="mine", with_progress=True)
+                       .values_list("steps_pct", flat=True))
     buckets = [0] * 5  # 0-19, 20-39, 40-59, 60-79, 80-100
     for pct in in_progress:
         buckets[min(pct // 20, 4)] += 1
@@ -335,7 +366,7 @@ def dashboard(*, user) -> dict:
         "average_pct": int(sum(in_progress) / len(in_progress)) if in_progress else 0,
         "chart": chart,
         "activity": list(Activity.objects.filter(user=user).select_related("song")[:12]),
-        "next_up": list(song_list(user=user, scope="mine").filter(status__in=[Status.IN_PROGRESS, Status.FUTURE])
+        "next_up": list(song_list(user=user, scope="mine", with_progress=True).filter(status__in=[Status.IN_PROGRESS, Status.FUTURE])
                         .order_by("priority", "-steps_pct", "updated_at")[:8]) if counts else [],
         "points": achievement_points(user=user),
         "invitations": invitations_pending(user=user).count(),
@@ -392,7 +423,7 @@ def home_card(*, user) -> dict | None:
     if not total:
         return {"title": "Song progress", "url": reverse("tracks:index"), "template": "tracks/_home_card.html",
                 "total": 0, "counts": counts, "next_up": []}
-    next_up = list(song_list(user=user, scope="mine", status=Status.IN_PROGRESS).order_by("-steps_pct", "priority")[:3])
+    next_up = list(song_list(user=user, scope="mine", status=Status.IN_PROGRESS, with_progress=True).order_by("-steps_pct", "priority")[:3])
     return {"title": "Song progress", "url": reverse("tracks:index"), "template": "tracks/_home_card.html",
             "total": total, "counts": counts, "next_up": next_up,
             "released_pct": int(counts[Status.RELEASED] * 100 / total)}

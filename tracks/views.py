@@ -82,6 +82,7 @@ def song_list(request: HttpRequest) -> HttpResponse:
     filters = _song_filters(request)
     qs = selectors.song_list(user=request.user, with_steps=True, **filters)
     page = Paginator(qs, settings.TRACKS_SONGS_PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = selectors.attach_progress(page.object_list)
     if filters["search"] and page.number == 1:
         from common.services import search_log_record
 
@@ -159,6 +160,7 @@ def _row(request: HttpRequest, song_id: int, *, template: str = "tracks/song_lis
     song = selectors.song_list(user=request.user, with_steps=True).filter(pk=song_id).first()
     if song is None:
         return HttpResponse(status=204)
+    selectors.attach_progress([song])
     return render(request, template, {"song": song, "statuses": STATUSES, "packs": []})
 
 
@@ -349,7 +351,7 @@ def pack_detail(request: HttpRequest, pack_id: int) -> HttpResponse:
         status = 422
     else:
         form = PackForm(initial=initial)
-    songs = selectors.song_list(user=request.user, pack_id=pack.pk)
+    songs = selectors.attach_progress(selectors.song_list(user=request.user, pack_id=pack.pk)[:500])
     _notify_achievements(request)
     return render(request, "tracks/pack_detail.html", {
         "pack": pack, "form": form, "songs": songs, "can_edit": pack.role >= Role.EDITOR,
