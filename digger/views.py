@@ -24,10 +24,11 @@ def _partial(request: HttpRequest, template: str, partial: str) -> str:
     return f"{template}#{partial}" if request.htmx else template
 
 
-@login_required
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
-    """Dashboard: new want-list matches, best deals, last runs, notifications."""
+    """Dashboard: new want-list matches, best deals, last runs, notifications (an introduction when logged out)."""
+    if not request.user.is_authenticated:
+        return render(request, "digger/landing.html")
     return render(request, "digger/dashboard.html", {"d": selectors.dashboard_for_user(user=request.user)})
 
 

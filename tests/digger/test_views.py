@@ -33,9 +33,13 @@ def test_dashboard_shows_not_configured_state(owner_client):
     assert "Not configured" in body and "Discogs has no personal access token" in body
 
 
-def test_anonymous_is_sent_to_login(client):
+def test_anonymous_sees_an_introduction_and_private_pages_ask_to_log_in(client):
     r = client.get(reverse("digger:index"))
-    assert r.status_code == 302 and "/accounts/login/" in r["Location"]
+    body = r.content.decode()
+    assert r.status_code == 200 and "Log in" in body and "Last runs" not in body and "Not configured" not in body
+    for name in ("digger:search_list", "digger:deals", "digger:collection", "digger:settings"):
+        r = client.get(reverse(name))
+        assert r.status_code == 302 and "/accounts/login/" in r["Location"], name
 
 
 def test_outsider_gets_404_everywhere(outsider_client, search):
