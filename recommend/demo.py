@@ -80,7 +80,7 @@ def write_demo_csv(path: Path, rows: list[dict]) -> None:
 def load(*, user, staff, stdout) -> None:
     """Idempotent: upserts the generated catalogue, the demo playlist, and (re)builds the index."""
     from . import services
-    from .models import Playlist, PlaylistTrack, Track
+    from .models import Playlist, PlaylistTrack, SavedTrack, Track
 
     rows = demo_rows()
     with tempfile.TemporaryDirectory() as tmp:
@@ -99,7 +99,41 @@ def load(*, user, staff, stdout) -> None:
     Playlist.objects.filter(pk=playlist.pk).update(total_tracks=len(house))
     if user is not None:
         playlist.imported_by.add(user)
+    if user is not None:
+        for track in house[:2]:
+            SavedTrack.objects.get_or_create(user=user, track=track)
+        _demo_audio(user=user, stdout=stdout)
     build = services.index_rebuild(reason="demo")
     first = rows[0]
     stdout.write(f"recommend: {result.summary()}; index v{build.version} ({build.size} vectors). "
                  f"Try https://open.spotify.com/track/{first['track_id']} or spotify:playlist:{DEMO_PLAYLIST_ID}\n")
+
+
+def _demo_audio(*, user, stdout) -> None:
+    """One analysed recording for the demo user: a generated 10-second groove at 124 BPM, analysed by librosa
+    exactly like an upload (skipped when it already exists)."""
+    import numpy as np
+    import soundfile as sf
+
+    from . import services
+    from .audio import AudioError
+    from .models import Track
+
+    if Track.objects.filter(owner=user, audio_ref="demo:groove").exists():
+        return
+    sr, seconds, bpm = 22050, 10.0, 124.0
+    t = np.arange(int(sr * seconds)) / sr
+    beats = np.zeros_like(t)
+    for start in np.arange(0.0, seconds, 60.0 / bpm):
+        idx = int(start * sr)
+        n = min(len(t) - idx, int(0.08 * sr))
+        beats[idx:idx + n] += np.sin(2 * np.pi * 60 * t[:n]) * np.exp(-t[:n] * 40)  # a kick drum
+    pad = 0.05 * (np.sin(2 * np.pi * 220 * t) + np.sin(2 * np.pi * 261.63 * t) + np.sin(2 * np.pi * 329.63 * t))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "demo-groove.wav"
+        sf.write(path, (0.7 * beats + pad).astype(np.float32), sr)
+        try:
+            services.features_from_audio_file(user=user, path=path, title="Demo groove (generated)",
+                                              artist="Stylus", audio_ref="demo:groove")
+        except AudioError as exc:  # never break the demo over the optional recording
+            stdout.write(f"recommend: demo audio skipped: {exc}\n")

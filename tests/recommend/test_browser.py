@@ -24,3 +24,27 @@ def test_browser_paste_a_demo_link_and_get_result_cards(asgi_server, page):
     page.click("form.recommend-form button[type=submit]")
     page.wait_for_selector(".recommend-error")
     assert "not a Spotify link" in page.locator(".recommend-error").inner_text()
+
+
+def test_browser_playlist_import_shows_live_progress_to_the_end(asgi_server, page, owner, settings, replay, data_dir):
+    from tests.conftest import browser_login
+
+    folder = data_dir / "spotify"
+    settings.SPOTIFY_API_URL = f"{replay.url}/v1"
+    settings.SPOTIFY_ACCOUNTS_URL = replay.url
+    settings.SPOTIFY_CLIENT_ID, settings.SPOTIFY_CLIENT_SECRET = "id", "secret"
+    replay.add("/api/token", method="POST", file=folder / "token.json")
+    replay.add("/v1/playlists/37i9dQZF1DXcBWIGoYBM5M", file=folder / "playlist.json")
+    replay.add("/v1/playlists/37i9dQZF1DXcBWIGoYBM5M/items", query={"offset": "0"},
+               file=folder / "playlist_items_page1.json", delay=0.5)
+    replay.add("/v1/playlists/37i9dQZF1DXcBWIGoYBM5M/items", query={"offset": "2"},
+               file=folder / "playlist_items_page2.json", delay=0.5)
+    browser_login(page, asgi_server, "owner")
+    page.goto(f"{asgi_server.url}/recommend/playlists/")
+    page.fill("input[name=url]", "https://open.spotify.com/playlist/37i9dQZF1DXcBWIGoYBM5M?si=abc")
+    page.click("#main form button[type=submit]")
+    page.wait_for_url("**/recommend/jobs/**")
+    page.wait_for_selector(".progress[data-status=succeeded]", timeout=20_000)
+    assert "Imported 2 tracks" in page.locator("#job").inner_text()
+    page.click("text=See your playlists")
+    assert "Stylus Test Mix" in page.locator("table").inner_text()

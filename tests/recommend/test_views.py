@@ -1,6 +1,5 @@
 """The pages: recommend form and results, catalogue, playlists, audio analysis, jobs."""
 import numpy as np
-import pytest
 import soundfile as sf
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -187,16 +186,19 @@ def test_global_search_hides_other_users_audio(owner, outsider, db):
     assert selectors.global_search(user=outsider, query="secret rehearsal") == []
 
 
-@pytest.mark.django_db
-def test_demo_load_makes_recommending_work_offline(client):
+def test_demo_load_makes_recommending_work_offline(client, owner):
     from io import StringIO
 
-    from recommend import demo
+    from recommend import demo, selectors
 
     out = StringIO()
-    demo.load(user=None, staff=None, stdout=out)
-    demo.load(user=None, staff=None, stdout=out)  # idempotent
-    assert Track.objects.count() == len(demo.demo_rows())
+    demo.load(user=owner, staff=None, stdout=out)
+    demo.load(user=owner, staff=None, stdout=out)  # idempotent
+    assert Track.objects.filter(owner__isnull=True).count() == len(demo.demo_rows())
+    groove = Track.objects.get(owner=owner)
+    assert abs(groove.features.get().values["tempo"] - 124) <= 5
+    card = selectors.home_card(user=owner)
+    assert len(card["items"]) == 3
     first = demo.demo_rows()[0]["track_id"]
     data = client.post("/api/v1/recommend", data={"url": f"https://open.spotify.com/track/{first}", "limit": 10},
                        content_type="application/json").json()
