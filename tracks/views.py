@@ -6,10 +6,12 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from common.exceptions import Conflict, InvalidInput, NotFound, ServiceUnavailable, StylusError
@@ -45,8 +47,10 @@ def _error_message(request: HttpRequest, exc: StylusError) -> None:
 
 
 def _back(request: HttpRequest, default: str) -> str:
+    """The local `next` URL the form came from, or the default (never another site)."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    return target if target.startswith("/") and not target.startswith("//") else default
+    safe = url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure())
+    return target if target and safe else default
 
 
 # -- dashboard --------------------------------------------------------------------------------------------
@@ -236,12 +240,7 @@ def song_bulk(request: HttpRequest) -> HttpResponse:
                 messages.error(request, "Choose an action.")
         except StylusError as exc:
             _error_message(request, exc)
-        except Exception as exc:  # Http404 / PermissionDenied from the all-or-nothing check
-            from django.core.exceptions import PermissionDenied
-            from django.http import Http404
-
-            if not isinstance(exc, Http404 | PermissionDenied):
-                raise
+        except (Http404, PermissionDenied) as exc:  # the all-or-nothing check refused one of the songs
             messages.error(request, f"Nothing changed: {exc}")
     return redirect(_back(request, reverse("tracks:song_list")))
 
