@@ -9,7 +9,7 @@ from common.api import auth_optional, external_throttle, request_user
 from common.exceptions import NotFound
 
 from . import selectors, services
-from .schemas import AlbumOut, DiscoverOut, SearchOut, SimilarOut
+from .schemas import AlbumOut, DiscoverOut, ErrorOut, SearchOut, SimilarOut
 
 router = Router(tags=["Albums"])
 
@@ -52,14 +52,14 @@ def _album_out(served: services.Served) -> dict:
     return {**payload, "stale": served.stale, "refreshing": served.refreshing, "notice": _notice(served)}
 
 
-@router.get("/lookup", response=AlbumOut, auth=auth_optional, throttle=external_throttle(),
+@router.get("/lookup", response={200: AlbumOut, 404: ErrorOut, 503: ErrorOut}, auth=auth_optional, throttle=external_throttle(),
             summary="Find an album by artist and title (stored, else scraped from AOTY)")
 def album_lookup(request: HttpRequest, params: Query[LookupIn]):
     served = services.album_lookup(artist=params.artist, album=params.album, refresh=params.refresh, user=request_user(request))
     return _album_out(served)
 
 
-@router.get("/search", response=SearchOut, auth=auth_optional, throttle=external_throttle(),
+@router.get("/search", response={200: SearchOut, 404: ErrorOut, 503: ErrorOut}, auth=auth_optional, throttle=external_throttle(),
             summary="Search albums and artists (stored, plus AOTY's search)")
 def album_search(request: HttpRequest, params: Query[SearchIn]):
     outcome = services.album_search(query=params.query, limit=params.limit, user=request_user(request))
@@ -74,7 +74,7 @@ def album_search(request: HttpRequest, params: Query[SearchIn]):
     }
 
 
-@router.get("/discover/{path:key}", response=DiscoverOut, auth=auth_optional, throttle=external_throttle(),
+@router.get("/discover/{path:key}", response={200: DiscoverOut, 404: ErrorOut, 503: ErrorOut}, auth=auth_optional, throttle=external_throttle(),
             summary="A discovery list: releases, upcoming, must-hear, popular, anticipated, under-radar, must-hear/<decade>")
 def discover(request: HttpRequest, key: str, params: Query[DiscoverIn]):
     key = key.strip("/")
@@ -90,13 +90,13 @@ def discover(request: HttpRequest, key: str, params: Query[DiscoverIn]):
     }
 
 
-@router.get("/{int:album_id}", response=AlbumOut, auth=auth_optional, throttle=external_throttle(),
+@router.get("/{int:album_id}", response={200: AlbumOut, 404: ErrorOut, 503: ErrorOut}, auth=auth_optional, throttle=external_throttle(),
             summary="An album with tracks, reviews and similar albums")
 def album_get(request: HttpRequest, album_id: int, params: Query[AlbumIn]):
     return _album_out(services.album_serve(album_id=album_id, refresh=params.refresh))
 
 
-@router.get("/{int:album_id}/similar", response=SimilarOut, auth=auth_optional, throttle=external_throttle(),
+@router.get("/{int:album_id}/similar", response={200: SimilarOut, 404: ErrorOut, 503: ErrorOut}, auth=auth_optional, throttle=external_throttle(),
             summary="Albums AOTY lists as similar ('You May Also Like')")
 def album_similar(request: HttpRequest, album_id: int, params: Query[SimilarIn]):
     served = services.similar_serve(album_id=album_id, limit=params.limit, refresh=params.refresh)

@@ -124,9 +124,9 @@ def load(*, user, staff, stdout) -> None:
             extras_fetched_at=timezone.now(),
         )
     for key, ids in LISTS.items():
-        services._discovery_save(key=key, title=services.DISCOVERY[key][0], path=services.DISCOVERY[key][1], page=1,
+        services.discovery_save(key=key, title=services.DISCOVERY[key][0], path=services.DISCOVERY[key][1], page=1,
                                  summaries=[summary(by_id[i]) for i in ids], has_more=False)
-    services._discovery_save(
+    services.discovery_save(
         key="list/2618", title="The Needle Drop's Top 50 Albums of 2025 (demo excerpt)", path="/list/2618-the-needle-drops-top-50-albums-of-2025/",
         page=1, summaries=[summary(by_id[i]) for i in (1709944, 564912, 29250)], has_more=False,
         ranked=[(3, "A quiet, strange and generous record.", ""), (2, "Messy, and a blast.", ""), (1, "Still the benchmark.", "")],

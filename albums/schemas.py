@@ -6,6 +6,10 @@ from datetime import date, datetime
 from ninja import Schema
 
 
+class ErrorOut(Schema):
+    detail: str
+
+
 class ArtistOut(Schema):
     id: int
     name: str

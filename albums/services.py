@@ -298,7 +298,7 @@ def album_refresh(*, album_id: int) -> Album | None:
     try:
         return album_scrape(url=album.url or aoty.album_path(album.aoty_id, album.slug), refresh=True)
     finally:
-        cache.delete(_refreshing_key("album", album_id))
+        cache.delete(refreshing_key("album", album_id))
 
 
 def album_extras_fetch(*, album_id: int, refresh: bool = False) -> Album:
@@ -339,19 +339,19 @@ def album_extras_serve(*, album_id: int, refresh: bool = False) -> Served:
 
 
 # -- stale-while-revalidate ---------------------------------------------------------------------------------
-def _refreshing_key(kind: str, object_id: int) -> str:
+def refreshing_key(kind: str, object_id: int) -> str:
     return f"aoty:refreshing:{kind}:{object_id}"
 
 
 def is_refreshing(*, kind: str, object_id: int) -> bool:
-    return cache.get(_refreshing_key(kind, object_id)) is not None
+    return cache.get(refreshing_key(kind, object_id)) is not None
 
 
 def refresh_enqueue(*, kind: str, object_id: int, task) -> bool:
     """Queues a background refresh unless one is already in flight (or AOTY is blocking us)."""
     if aoty.block_status():
         return False
-    if not cache.add(_refreshing_key(kind, object_id), 1, timeout=600):
+    if not cache.add(refreshing_key(kind, object_id), 1, timeout=600):
         return False
     transaction.on_commit(lambda: task.delay(object_id))
     return True
@@ -539,7 +539,7 @@ def discovery_path(*, key: str, page: int) -> str:
 
 
 @transaction.atomic
-def _discovery_save(*, key: str, title: str, path: str, page: int, summaries: Iterable[AlbumSummary], has_more: bool,
+def discovery_save(*, key: str, title: str, path: str, page: int, summaries: Iterable[AlbumSummary], has_more: bool,
                     ranked: list[tuple[int, str, str]] | None = None, source_url: str = "") -> DiscoveryList:
     now = timezone.now()
     dlist, _ = DiscoveryList.objects.select_for_update().get_or_create(key=key, defaults={"title": title, "path": path})
@@ -569,19 +569,19 @@ def discovery_fetch(*, key: str, page: int = 1, refresh: bool = False) -> Discov
     path = discovery_path(key=key, page=page)
     grid = fetch_parsed(kind="grid", path=path, parse=parser.parse_album_grid, ttl=settings.AOTY_LIST_TTL, refresh=refresh)
     title = DISCOVERY[key][0] if key in DISCOVERY else grid.title
-    return _discovery_save(key=key, title=title, path=discovery_path(key=key, page=1), page=page, summaries=grid.albums,
+    return discovery_save(key=key, title=title, path=discovery_path(key=key, page=1), page=page, summaries=grid.albums,
                            has_more=grid.has_next and page < MAX_DISCOVERY_PAGE)
 
 
 def publication_list_fetch(*, path: str, refresh: bool = False) -> DiscoveryList:
     """Scrapes a ranked publication list (/list/<id>-<slug>/) into a DiscoveryList keyed list/<id>."""
-    match = parser._ID_HREF.search(path)
+    match = parser.ID_HREF.search(path)
     if not match or "/list/" not in path:
         raise InvalidInput("Expected an AOTY list path such as /list/2618-…/.", field="path")
     plist = fetch_parsed(kind="list", path=path, parse=parser.parse_publication_list, ttl=settings.AOTY_LIST_TTL,
                          refresh=refresh)
     ranked = [(e.rank, e.blurb, e.review_url) for e in plist.entries]
-    return _discovery_save(key=f"list/{match.group(1)}", title=plist.title, path=path, page=1,
+    return discovery_save(key=f"list/{match.group(1)}", title=plist.title, path=path, page=1,
                            summaries=[e.album for e in plist.entries], has_more=False, ranked=ranked,
                            source_url=plist.source_url)
 
@@ -630,7 +630,7 @@ def discovery_refresh(*, list_id: int) -> DiscoveryList | None:
             return publication_list_fetch(path=dlist.path, refresh=True)
         return discovery_fetch(key=dlist.key, page=1, refresh=True)
     finally:
-        cache.delete(_refreshing_key("discovery", list_id))
+        cache.delete(refreshing_key("discovery", list_id))
 
 
 def year_lists_get(*, year: int) -> parser.ListIndex:
@@ -691,7 +691,7 @@ def import_aoty_csv(*, path: str | Path, on_progress: Callable[[int, int], None]
             if ref is None or not row.get("title"):
                 skipped += 1
                 continue
-            release = parser._parse_date(row.get("release_date") or "")
+            release = parser.parse_date(row.get("release_date") or "")
             parsed.append((ref, row, release))
         with transaction.atomic():
             existing = {a.aoty_id: a for a in Album.objects.filter(aoty_id__in=[p[0][0] for p in parsed])}

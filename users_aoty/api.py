@@ -4,6 +4,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
+from albums.schemas import ErrorOut
 from albums.selectors import album_summary_payload
 from common.api import auth_optional, external_throttle
 
@@ -21,7 +22,7 @@ def _rating(r) -> dict:
     return {"album": album_summary_payload(r.album), "rating": r.rating, "text": r.text, "date": r.date_text}
 
 
-@router.get("/{username}", response=AotyUserOut, auth=auth_optional, throttle=external_throttle(),
+@router.get("/{username}", response={200: AotyUserOut, 404: ErrorOut, 503: ErrorOut}, auth=auth_optional, throttle=external_throttle(),
             summary="An AOTY user's profile: counts, favourites, recent ratings and rating distribution")
 def aoty_user_get(request: HttpRequest, username: str, params: Query[UserIn]):
     served = services.aoty_user_serve(username=username, refresh=params.refresh)

@@ -73,7 +73,7 @@ def aoty_user_refresh(*, aoty_user_id: int) -> AotyUser | None:
     try:
         return aoty_user_fetch(username=user.username, refresh=True)
     finally:
-        cache.delete(album_services._refreshing_key("aoty_user", aoty_user_id))
+        cache.delete(album_services.refreshing_key("aoty_user", aoty_user_id))
 
 
 def aoty_user_serve(*, username: str, refresh: bool = False) -> album_services.Served:

@@ -40,7 +40,7 @@ from .types import (
 AOTY_ORIGIN = "https://www.albumoftheyear.org"
 _ALBUM_HREF = re.compile(r"/album/(\d+)(?:-([^/?#]*?))?(?:\.php|/)?(?:[?#].*)?$")
 _ARTIST_HREF = re.compile(r"/artist/(\d+)-([^/?#]+)/?")
-_ID_HREF = re.compile(r"/(?:label|genre|publication|list|song|critic)/(\d+)")
+ID_HREF = re.compile(r"/(?:label|genre|publication|list|song|critic)/(\d+)")
 _INT = re.compile(r"-?\d[\d,]*")
 _STREAMING = {"spotify", "apple music", "soundcloud", "tidal", "youtube", "youtube music", "deezer", "bandcamp", "amazon music"}
 _WS = re.compile(r"\s+")
@@ -113,7 +113,7 @@ def _artist(node: LexborNode | None, name: str | None = None) -> ArtistRef | Non
 
 def _named(node: LexborNode) -> NamedRef:
     href = node.attributes.get("href") or ""
-    match = _ID_HREF.search(href)
+    match = ID_HREF.search(href)
     return NamedRef(name=_text(node), aoty_id=int(match.group(1)) if match else None, url=absolute(href))
 
 
@@ -148,7 +148,7 @@ def _json_ld(tree: LexborHTMLParser, kind: str) -> dict | None:
     return None
 
 
-def _parse_date(text: str) -> date | None:
+def parse_date(text: str) -> date | None:
     for fmt in ("%Y-%m-%d", "%B %d, %Y", "%b %d, %Y"):
         try:
             return datetime.strptime(text.strip(), fmt).date()
@@ -271,7 +271,7 @@ def _details(tree: LexborHTMLParser, page: AlbumPage) -> None:
         if label == "release date":
             text = _text(row)
             page.release_date_text = clean(text.rsplit("/", 1)[0])
-            page.release_date = page.release_date or _parse_date(page.release_date_text)
+            page.release_date = page.release_date or parse_date(page.release_date_text)
         elif label == "format":
             page.album_type = clean(_text(row).rsplit("/", 1)[0])
         elif label in ("label", "labels"):
@@ -308,7 +308,7 @@ def _tracks(tree: LexborHTMLParser) -> list[Track]:
             link = title_cell.css_first("a")
             title = _text(link) if link is not None else clean(title_cell.text(deep=False))
             rating_node = row.css_first(".trackRating span")
-            song = _ID_HREF.search(link.attributes.get("href") or "") if link is not None else None
+            song = ID_HREF.search(link.attributes.get("href") or "") if link is not None else None
             tracks.append(Track(
                 number=to_int(_text(number_node)) or len(tracks) + 1,
                 title=title,
@@ -419,7 +419,7 @@ def parse_album_page(html: str) -> AlbumPage:
         raise AotyParseError(f"album {aoty_id}: no artist found")
     page = AlbumPage(aoty_id=aoty_id, slug=slug, url=url, title=title, artists=artists)
     if ld:
-        page.release_date = _parse_date(ld.get("datePublished") or "")
+        page.release_date = parse_date(ld.get("datePublished") or "")
         page.cover_url = ld.get("image") or ""
     page.cover_url = page.cover_url or _img(tree.css_first(".albumTopBox.cover"))
     page.critic_score, page.critic_score_exact, page.critic_count = _score_box(tree.css_first(".albumCriticScoreBox"))
@@ -563,7 +563,7 @@ def parse_publication_list(html: str) -> PublicationList:
     if not entries:
         raise AotyParseError("publication list without recognisable entries")
     canonical = tree.css_first('link[rel="canonical"]')
-    list_id = _ID_HREF.search(canonical.attributes.get("href") or "") if canonical is not None else None
+    list_id = ID_HREF.search(canonical.attributes.get("href") or "") if canonical is not None else None
     return PublicationList(title=title, entries=entries,
                            source_url=(source.attributes.get("href") or "") if source is not None else "",
                            aoty_id=int(list_id.group(1)) if list_id else None)
@@ -586,7 +586,7 @@ def parse_list_index(html: str) -> ListIndex:
             continue
         seen.add(href)
         img = pub.css_first("img")
-        match = _ID_HREF.search(href)
+        match = ID_HREF.search(href)
         lists.append(ListLink(title=clean(img.attributes.get("alt")) if img is not None else _text(link),
                               publication=_text(link), url=absolute(href), aoty_id=int(match.group(1)) if match else None))
     return ListIndex(title=headline, lists=lists)
