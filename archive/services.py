@@ -6,8 +6,10 @@ import errno
 import hashlib
 import logging
 import os
+import queue
 import re
 import shutil
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -481,7 +483,7 @@ def _transfer(download: Download, *, client: InternetArchiveClient, on_progress,
     part = partial_path(download)
     part.parent.mkdir(parents=True, exist_ok=True)
     target = final_path(download)
-    chunk_size = settings.ARCHIVE_DOWNLOAD_CHUNK_BYTES
+    buffer_size = settings.ARCHIVE_DOWNLOAD_CHUNK_BYTES
     started = time.perf_counter()
     attempt = 0
     while True:
@@ -513,28 +515,28 @@ def _transfer(download: Download, *, client: InternetArchiveClient, on_progress,
                 if not download.bytes_total and length:
                     download.bytes_total = done + length
                 last_tick = 0.0
-                with part.open(mode) as fh:
-                    for chunk in response.iter_bytes(chunk_size):
-                        try:
-                            fh.write(chunk)
-                        except OSError as exc:
-                            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-                                raise _Stop(Download.Status.FAILED, "The disk is full; the partial file was removed.") from exc
-                            raise
-                        md5.update(chunk)
-                        sha1.update(chunk)
-                        done += len(chunk)
-                        if download.bytes_total and done > download.bytes_total:
-                            raise _Stop(Download.Status.FAILED,
-                                        f"The archive sent more than the {download.bytes_total} bytes listed.")
-                        now = time.monotonic()
-                        if now - last_tick >= _PROGRESS_WRITE_INTERVAL:
-                            last_tick = now
-                            fh.flush()
-                            download.bytes_done = done
-                            _tick(download, token=token)
-                            if on_progress:
-                                on_progress(download)
+                with part.open(mode, buffering=buffer_size) as fh:
+                    sink = _Sink(fh, md5, sha1)
+                    try:
+                        # big blocks for speed, small enough that the bar moves for small files too
+                        block = max(4096, min(buffer_size, (download.bytes_total or 0) // 50))
+                        for chunk in _batched(response.iter_bytes(), block):
+                            sink.put(chunk)
+                            done += len(chunk)
+                            if download.bytes_total and done > download.bytes_total:
+                                raise _Stop(Download.Status.FAILED,
+                                            f"The archive sent more than the {download.bytes_total} bytes listed.")
+                            now = time.monotonic()
+                            if now - last_tick >= _PROGRESS_WRITE_INTERVAL:
+                                last_tick = now
+                                sink.drain()
+                                fh.flush()
+                                download.bytes_done = done
+                                _tick(download, token=token)
+                                if on_progress:
+                                    on_progress(download)
+                    finally:
+                        sink.close()
                     fh.flush()
                     os.fsync(fh.fileno())
             download.bytes_done = done
@@ -558,6 +560,87 @@ def _transfer(download: Download, *, client: InternetArchiveClient, on_progress,
                       started=started, token=token)
     if on_progress:
         on_progress(download)
+
+
+def _batched(chunks, size: int):
+    """Joins the network's small chunks into blocks of about `size` bytes (fewer hand-offs to the sink)."""
+    pending: list[bytes] = []
+    held = 0
+    try:
+        for chunk in chunks:
+            pending.append(chunk)
+            held += len(chunk)
+            if held >= size:
+                yield b"".join(pending)
+                pending, held = [], 0
+    except Exception:
+        if pending:  # keep what arrived before the connection broke, so a resume starts after it
+            yield b"".join(pending)
+        raise
+    if pending:
+        yield b"".join(pending)
+
+
+class _Sink:
+    """Writes and hashes the received bytes in background threads, so the network read never waits
+    for the disk or the digests (file writes and hashlib both release the GIL)."""
+
+    def __init__(self, fh, md5, sha1) -> None:
+        self.error: BaseException | None = None
+        self.queues = []
+        self.threads = []
+        for consume in (self._write_to(fh), md5.update, sha1.update):
+            q: queue.Queue = queue.Queue(maxsize=64)
+            thread = threading.Thread(target=self._run, args=(q, consume), daemon=True)
+            thread.start()
+            self.queues.append(q)
+            self.threads.append(thread)
+
+    @staticmethod
+    def _write_to(fh):
+        def write(chunk: bytes) -> None:
+            try:
+                fh.write(chunk)
+            except OSError as exc:
+                if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                    raise _Stop(Download.Status.FAILED, "The disk is full; the partial file was removed.") from exc
+                raise
+        return write
+
+    def _run(self, q: queue.Queue, consume) -> None:
+        while True:
+            chunk = q.get()
+            try:
+                if chunk is None:
+                    return
+                if self.error is None:
+                    consume(chunk)
+            except BaseException as exc:  # surfaced in the downloading thread by _raise()
+                self.error = exc
+            finally:
+                q.task_done()
+
+    def _raise(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+    def put(self, chunk: bytes) -> None:
+        self._raise()
+        for q in self.queues:
+            q.put(chunk)
+
+    def drain(self) -> None:
+        """Waits until everything received so far is written and hashed."""
+        for q in self.queues:
+            q.join()
+        self._raise()
+
+    def close(self) -> None:
+        for q in self.queues:
+            q.put(None)
+        for thread in self.threads:
+            thread.join()
+        self._raise()
 
 
 def _tick(download: Download, *, token: str) -> None:
