@@ -854,6 +854,13 @@ def _live_index() -> faiss_index.LoadedIndex:
     except faiss_index.IndexCorrupt as exc:
         log.error("recommend: %s; rebuilding from the database", exc)
         faiss_index.forget()
+        if TrackFeatures.objects.count() > settings.RECOMMEND_FLAT_MAX:
+            # too big to rebuild inside a request: a worker does it, the caller retries
+            from .tasks import nightly_rebuild_task
+
+            nightly_rebuild_task.delay(reason="corrupt index detected")
+            raise ServiceUnavailable("The recommendation index was damaged and is being rebuilt; try again in a "
+                                     "few minutes.", retry_after=120) from exc
         build = index_rebuild(reason="corrupt index detected")
         if build.status != IndexBuild.Status.SUCCEEDED:
             raise ServiceUnavailable("The recommendation index was damaged and is being rebuilt; try again in a "

@@ -40,8 +40,8 @@ def rebuild_index_task(self, job_id: int) -> None:
 
 
 @shared_task(base=StylusTask, bind=True, acks_late=True)
-def nightly_rebuild_task(self) -> None:
-    services.index_rebuild_run(job_id=None, reason="nightly")
+def nightly_rebuild_task(self, reason: str = "nightly") -> None:
+    services.index_rebuild_run(job_id=None, reason=reason)
 
 
 @shared_task(base=StylusTask, bind=True, acks_late=True, max_retries=30)

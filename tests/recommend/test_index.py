@@ -200,3 +200,18 @@ def test_queued_add_retries_while_a_build_holds_the_lock(catalogue):
             services.index_add_tracks(track_ids=[track.pk], raise_if_busy=True)
         assert services.index_add_tracks(track_ids=[track.pk]) is None
     assert faiss_index.read_manifest().size == 41
+
+
+def test_corrupt_large_index_is_rebuilt_by_a_worker_while_queries_get_503(catalogue, index_dir, settings):
+    from common.exceptions import ServiceUnavailable
+    from recommend.services import _live_index
+
+    settings.RECOMMEND_FLAT_MAX = 10  # the catalogue counts as "large" here
+    manifest = faiss_index.read_manifest()
+    (index_dir / manifest.file).write_bytes(b"garbage")
+    faiss_index.forget()
+    with pytest.raises(ServiceUnavailable, match="being rebuilt"):
+        _live_index()
+    # the (eager) worker task rebuilt it: the next query is served
+    assert _live_index().manifest.version == manifest.version + 1
+    assert IndexBuild.objects.filter(reason="corrupt index detected", status="succeeded").exists()
