@@ -1,6 +1,6 @@
 """Digger benchmarks.
 
-1. 100 saved searches run against the replay server by 4 worker threads sharing the Discogs rate
+1. 100 saved searches run against the replay server by 8 worker threads sharing the Discogs rate
    limiter (Redis when REDIS_URL is set, else the process-local window): the most Discogs requests
    in any 60-second window as seen by the server (target <= 60), and the wall time against the
    rate-limit floor (target <= 1.1x).
@@ -36,7 +36,7 @@ def floor_seconds(requests: int, limit: int, window: float) -> float:
     return ((requests - 1) // limit) * window
 
 
-def bench_runs(searches: int = 100, workers: int = 4) -> bool:
+def bench_runs(searches: int = 100, workers: int = 8) -> bool:
     from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.db import connection

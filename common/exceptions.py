@@ -53,7 +53,8 @@ class ServiceUnavailable(StylusError):
 
 def upstream_response(exc: Exception) -> tuple[int, str, int | None]:
     """(status, detail, retry_after) for an integrations.errors exception reaching a view."""
-    from integrations.errors import AuthFailed, NotConfigured, NotFound as UpstreamNotFound, TransientError
+    from integrations.errors import AuthFailed, NotConfigured, TransientError
+    from integrations.errors import NotFound as UpstreamNotFound
 
     service = (getattr(exc, "service", "") or "the upstream service").replace("_", " ")
     if isinstance(exc, NotConfigured):
