@@ -247,3 +247,40 @@ def test_import_aoty_csv_loads_the_real_top_5000(real_aoty, db):
     assert result["rows"] == 5000 and result["created"] + result["updated"] + result["skipped"] == 5000
     tpab = Album.objects.get(aoty_id=29250)
     assert (tpab.title, tpab.artist_name, tpab.user_score, tpab.user_count) == ("To Pimp a Butterfly", "Kendrick Lamar", 95, 28594)
+
+
+def test_refresh_stale_task_runs_once_at_a_time(stored_album, aoty):
+    from albums.tasks import refresh_stale_albums_task
+    from common.locks import exclusive
+
+    _age(stored_album, days=30)
+    with exclusive("albums.refresh_stale", ttl=60) as mine:
+        assert mine
+        skipped = refresh_stale_albums_task.apply().get()
+    ran = refresh_stale_albums_task.apply().get()
+
+    assert skipped == {"skipped": True}
+    assert ran["candidates"] == 1 and ran["refreshed"] == 1
+
+
+def test_refresh_stale_stops_while_aoty_blocks_us(stored_album, aoty, aoty_data):
+    _age(stored_album, days=30)
+    from django.core.cache import cache
+    cache.clear()
+    aoty.reset()
+    html_route(aoty, ALBUM_PATH, aoty_data / "challenge.html", status=403)
+
+    result = services.refresh_stale(limit=5)
+
+    assert result["refreshed"] == 0 and result["failed"] == 1
+    stored_album.refresh_from_db()
+    assert stored_album.tracks.count() == 3  # stored data untouched
+
+
+def test_statistics_provider_counts_albums_and_scrapes(stored_album):
+    from common.selectors import staff_statistics
+
+    figures = staff_statistics()["sections"]["albums"]
+
+    assert figures["albums_fetched"] == 1 and figures["albums"] == 1 + 3 + 1  # the album, its similar and "more" stubs
+    assert figures["scrapes_24h_by_status"] == {"ok": 1}

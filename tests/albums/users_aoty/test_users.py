@@ -71,3 +71,20 @@ def test_aoty_user_index_redirects_lookup_to_profile(client, db):
     response = client.get("/aoty-users/?username=VinylMole")
 
     assert response.status_code == 302 and response["Location"] == "/aoty-users/vinylmole/"
+
+
+def test_aoty_user_stale_profile_served_then_refreshed_in_background(client, user_route, aoty, db,
+                                                                     django_capture_on_commit_callbacks):
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    client.get("/api/v1/aoty-users/vinylmole")
+    AotyUser.objects.update(fetched_at=timezone.now() - timezone.timedelta(hours=2), followers_count=1)
+    cache.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        body = client.get("/api/v1/aoty-users/vinylmole").json()
+
+    assert body["stale"] is True and body["followers_count"] == 1  # the stored profile, at once
+    assert len(aoty.requests_to(USER_PATH)) == 2  # the background refresh fetched it again
+    assert AotyUser.objects.get().followers_count == 1045
