@@ -85,3 +85,23 @@ def test_playwright_posts_side_requests_for_stats_and_credits(playwright_aoty, a
 
     assert album.stats["likes"] == 1034 and album.credits["Performers"][0]["name"] == "Harbour Lights"
     assert playwright_aoty.requests_to("/scripts/moreStatsAlbum.php", method="POST")[0].body == b"albumID=900001"
+
+
+def test_stale_album_page_shows_live_refreshing_indicator_until_done(asgi_server, page, aoty, aoty_data):
+    from django.utils import timezone
+
+    html_route(aoty, ALBUM_PATH, aoty_data / "album_small.html")
+    album = services.album_scrape(url=ALBUM_PATH)
+    Album.objects.filter(pk=album.pk).update(fetched_at=timezone.now() - timezone.timedelta(days=30), title="Old title")
+    from django.core.cache import cache
+    cache.clear()
+    aoty.reset()
+    html_route(aoty, ALBUM_PATH, aoty_data / "album_small.html", delay=1.5)  # a slow AOTY keeps the refresh visible
+
+    page.goto(f"{asgi_server.url}/albums/{album.pk}/")
+    assert "Old title" in page.locator("h1").inner_text()  # stored data served at once
+    page.wait_for_selector("#album-refresh >> text=Refreshing from AOTY", timeout=5000)
+    page.wait_for_selector("#album-refresh >> text=Refreshed.", timeout=15000)
+
+    assert Album.objects.get(pk=album.pk).title == "Night Ferry"
+    assert len(aoty.requests_to(ALBUM_PATH)) == 1
