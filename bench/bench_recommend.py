@@ -152,7 +152,7 @@ def bench_end_to_end(n: int, requests: int = 200) -> bool:
             samples.append(elapsed)
     lat = percentiles(samples)
     print(f"recommend.e2e.p50_ms={lat['p50_ms']} p95_ms={lat['p95_ms']} p99_ms={lat['p99_ms']} (n={len(samples)})")
-    return check("e2e.post_recommend_p50_ms", lat["p50_ms"], "<=", 150.0, "ms")
+    return check("e2e.post_recommend_p50_ms", lat["p50_ms"], "<=", 100.0, "ms")
 
 
 def main() -> int:

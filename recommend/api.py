@@ -29,7 +29,7 @@ def recommendation_payload(result: services.RecommendationResult) -> dict:
         "notes": result.notes,
         "items": [
             {"spotify_id": r.track.spotify_id, "title": r.track.title,
-             "artists": [a.name for a in r.track.artists.all()] or [x for x in [r.track.artist_names] if x],
+             "artists": r.artists,
              "album": r.track.album.title if r.track.album_id else None, "year": r.track.year,
              "cover_url": r.track.cover_url, "preview_url": r.track.preview_url, "spotify_url": r.track.spotify_url,
              "similarity": r.similarity, "explanation": r.explanation, "source": r.source,

@@ -881,6 +881,7 @@ class Recommendation:
     source: str
     confidence: str
     genres: list[str]
+    artists: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -1025,6 +1026,26 @@ def recommend_for_track(*, user, track: Track, limit: int = 15,
                                 notes=notes)
 
 
+def _candidate_details(track_ids: list[int], *, user) -> tuple[dict[int, Track], dict[int, list[tuple[int, str, list]]],
+                                                               dict[int, tuple[str, dict, str]]]:
+    """Visible tracks, their artists (id, name, genres) and best features, in three flat queries (no
+    per-row prefetch: this is the hot path of every recommendation)."""
+    visible = Q(owner__isnull=True) | Q(owner=user) if user is not None else Q(owner__isnull=True)
+    tracks = {t.pk: t for t in Track.objects.filter(visible, pk__in=track_ids).select_related("album")}
+    artists: dict[int, list[tuple[int, str, list]]] = {}
+    for track_id, artist_id, name, genres in TrackArtist.objects.filter(track_id__in=list(tracks)).order_by(
+            "track_id", "position").values_list("track_id", "artist_id", "artist__name", "artist__genres"):
+        artists.setdefault(track_id, []).append((artist_id, name, genres or []))
+    best: dict[int, tuple[str, dict, str]] = {}
+    for track_id, source, values, confidence in TrackFeatures.objects.filter(
+            track_id__in=list(tracks), version=fs.FEATURE_VERSION).values_list("track_id", "source", "values",
+                                                                               "confidence"):
+        rank = TrackFeatures.PRIORITY.get(source, 9)
+        if track_id not in best or rank < TrackFeatures.PRIORITY.get(best[track_id][0], 9):
+            best[track_id] = (source, values, confidence)
+    return tracks, artists, best
+
+
 def _rank(loaded: faiss_index.LoadedIndex, *, query: np.ndarray, seeds: list[Track], seed_values: dict, user,
           limit: int, max_per_artist: int) -> list[Recommendation]:
     seed_ids = {t.pk for t in seeds}
@@ -1033,24 +1054,25 @@ def _rank(loaded: faiss_index.LoadedIndex, *, query: np.ndarray, seeds: list[Tra
     seed_genres: list[str] = []
     for t in seeds[:50]:
         seed_genres.extend(_track_genres(t))
+    seed_genres = list(dict.fromkeys(seed_genres))
     seed_genre_set = set(seed_genres)
     boost = settings.RECOMMEND_GENRE_BOOST
     k = min(loaded.manifest.size, max(limit * 4 + len(seed_ids), 50))
     while True:
         scores, ids = loaded.search(query, k)
-        candidates = Track.objects.filter(pk__in=[int(i) for i in ids]).filter(
-            Q(owner__isnull=True) | Q(owner=user) if user is not None else Q(owner__isnull=True)
-        ).select_related("album").prefetch_related("artists", "features")
-        by_id = {t.pk: t for t in candidates}
+        tracks, artists, best = _candidate_details([int(i) for i in ids], user=user)
         scored = []
         for score, track_id in zip(scores, ids, strict=True):
-            track = by_id.get(int(track_id))
-            if track is None:
+            track = tracks.get(int(track_id))
+            if track is None or track.pk not in best:
                 continue
-            genres = _track_genres(track)
+            genre_list = [track.genre] if track.genre else []
+            for _, _, artist_genres in artists.get(track.pk, []):
+                genre_list.extend(artist_genres)
+            genres = list(dict.fromkeys(normalise_genre(g) for g in genre_list if g))
             similarity = fs.similarity_from_ip(score)
             if seed_genre_set and seed_genre_set.intersection(genres):
-                similarity = min(1.0, similarity + boost)
+                similarity = min(1.0, similarity + boost)  # a light boost: it reorders near-ties only
             scored.append((similarity, float(score), track, genres))
         scored.sort(key=lambda s: (-s[0], -s[1], s[2].pk))
         out: list[Recommendation] = []
@@ -1060,11 +1082,9 @@ def _rank(loaded: faiss_index.LoadedIndex, *, query: np.ndarray, seeds: list[Tra
             if track.pk in seed_ids or (track.isrc and track.isrc in seen_isrc) or \
                     (track.match_key and track.match_key in seen_keys):
                 continue
-            artist_keys = [str(a.pk) for a in track.artists.all()] or [normalise_text(track.artist_names)]
+            track_artists = artists.get(track.pk, [])
+            artist_keys = [str(a) for a, _, _ in track_artists] or [normalise_text(track.artist_names)]
             if max_per_artist and any(per_artist.get(a, 0) >= max_per_artist for a in artist_keys):
-                continue
-            feats = best_features(track)
-            if feats is None:
                 continue
             for a in artist_keys:
                 per_artist[a] = per_artist.get(a, 0) + 1
@@ -1072,11 +1092,12 @@ def _rank(loaded: faiss_index.LoadedIndex, *, query: np.ndarray, seeds: list[Tra
                 seen_isrc.add(track.isrc)
             if track.match_key:
                 seen_keys.add(track.match_key)
+            source, values, confidence = best[track.pk]
             out.append(Recommendation(
                 track=track, similarity=round(similarity, 4),
-                explanation=fs.explain(seed=seed_values, other=feats.values, seed_genres=seed_genres,
-                                       other_genres=genres),
-                source=feats.source, confidence=feats.confidence, genres=genres))
+                explanation=fs.explain(seed=seed_values, other=values, seed_genres=seed_genres, other_genres=genres),
+                source=source, confidence=confidence, genres=genres,
+                artists=[name for _, name, _ in track_artists] or [x for x in [track.artist_names] if x]))
             if len(out) == limit:
                 return out
         if k >= loaded.manifest.size:
