@@ -20,6 +20,7 @@ from django.utils.dateparse import parse_datetime
 from common import crypto
 from common.exceptions import Conflict, InvalidInput
 from common.fields import UndecryptableSecret
+from common.locks import exclusive
 from common.models import Job
 from common.realtime import publish_progress
 from common.services import job_claim, job_create, job_finish, job_progress, search_log_record
@@ -500,18 +501,23 @@ def _refresh_market_prices(client: DiscogsClient, release_ids: list[int], progre
                 .values_list("release_id", flat=True))
     todo = [rid for rid in dict.fromkeys(release_ids) if rid not in fresh][: settings.DIGGER_PRICE_LOOKUPS_PER_RUN]
     fetched = 0
+    cutoff = timezone.now() - timedelta(hours=24)
     for rid in todo:
-        try:
-            suggestions = client.price_suggestions(rid)
-        except (NotFound, PermanentError) as exc:
-            if isinstance(exc, TokenRejected):
-                raise
-            suggestions = None
-        ReleasePrice.objects.update_or_create(release_id=rid, defaults={
-            "currency": suggestions.currency if suggestions else "",
-            "suggestions": {k: str(v) for k, v in suggestions.by_condition.items()} if suggestions else {},
-            "fetched_at": timezone.now(),
-        })
+        # Concurrent runs finding the same release: one worker looks it up, the others skip it.
+        with exclusive(f"digger:price:{rid}", ttl=120) as mine:
+            if not mine or ReleasePrice.objects.filter(release_id=rid, fetched_at__gte=cutoff).exists():
+                continue
+            try:
+                suggestions = client.price_suggestions(rid)
+            except (NotFound, PermanentError) as exc:
+                if isinstance(exc, TokenRejected):
+                    raise
+                suggestions = None
+            ReleasePrice.objects.update_or_create(release_id=rid, defaults={
+                "currency": suggestions.currency if suggestions else "",
+                "suggestions": {k: str(v) for k, v in suggestions.by_condition.items()} if suggestions else {},
+                "fetched_at": timezone.now(),
+            })
         fetched += 1
         progress.step(f"Market price for release {rid}", advance=0)
     return fetched

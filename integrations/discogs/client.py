@@ -146,6 +146,7 @@ class DiscogsClient:
         self.limiter.acquire("web")
 
     def _after(self, response: httpx.Response) -> None:
+        self.limiter.done()
         self._last.response = response
         remaining = response.headers.get("X-Discogs-Ratelimit-Remaining")
         self.last_remaining = _int(remaining) if remaining is not None else getattr(self, "last_remaining", None)

@@ -20,23 +20,28 @@ import logging
 import threading
 import time
 import uuid
-from collections import deque
 from collections.abc import Callable
 
 from django.conf import settings
 
 log = logging.getLogger(__name__)
 
+# KEYS[1] pause-until, KEYS[2] latest time seen, KEYS[3..] windows; ARGV now, window, member, limits...
+# Time never runs backwards inside the limiter: a caller whose clock reading is stale (read, then
+# descheduled) is treated as arriving at the latest time already seen.
 _LUA = """
 local now = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
 local member = ARGV[3]
+local latest = tonumber(redis.call('GET', KEYS[2]) or '0')
+if latest > now then now = latest end
+redis.call('SET', KEYS[2], tostring(now), 'PX', math.ceil(window * 1000) + 1000)
 local wait = 0
 local pause = tonumber(redis.call('GET', KEYS[1]) or '0')
 if pause > now then wait = pause - now end
-for i = 2, #KEYS do
+for i = 3, #KEYS do
   local key = KEYS[i]
-  local limit = tonumber(ARGV[2 + i])
+  local limit = tonumber(ARGV[1 + i])
   redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
   local count = redis.call('ZCARD', key)
   if count >= limit then
@@ -45,12 +50,20 @@ for i = 2, #KEYS do
     if w > wait then wait = w end
   end
 end
-if wait > 0 then return tostring(wait) end
-for i = 2, #KEYS do
+if wait > 0 then return {tostring(wait), tostring(now)} end
+for i = 3, #KEYS do
   redis.call('ZADD', KEYS[i], now, member)
   redis.call('PEXPIRE', KEYS[i], math.ceil(window * 1000) + 1000)
 end
-return '0'
+return {'0', tostring(now)}
+"""
+
+# Moves a granted slot to the time its response arrived (only if it is still in the window).
+_TOUCH = """
+for i = 1, #KEYS do
+  redis.call('ZADD', KEYS[i], 'XX', ARGV[1], ARGV[2])
+end
+return 1
 """
 
 
@@ -59,24 +72,35 @@ class LocalWindowBackend:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._stamps: dict[str, deque[float]] = {}
+        self._stamps: dict[str, dict[str, float]] = {}  # key -> member -> time
         self._pause_until: dict[str, float] = {}
+        self._latest = 0.0
 
-    def try_acquire(self, *, pause_key: str, keys: dict[str, int], now: float, window: float) -> float:
-        """Records one request and returns 0, or returns the seconds to wait before trying again."""
+    def try_acquire(self, *, pause_key: str, keys: dict[str, int], now: float, window: float,
+                    member: str) -> tuple[float, float]:
+        """Records one request and returns (0, time recorded), or (seconds to wait, time) when full."""
         with self._lock:
+            now = self._latest = max(now, self._latest)  # time never runs backwards (see _LUA)
             wait = max(0.0, self._pause_until.get(pause_key, 0.0) - now)
             for key, limit in keys.items():
-                stamps = self._stamps.setdefault(key, deque())
-                while stamps and stamps[0] <= now - window:
-                    stamps.popleft()
+                stamps = self._stamps.setdefault(key, {})
+                for old in [m for m, t in stamps.items() if t <= now - window]:
+                    del stamps[old]
                 if len(stamps) >= limit:
-                    wait = max(wait, stamps[len(stamps) - limit] + window - now)
+                    times = sorted(stamps.values())
+                    wait = max(wait, times[len(times) - limit] + window - now)
             if wait > 0:
-                return wait
+                return wait, now
             for key in keys:
-                self._stamps[key].append(now)
-            return 0.0
+                self._stamps[key][member] = now
+            return 0.0, now
+
+    def touch(self, *, keys: list[str], member: str, now: float) -> None:
+        with self._lock:
+            for key in keys:
+                stamps = self._stamps.get(key, {})
+                if member in stamps:
+                    stamps[member] = max(stamps[member], now)
 
     def pause(self, *, pause_key: str, until: float) -> None:
         with self._lock:
@@ -86,6 +110,7 @@ class LocalWindowBackend:
         with self._lock:
             self._stamps.clear()
             self._pause_until.clear()
+            self._latest = 0.0
 
 
 class RedisWindowBackend:
@@ -94,12 +119,17 @@ class RedisWindowBackend:
     def __init__(self, client) -> None:
         self.client = client
         self._script = client.register_script(_LUA)
+        self._touch = client.register_script(_TOUCH)
 
-    def try_acquire(self, *, pause_key: str, keys: dict[str, int], now: float, window: float) -> float:
+    def try_acquire(self, *, pause_key: str, keys: dict[str, int], now: float, window: float,
+                    member: str) -> tuple[float, float]:
         names = list(keys)
-        result = self._script(keys=[pause_key, *names], args=[repr(now), repr(window), uuid.uuid4().hex,
-                                                              *[keys[n] for n in names]])
-        return float(result)
+        wait, at = self._script(keys=[pause_key, f"{pause_key}:latest", *names],
+                                args=[repr(now), repr(window), member, *[keys[n] for n in names]])
+        return float(wait), float(at)
+
+    def touch(self, *, keys: list[str], member: str, now: float) -> None:
+        self._touch(keys=keys, args=[repr(now), member])
 
     def pause(self, *, pause_key: str, until: float) -> None:
         current = float(self.client.get(pause_key) or 0)
@@ -156,6 +186,7 @@ class RateLimiter:
         self.sleep = sleep
         self.max_wait = max_wait
         self.pause_key = f"{self.prefix}:pause"
+        self._granted = threading.local()
 
     def _keys(self, kind: str) -> dict[str, int]:
         keys = {f"{self.prefix}:all": self.limits["all"]}
@@ -163,23 +194,26 @@ class RateLimiter:
             keys[f"{self.prefix}:anon"] = self.limits["anon"]
         return keys
 
-    def _try(self, kind: str) -> float:
+    def _try(self, kind: str, member: str) -> tuple[float, float]:
         try:
             return self.backend.try_acquire(pause_key=self.pause_key, keys=self._keys(kind), now=self.clock(),
-                                            window=self.window + self.margin)
+                                            window=self.window + self.margin, member=member)
         except Exception as exc:  # Redis unreachable: degrade to this process's own window
             if self.backend is _local_backend:
                 raise
             log.warning("Discogs rate limiter: Redis unavailable (%s); using the process-local window", exc)
             self.backend = _local_backend
-            return self._try(kind)
+            return self._try(kind, member)
 
     def acquire(self, kind: str = "auth") -> float:
         """Waits for a slot ("auth": API with token, "anon": API without, "web": public pages); returns seconds waited."""
         waited = 0.0
+        member = uuid.uuid4().hex
         while True:
-            wait = self._try(kind)
+            wait, at = self._try(kind, member)
             if wait <= 0:
+                self._granted.slot = (kind, member)
+                self._granted.at = at
                 return waited
             if self.max_wait is not None and waited + wait > self.max_wait:
                 from integrations.errors import RateLimited
@@ -187,6 +221,28 @@ class RateLimiter:
                 raise RateLimited("Discogs rate budget is spent for now", service="discogs", retry_after=wait)
             self.sleep(wait)
             waited += wait
+
+    @property
+    def last_granted_at(self) -> float | None:
+        """The window time this thread's last request was recorded at."""
+        return getattr(self._granted, "at", None)
+
+    def done(self) -> None:
+        """Marks this thread's last granted request as answered: its slot now counts from the response.
+
+        The server saw the request somewhere between the grant and the response, so counting the
+        slot from the response keeps the server's own 60-second window within the budget even
+        when a request was slow to leave or to arrive.
+        """
+        slot = getattr(self._granted, "slot", None)
+        if slot is None:
+            return
+        self._granted.slot = None
+        kind, member = slot
+        try:
+            self.backend.touch(keys=list(self._keys(kind)), member=member, now=self.clock())
+        except Exception:  # best effort: the grant time still bounds the window
+            log.warning("Discogs rate limiter: could not record a response time", exc_info=True)
 
     def pause(self, seconds: float) -> None:
         """Stops every worker for `seconds` (a 429's Retry-After, or Discogs saying 0 remaining)."""

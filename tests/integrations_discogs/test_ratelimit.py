@@ -17,11 +17,9 @@ class FakeClock:
     def __init__(self, start: float = 1_000_000.0) -> None:
         self.now = start
         self.lock = threading.Lock()
-        self.seen = threading.local()  # the last time each thread's limiter read
 
     def time(self) -> float:
-        self.seen.value = self.now
-        return self.seen.value
+        return self.now
 
     def sleep(self, seconds: float) -> None:
         with self.lock:
@@ -83,7 +81,7 @@ def test_two_threads_share_one_window(make_backend):
         for _ in range(15):
             limiter.acquire("auth")
             with lock:
-                stamps.append(clock.seen.value)  # the time the granted slot was recorded at
+                stamps.append(limiter.last_granted_at)  # the time the granted slot was recorded at
 
     threads = [threading.Thread(target=worker) for _ in range(2)]
     for t in threads:
@@ -133,3 +131,19 @@ def test_default_backend_is_redis_when_configured_else_process_local(settings):
         assert isinstance(backend, RedisWindowBackend)
     else:
         assert backend is ratelimit._local_backend
+
+
+@pytest.mark.parametrize("make_backend", _backends())
+def test_a_slow_request_counts_from_its_response(make_backend):
+    clock = FakeClock()
+    limiter = RateLimiter(backend=make_backend(), window=60, limits={"all": 2, "anon": 2}, margin=0.0,
+                          clock=clock.time, sleep=clock.sleep)
+    start = clock.now
+    limiter.acquire("auth")          # A, answered only 10 s later
+    clock.now += 10
+    limiter.done()
+    limiter.acquire("auth")          # B, answered at once
+    limiter.done()
+    clock.now = start + 60.5         # A's grant is 60.5 s old, but its response only 50.5 s
+    assert limiter.acquire("auth") == pytest.approx(9.5)  # waits until A's response leaves the window
+    assert clock.now == pytest.approx(start + 70)
