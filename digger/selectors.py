@@ -185,11 +185,11 @@ def release_overview_for_user(*, user, release_id: int) -> dict:
     listings = list(Listing.objects.filter(search__user=user, release_id=release_id).select_related("search")
                     .order_by("status", "price"))
     owned = list(CollectionItem.objects.filter(user=user, release_id=release_id))
-    if not listings and not owned:
-        raise Http404("You have no listings or items for this release.")
     history = list(PriceHistory.objects.filter(listing__in=listings).select_related("listing").order_by("recorded_at"))
-    title = owned[0].title if owned else listings[0].title
-    artist = owned[0].artist if owned else listings[0].artist
+    # Only the user's own data is shown, so a release they have nothing for is an empty page, not a 404.
+    source = owned[0] if owned else (listings[0] if listings else None)
+    title = source.title if source else f"Discogs release {release_id}"
+    artist = source.artist if source else ""
     return {"release_id": release_id, "title": title, "artist": artist, "listings": listings, "owned": owned,
             "history": history, "market": ReleasePrice.objects.filter(release_id=release_id).first()}
 

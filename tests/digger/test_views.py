@@ -44,11 +44,12 @@ def test_anonymous_sees_an_introduction_and_private_pages_ask_to_log_in(client):
 
 def test_outsider_gets_404_everywhere(outsider_client, search):
     for name, args, method in [("digger:search_detail", [search.pk], "get"), ("digger:search_edit", [search.pk], "get"),
-                               ("digger:search_delete", [search.pk], "post"), ("digger:search_run", [search.pk], "post"),
-                               ("digger:release_detail", [372000], "get")]:
+                               ("digger:search_delete", [search.pk], "post"), ("digger:search_run", [search.pk], "post")]:
         assert getattr(outsider_client, method)(reverse(name, args=args)).status_code == 404, name
     assert SavedSearch.objects.filter(pk=search.pk).exists() and not SearchRun.objects.exists()
     assert "Dragnet" not in outsider_client.get(reverse("digger:deals")).content.decode()
+    release = outsider_client.get(reverse("digger:release_detail", args=[372000]))
+    assert release.status_code == 200 and "recordroom" not in release.content.decode()
     assert "Fall hunt" not in outsider_client.get(reverse("digger:search_list")).content.decode()
 
 
