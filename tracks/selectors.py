@@ -221,6 +221,10 @@ class TracklistRow:
     song: Song | None = None
     duration_ms: int | None = None
 
+    @property
+    def label(self) -> str:
+        return self.state.replace("_", " ")
+
 
 def album_series_comparison(*, series: AlbumSeries) -> dict:
     """Its songs against the album's Spotify tracklist: done, in progress, planned, missing or irrelevant.
@@ -250,6 +254,7 @@ def album_series_comparison(*, series: AlbumSeries) -> dict:
         "rows": rows,
         "extras": [s for s in songs if s.pk not in matched],
         "counts": counts,
+        "legend": [(k, k.replace("_", " "), n) for k, n in counts.items()],
         "relevant": relevant,
         "percent": int(counts["done"] * 100 / relevant) if relevant else 0,
     }

@@ -513,7 +513,7 @@ def pack_release(*, user, pack: Pack, release_date: dt.date | None = None) -> Pa
     pack.status = Status.RELEASED
     pack.release_date = day
     pack.save(update_fields=["status", "release_date", "updated_at"])
-    activity_record(user=user, verb="pack_released", text=f"Released pack {pack.name} ({len(songs)} songs)", pack=pack)
+    activity_record(user=user, verb="pack_released", text=f"Released pack {pack.name}" + (f" and {len(songs)} songs" if songs else ""), pack=pack)
     _evaluate(pack.owner)
     return pack
 

@@ -36,8 +36,11 @@ STATUSES = [s.value for s in Status]
 def _notify_achievements(request: HttpRequest) -> None:
     """New achievements become toasts once, then count as seen."""
     fresh = selectors.achievements_for_user(user=request.user)["new"]
-    for item in fresh:
-        messages.success(request, f"Achievement unlocked: {item['name']} (+{item['points']} points)")
+    if len(fresh) == 1:
+        messages.success(request, f"Achievement unlocked: {fresh[0]['name']} (+{fresh[0]['points']} points)")
+    elif fresh:  # one toast, not a wall of them
+        names = ", ".join(i["name"] for i in fresh[:4]) + (f" and {len(fresh) - 4} more" if len(fresh) > 4 else "")
+        messages.success(request, f"{len(fresh)} achievements unlocked: {names} (+{sum(i['points'] for i in fresh)} points)")
     if fresh:
         services.achievements_mark_seen(user=request.user)
 
