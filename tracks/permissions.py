@@ -23,6 +23,10 @@ Responses:
   the owner sees them (404 otherwise). Public profiles are readable by anyone when their owner
   opted in, and 404 when not.
 
+Collaborations themselves are seen by the invitee and the owner of the song or pack (404 for
+everyone else). Only the invitee accepts or declines (403 for the owner); only the owner changes the
+permission (403 for the invitee); either may end it.
+
 Owner-only actions: delete, release a pack, add/remove collaborators, move a song to another pack
 or album series of the owner's (an editor may clear the pack, but cannot file the song into packs
 they cannot see).

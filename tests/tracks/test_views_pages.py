@@ -230,3 +230,9 @@ def test_global_search_never_returns_other_users_songs(outsider, world):
     from tracks.selectors import global_search
 
     assert global_search(user=outsider, query="everlong") == []
+
+
+def test_song_list_artist_link_filters(owner_client, world):
+    html = owner_client.get(reverse("tracks:song_list") + "?artist=foo+fighters").content.decode()
+
+    assert "Everlong" in html and "Later" not in html and "Artist: foo fighters" in html
