@@ -289,9 +289,9 @@ class SpotifyClient:
             data = self._get(f"/albums/{album_id}/tracks", {"offset": offset, "limit": 50, "market": market})
             page = parser.parse_paging(data, lambda entry, _: parser.parse_track(entry, album=album))
             out.extend(page.items)
-            offset += page.fetched
             if not page.has_next or page.fetched == 0:
                 return out
+            offset = page.next_offset if (page.next_offset or 0) > offset else offset + page.fetched
 
     # -- playlists --------------------------------------------------------------------------------
     def get_playlist(self, playlist_id: str, *, market: str | None = None) -> SpotifyPlaylist:
@@ -321,9 +321,10 @@ class SpotifyClient:
         while True:
             page = self.get_playlist_items_page(playlist_id, offset=offset, limit=page_size, market=market)
             yield page
-            offset = page.offset + page.fetched
             if not page.has_next or page.fetched == 0:
                 return
+            # follow Spotify's own next link where it says where to go (pages may be shorter than limit)
+            offset = page.next_offset if (page.next_offset or 0) > page.offset else page.offset + page.fetched
 
     def get_playlist_items(self, playlist_id: str, *, market: str | None = None) -> list[PlaylistItem]:
         items: list[PlaylistItem] = []
@@ -401,9 +402,9 @@ class SpotifyClient:
             data = self._get(path, {"offset": offset, "limit": page_size, **params})
             page = parser.parse_paging(data, convert)
             out.extend(page.items)
-            offset += page.fetched
             if not page.has_next or page.fetched == 0:
                 break
+            offset = page.next_offset if (page.next_offset or 0) > offset else offset + page.fetched
         return out[:max_items]
 
     def create_playlist(self, name: str, *, description: str = "", public: bool = False) -> SpotifyPlaylist:

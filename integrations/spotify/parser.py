@@ -149,7 +149,16 @@ def parse_paging(data: dict, convert, *, start: int | None = None) -> Page:
     total = int(data.get("total") or 0)
     return Page(items=items, total=total, offset=offset, limit=int(data.get("limit") or 0),
                 has_next=bool(data.get("next")) and offset + len(data["items"]) < max(total, offset + 1),
-                fetched=len(data["items"]))
+                fetched=len(data["items"]), next_offset=_next_offset(data.get("next")))
+
+
+def _next_offset(url: Any) -> int | None:
+    if not isinstance(url, str) or not url:
+        return None
+    from urllib.parse import parse_qs, urlsplit
+
+    value = parse_qs(urlsplit(url).query).get("offset", [None])[0]
+    return int(value) if value and value.isdigit() else None
 
 
 def parse_playlist_items_page(data: dict) -> Page[PlaylistItem]:

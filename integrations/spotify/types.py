@@ -170,6 +170,7 @@ class Page(Generic[T]):
     limit: int = 0
     has_next: bool = False
     fetched: int = 0  # raw entries on this page, including ones dropped (episodes, local files)
+    next_offset: int | None = None  # the offset Spotify's own `next` link asks for
 
 
 @dataclass(frozen=True)

@@ -248,3 +248,20 @@ def test_client_user_library_needs_a_user_token(spotify, replay):
     with pytest.raises(AuthFailed, match="Spotify login"):
         spotify.get_saved_tracks()
     assert replay.requests_to("/v1/me/tracks") == []
+
+
+def test_client_follows_next_on_a_real_paging_object(spotify, replay, shared_fixtures, data_dir, tmp_path):
+    """The recorded 'Dinner with Friends' page says total 105 with a next link: the client asks for offset 100."""
+    raw = json.loads((shared_fixtures / "spotify" / "playlist_spotify_dinner_with_friends_java.json").read_text())
+    first_page = tmp_path / "page1.json"
+    first_page.write_text(json.dumps(raw["tracks"]))
+    last = json.loads((data_dir / "spotify" / "playlist_items_page2.json").read_text())
+    last.update(offset=100, total=105, next=None)
+    replay.add(f"/v1/playlists/{raw['id']}/items", query={"offset": "0"}, file=first_page)
+    replay.add(f"/v1/playlists/{raw['id']}/items", query={"offset": "100"}, json_body=last)
+    items = spotify.get_playlist_items(raw["id"])
+    offsets = [r.param("offset") for r in replay.requests_to(f"/v1/playlists/{raw['id']}/items")]
+    assert offsets == ["0", "100"]
+    expected_first = [e["track"]["name"] for e in raw["tracks"]["items"] if e.get("track")]
+    assert [i.track.name for i in items] == [*expected_first, "Wish You Were Here"]
+    assert items[-1].position == 100
