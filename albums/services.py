@@ -595,6 +595,8 @@ def discovery_serve(*, key: str, page: int = 1, refresh: bool = False) -> Served
     dlist = DiscoveryList.objects.filter(key=key).first()
     if dlist is None and key not in DISCOVERY and not key.startswith(("must-hear/", "list/")):
         raise NotFound("No such discovery list.")
+    if key.startswith("list/") and page > 1:
+        raise NotFound("Ranked lists have one page.")
     needs_fetch = refresh or dlist is None or page > dlist.pages_fetched
     if needs_fetch:
         if key.startswith("list/"):

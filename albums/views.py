@@ -6,6 +6,7 @@ clear message (503). Each view renders the whole page, or its named partial for 
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -146,6 +147,7 @@ def refresh_status(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+@login_required
 @require_POST
 def refresh(request: HttpRequest, pk: int) -> HttpResponse:
     """Queues a background re-scrape of the album (the page shows the live indicator)."""

@@ -78,20 +78,30 @@ def test_album_refresh_shows_live_indicator_until_done(client, stored_album, set
     assert done.status_code == 286 and "Refreshed." in done.content.decode()
 
 
-def test_album_refresh_post_queues_background_refresh(client, stored_album, aoty, django_capture_on_commit_callbacks):
+def test_album_refresh_post_queues_background_refresh(owner_client, stored_album, aoty, django_capture_on_commit_callbacks):
     from django.core.cache import cache
     cache.clear()
     aoty.requests.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(f"/albums/{stored_album.pk}/refresh/")
+        response = owner_client.post(f"/albums/{stored_album.pk}/refresh/")
 
     assert response.status_code == 302
     assert len(aoty.requests_to(ALBUM_PATH)) == 1
 
 
-def test_album_refresh_requires_post(client, stored_album):
-    assert client.get(f"/albums/{stored_album.pk}/refresh/").status_code == 405
+def test_album_refresh_requires_post(owner_client, stored_album):
+    assert owner_client.get(f"/albums/{stored_album.pk}/refresh/").status_code == 405
+
+
+def test_album_refresh_requires_login(client, stored_album, aoty):
+    aoty.requests.clear()
+
+    response = client.post(f"/albums/{stored_album.pk}/refresh/")
+
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert aoty.requests == []
+    assert "Refresh now" not in client.get(f"/albums/{stored_album.pk}/").content.decode()
 
 
 def test_discover_page_shows_grid_with_paging(client, aoty, aoty_data, db):
