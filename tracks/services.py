@@ -809,10 +809,23 @@ def spotify_errors(action: str = "Spotify") -> Iterator[None]:
                                  retry_after=int(getattr(exc, "retry_after", None) or 60))
 
 
-def _spotify_client():
+def _spotify_user_token(user) -> str | None:
+    """The user's own Spotify access token from their allauth login (reads private playlists), if fresh."""
+    from allauth.socialaccount.models import SocialToken
+
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    token = SocialToken.objects.filter(account__user=user, account__provider="spotify").order_by("-id").first()
+    if token is None or (token.expires_at and token.expires_at <= timezone.now()):
+        return None
+    return token.token or None
+
+
+def _spotify_client(user=None):
+    """The shared client: with the user's Spotify login when they have one, else the app's credentials."""
     from integrations.spotify.client import SpotifyClient
 
-    return SpotifyClient()
+    return SpotifyClient(user_token=_spotify_user_token(user))
 
 
 def _match_from_track(track, *, score: float = 0.0) -> SpotifyMatch:
@@ -956,12 +969,15 @@ def songs_enrich_bulk(*, job_id: int) -> None:
 
 
 def playlist_import(*, user, url: str) -> tuple[list[Song], int]:
-    """Adds a Spotify playlist's tracks as "Future Plans" songs; ones already tracked are skipped."""
+    """Adds a Spotify playlist's tracks as "Future Plans" songs; ones already tracked are skipped.
+
+    With the user's Spotify login their private playlists work too; otherwise the app token reads public ones.
+    """
     from integrations.spotify.client import parse_spotify_link
 
     with spotify_errors("playlist import"):
         ref = parse_spotify_link(url, kinds=("playlist",))
-        items = _spotify_client().get_playlist_items(ref.id)
+        items = _spotify_client(user).get_playlist_items(ref.id)
     created: list[Song] = []
     skipped = 0
     seen: set[tuple[str, str]] = set()

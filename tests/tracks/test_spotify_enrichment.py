@@ -252,3 +252,21 @@ def test_song_enrich_page_shows_picker(owner_client, make_song, spotify, data_di
     html = owner_client.post(f"/tracks/songs/{song.pk}/spotify/", HTTP_HX_REQUEST="true").content.decode()
 
     assert "Paranoid Android" in html and 'name="track_id"' in html
+
+
+@pytest.mark.shared_fixtures
+def test_playlist_import_uses_the_users_spotify_login(client, owner_api, owner, spotify, shared_fixtures):
+    from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
+
+    app = SocialApp.objects.create(provider="spotify", name="Spotify", client_id="id", secret="s")
+    account = SocialAccount.objects.create(user=owner, provider="spotify", uid="spotify-owner")
+    SocialToken.objects.create(app=app, account=account, token="user-token")
+    spotify.add("/v1/playlists/0EIVqzEcrY2a8vO0AUJar2/items",
+                file=shared_fixtures / "spotify" / "playlist_tracks_paging_jmperez.json")
+
+    response = _post(client, f"{API}/songs/import-playlist", {"url": "spotify:playlist:0EIVqzEcrY2a8vO0AUJar2"}, owner_api)
+
+    assert response.status_code == 201
+    assert spotify.requests_to("/v1/playlists/0EIVqzEcrY2a8vO0AUJar2/items")[0].headers.get("Authorization") == \
+        "Bearer user-token"
+    assert spotify.requests_to("/api/token") == []
