@@ -264,7 +264,13 @@ def _enqueue(download: Download) -> None:
     from .tasks import download_file
 
     download_id = download.pk
-    transaction.on_commit(lambda: download_file.delay(download_id))
+
+    def send() -> None:
+        result = download_file.delay(download_id)
+        if result is not None and result.id:  # kept so cancel can revoke it
+            Download.objects.filter(pk=download_id).update(task_id=result.id)
+
+    transaction.on_commit(send)
 
 
 def download_request(*, user, identifier: str, file: str = "", format: str = "", enqueue: bool = True
