@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = 1
 KEEP_VERSIONS = 2  # the current file and the one before (processes may still be reading it)
-TUNE_MARGIN = 0.01  # tune a little above the target so held-out queries still reach it
+TUNE_MARGIN = 0.02  # tune a little above the target so held-out queries still reach it
 NPROBE_STEPS = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024, 2048, 4096)
 
 Progress = Callable[[str, int, int], None]

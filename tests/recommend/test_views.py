@@ -207,3 +207,15 @@ def test_demo_load_makes_recommending_work_offline(client, owner):
                            content_type="application/json").json()
     assert len(playlist["items"]) == 15
     assert {g for i in playlist["items"][:5] for g in i["genres"]} == {"deep house"}
+
+
+def test_result_cards_show_cover_and_preview_player_when_known(client, catalogue):
+    from recommend.models import Album
+
+    seed = Track.objects.get(spotify_id=ROCK_SEED)
+    album = Album.objects.create(title="Rock Album", image_url="https://i.scdn.co/image/cover")
+    Track.objects.filter(genre="indie rock").exclude(pk=seed.pk).update(
+        preview_url="https://p.scdn.co/mp3-preview/x", album=album)
+    html = client.get(reverse("recommend:index"), {"url": f"spotify:track:{ROCK_SEED}", "limit": 3}).content.decode()
+    assert html.count('<audio class="recommend-card__preview"') == 3
+    assert html.count('src="https://i.scdn.co/image/cover"') == 3
