@@ -68,12 +68,13 @@ def load(*, user, staff, stdout) -> None:
     for search in searches:
         if not search.runs.exists():
             for days, found, new in ((3, 2, 2), (0, 3, 1)):
-                SearchRun.objects.create(
+                run = SearchRun.objects.create(
                     search=search, status=SearchRun.Status.SUCCEEDED, trigger=SearchRun.Trigger.SCHEDULED,
                     started_at=now - timedelta(days=days, seconds=4), finished_at=now - timedelta(days=days),
                     found=found, new=new, done=5, total=5, message=f"{found} listings: {new} new, 0 changed, 0 gone",
                     report={"found": found, "new": new, "changed": 0, "gone": 0, "duration_s": 3.8, "errors": [],
                             "platforms": {"discogs": {"found": found}}})
+                SearchRun.objects.filter(pk=run.pk).update(created_at=now - timedelta(days=days, seconds=5))
     for (si, platform, ext, artist, title, rid, cond, sleeve, prices, ship, seller, rating, count, country,
          catno) in LISTINGS:
         search = searches[si]

@@ -40,6 +40,8 @@ EU_NAMES = {"austria", "belgium", "bulgaria", "croatia", "cyprus", "czech republ
             "luxembourg", "malta", "netherlands", "poland", "portugal", "romania", "slovakia", "slovenia", "spain",
             "sweden"}
 LABELS = [(80, "excellent"), (65, "very_good"), (50, "good"), (0, "fair")]
+TYPE_LABELS = {"multi_item": "multi-item", "best_price": "best price", "high_feedback": "high feedback",
+               "location": "location"}
 CENT = Decimal("0.01")
 
 
@@ -97,6 +99,10 @@ class Deal:
     @property
     def label_display(self) -> str:
         return self.label.replace("_", " ")
+
+    @property
+    def type_labels(self) -> list[str]:
+        return [TYPE_LABELS.get(t, t) for t in self.types]
 
 
 def price_score(items: Iterable[DealItem]) -> float:

@@ -54,6 +54,7 @@ def test_labels_and_best_price_type():
     assert cheap.seller == "cheap" and "best_price" in cheap.types and "high_feedback" in cheap.types
     assert cheap.label in ("excellent", "very_good") and dear.label == "fair"
     assert "best_price" not in dear.types
+    assert cheap.type_labels[:2] == ["best price", "high feedback"]
 
 
 def test_weights_are_settings(settings):
