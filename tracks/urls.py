@@ -13,6 +13,7 @@ urlpatterns = [
     path("songs/import/", views.playlist_import, name="playlist_import"),
     path("songs/<int:song_id>/", views.song_detail, name="song_detail"),
     path("songs/<int:song_id>/status/", views.song_status, name="song_status"),
+    path("songs/<int:song_id>/checklist/", views.song_checklist, name="song_checklist"),
     path("songs/<int:song_id>/steps/<int:step_id>/", views.song_step, name="song_step"),
     path("songs/<int:song_id>/delete/", views.song_delete, name="song_delete"),
     path("songs/<int:song_id>/spotify/", views.song_enrich, name="song_enrich"),

@@ -83,11 +83,15 @@ def _song_filters(request: HttpRequest) -> dict[str, Any]:
 @login_required
 @require_GET
 def song_list(request: HttpRequest) -> HttpResponse:
-    """Filters, sort, search, inline status and checklist edits, bulk actions. Queries stay constant."""
+    """Filters, sort, search, inline status and checklist edits, bulk actions. Queries stay constant.
+
+    Rows carry their progress; each row's checklist loads when it is opened (song_checklist), so a page
+    of 50 started songs does not render 750 checkbox forms up front.
+    """
     from django.conf import settings
 
     filters = _song_filters(request)
-    qs = selectors.song_list(user=request.user, with_steps=True, **filters)
+    qs = selectors.song_list(user=request.user, **filters)
     page = Paginator(qs, settings.TRACKS_SONGS_PER_PAGE).get_page(request.GET.get("page"))
     page.object_list = selectors.attach_progress(page.object_list)
     if filters["search"] and page.number == 1:
@@ -164,7 +168,7 @@ def song_detail(request: HttpRequest, song_id: int) -> HttpResponse:
 
 
 def _row(request: HttpRequest, song_id: int, *, template: str = "tracks/song_list.html#row") -> HttpResponse:
-    song = selectors.song_list(user=request.user, with_steps=True).filter(pk=song_id).first()
+    song = selectors.song_list(user=request.user).filter(pk=song_id).first()
     if song is None:
         return HttpResponse(status=204)
     selectors.attach_progress([song])
@@ -185,6 +189,16 @@ def song_status(request: HttpRequest, song_id: int) -> HttpResponse:
     if request.htmx:
         return _row(request, song_id)
     return redirect(_back(request, reverse("tracks:song_detail", args=[song_id])))
+
+
+@login_required
+@require_GET
+def song_checklist(request: HttpRequest, song_id: int) -> HttpResponse:
+    """The checklist alone, loaded when a row's checklist is opened in the list (the song page without htmx)."""
+    song = selectors.song_get_for_user(user=request.user, song_id=song_id)
+    if not request.htmx:
+        return redirect("tracks:song_detail", song.pk)
+    return render(request, "tracks/_checklist.html", {"song": song, "can_edit": song.role >= Role.EDITOR})
 
 
 @login_required

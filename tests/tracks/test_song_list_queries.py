@@ -46,7 +46,7 @@ def test_song_list_page_queries_constant_with_10000_songs(owner_client, owner, d
     assert response.status_code == 200
     html = response.content.decode()
     assert "10000 songs" in html and html.count('class="song-row') == 50
-    assert html.count('class="checklist__step') > 0
+    assert html.count('class="checklist-toggle" hx-get=') > 0
 
     pack = Song.objects.filter(owner=owner, status=Status.IN_PROGRESS, pack__isnull=False).first().pack
     with django_assert_max_num_queries(small + 1):  # + the search log row

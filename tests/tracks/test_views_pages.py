@@ -236,3 +236,21 @@ def test_song_list_artist_link_filters(owner_client, world):
     html = owner_client.get(reverse("tracks:song_list") + "?artist=foo+fighters").content.decode()
 
     assert "Everlong" in html and "Later" not in html and "Artist: foo fighters" in html
+
+
+def test_song_checklist_partial_loads_for_owner_and_is_404_for_outsider(owner_client, outsider_client, world):
+    url = reverse("tracks:song_checklist", args=[world["song"].pk])
+
+    html = owner_client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert f'id="checklist-{world["song"].pk}"' in html and html.count('name="done"') == 15
+    assert owner_client.get(url).status_code == 302  # without htmx: the song page
+    assert outsider_client.get(url, HTTP_HX_REQUEST="true").status_code == 404
+
+
+def test_song_checklist_partial_is_read_only_for_viewer(collaborator, collaborator_client, owner, world):
+    share(owner=owner, user=collaborator, pack=world["pack"], permission="pack_view")
+
+    html = collaborator_client.get(reverse("tracks:song_checklist", args=[world["song"].pk]),
+                                   HTTP_HX_REQUEST="true").content.decode()
+
+    assert html.count("disabled") == 15
