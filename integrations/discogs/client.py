@@ -332,7 +332,11 @@ class DiscogsClient:
         """Listings for one release (/sell/release/{id}) or a free-text query (/sell/list)."""
         params = {"currency": currency, "limit": min(max(limit, 25), 250), "sort": "price,asc"}
         if release_id:
-            html = self.fetch_marketplace_page(f"/sell/release/{int(release_id)}", params)
+            try:
+                html = self.fetch_marketplace_page(f"/sell/release/{int(release_id)}", params)
+            except NotFound as exc:
+                raise NotFound(f"Discogs release {release_id} was not found (deleted or merged?)",
+                               service="discogs", status=404) from exc
         else:
             html = self.fetch_marketplace_page("/sell/list", {**params, "q": query, "format": format})
         return parse_marketplace_page(html, web_url=self.web_url)[:limit]

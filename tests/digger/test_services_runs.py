@@ -230,3 +230,21 @@ def test_run_logs_the_search(fall_search, digger_replay, discogs_data, ebay_data
     add_ebay_routes(digger_replay, ebay_data)
     run_once(fall_search)
     assert SearchLog.objects.filter(section="digger", query="The Fall", user=fall_search.user).exists()
+
+
+def test_release_id_search_reads_that_release_marketplace(configured_owner, digger_replay, discogs_data):
+    search = services.search_create(user=configured_owner, data={"name": "City of Islands", "release_id": "79",
+                                                                "platform": "discogs"})
+    digger_replay.add("/sell/release/79", file=discogs_data / "sell_release_empty.html", content_type="text/html")
+    run = run_once(search)
+    assert run.status == SearchRun.Status.SUCCEEDED and run.found == 0
+    assert digger_replay.requests_to("/sell/release/79")[0].param("currency") == "USD"
+
+
+def test_deleted_release_page_is_a_recorded_error_not_a_crash(configured_owner, digger_replay, shared_fixtures):
+    search = services.search_create(user=configured_owner, data={"name": "gone", "release_id": "2331612",
+                                                                "platform": "discogs"})
+    digger_replay.add("/sell/release/2331612", status=404, file=shared_fixtures / "discogs/release_2331612_NOT_FOUND.json")
+    run = run_once(search)
+    assert run.status == SearchRun.Status.FAILED and "not found" in run.errors[0]["error"]
+    assert not Listing.objects.exists()

@@ -147,3 +147,13 @@ def test_global_search_is_private(outsider, search):
     from digger.selectors import global_search
 
     assert global_search(user=outsider, query="fall") == []
+
+
+def test_notifications_mark_read(owner_client, owner):
+    from digger import services
+    from digger.models import Notification
+
+    services.notification_create(user=owner, message="3 new want-list matches")
+    assert "3 new want-list matches" in owner_client.get(reverse("digger:index")).content.decode()
+    r = owner_client.post(reverse("digger:notifications_read"), HTTP_HX_REQUEST="true")
+    assert r.status_code == 200 and not Notification.objects.filter(user=owner, read_at__isnull=True).exists()

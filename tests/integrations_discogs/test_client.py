@@ -159,3 +159,12 @@ def test_marketplace_scraping_can_be_switched_off(digger_replay, settings):
         c.marketplace_listings(query="x")
     assert digger_replay.requests == []
     c.close()
+
+
+def test_master_real_recording(client, digger_replay, shared_fixtures):
+    digger_replay.add("/masters/4242", file=shared_fixtures / "discogs/master_4242_city_of_islands.json")
+    digger_replay.add("/masters/4242/versions", file=shared_fixtures / "discogs/master_4242_versions_page1.json")
+    master = client.master(4242)
+    assert master.id == 4242 and master.title == "City Of Islands" and master.styles
+    versions = client.master_versions(4242)
+    assert [v.id for v in versions.versions][:1] == [79] and versions.versions[0].catno == "SK029"
