@@ -147,3 +147,17 @@ def test_a_slow_request_counts_from_its_response(make_backend):
     clock.now = start + 60.5         # A's grant is 60.5 s old, but its response only 50.5 s
     assert limiter.acquire("auth") == pytest.approx(9.5)  # waits until A's response leaves the window
     assert clock.now == pytest.approx(start + 70)
+
+
+def test_unreachable_redis_degrades_to_the_process_local_window():
+    class Down:
+        def try_acquire(self, **kwargs):
+            raise ConnectionError("redis is down")
+
+    clock = FakeClock()
+    limiter = RateLimiter(backend=Down(), window=60, limits={"all": 2, "anon": 2}, margin=0.0,
+                          clock=clock.time, sleep=clock.sleep)
+    limiter.acquire("auth")
+    assert limiter.backend is ratelimit._local_backend
+    limiter.acquire("auth")
+    assert limiter.acquire("auth") == pytest.approx(60)  # the local window still enforces the budget
