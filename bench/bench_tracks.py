@@ -1,7 +1,7 @@
 """Song list page and API with 10,000 songs and 200 packs: p50/p95 latency and the query count per request.
 
-Targets (PostgreSQL): page p50 <= 400 ms (a page is 50 rows, each with its full checklist of inline
-forms, so rendering dominates), API p50 <= 150 ms, and the same number of queries as with 10 songs. Set DATABASE_URL to a PostgreSQL database (as CI does); without it the figures are for SQLite.
+Targets (PostgreSQL): page p50 <= 250 ms, API p50 <= 150 ms, and the same number of queries as with
+10 songs. (A row's checklist loads when opened, so the page renders progress bars, not 750 checkboxes.) Set DATABASE_URL to a PostgreSQL database (as CI does); without it the figures are for SQLite.
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import sys
 from _django import Timer, percentiles, setup_django
 
 SONGS, PACKS, RUNS = 10_000, 200, 30
-TARGET_PAGE_P50_MS = 400.0
+TARGET_PAGE_P50_MS = 250.0
 TARGET_API_P50_MS = 150.0
 
 

@@ -130,11 +130,21 @@ def test_song_create_form_duplicate_shows_field_error(owner_client, world):
 
 
 def test_song_create_form_garbage_date_is_null(owner_client):
-    response = owner_client.post(reverse("tracks:song_create"), {"title": "New", "artist": "Band", "status": "Released",
-                                                                  "priority": 2, "release_date": "not a date"})
+    response = owner_client.post(reverse("tracks:song_create"), {"title": "New", "artist": "Band",
+                                                                  "status": "Future Plans", "priority": 2,
+                                                                  "release_date": "not a date"})
 
     assert response.status_code == 302
-    assert Song.objects.get(title="New").release_date is not None  # released: stamped today, not an error
+    assert Song.objects.get(title="New").release_date is None
+
+
+def test_song_create_form_released_without_date_is_stamped_today(owner_client):
+    from django.utils import timezone
+
+    owner_client.post(reverse("tracks:song_create"), {"title": "Out", "artist": "Band", "status": "Released",
+                                                       "priority": 2, "release_date": ""})
+
+    assert Song.objects.get(title="Out").release_date == timezone.localdate()
 
 
 def test_song_cover_upload_too_large_is_form_error(owner_client, world, settings):
