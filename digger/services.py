@@ -494,8 +494,10 @@ def _fetch_ebay(search: SavedSearch, client: EbayClient, progress: _Progress) ->
     return kept, {"total": page.total, "filtered_out": len(items) - len(kept), "budget_remaining": client.budget.remaining()}
 
 
-def _refresh_market_prices(client: DiscogsClient, release_ids: list[int], progress: _Progress) -> int:
-    """Price suggestions for releases without a fresh (24 h) ReleasePrice; at most N lookups a run."""
+def _refresh_market_prices(client: DiscogsClient, release_ids: list[int], progress: _Progress, *,
+                           currency: str = "") -> int:
+    """Price suggestions (else marketplace stats) for releases without a fresh (24 h) ReleasePrice;
+    at most DIGGER_PRICE_LOOKUPS_PER_RUN releases a run."""
     fresh = set(ReleasePrice.objects.filter(release_id__in=release_ids,
                                             fetched_at__gte=timezone.now() - timedelta(hours=24))
                 .values_list("release_id", flat=True))
@@ -507,15 +509,20 @@ def _refresh_market_prices(client: DiscogsClient, release_ids: list[int], progre
         with exclusive(f"digger:price:{rid}", ttl=120) as mine:
             if not mine or ReleasePrice.objects.filter(release_id=rid, fetched_at__gte=cutoff).exists():
                 continue
+            suggestions = stats = None
             try:
                 suggestions = client.price_suggestions(rid)
+                if not suggestions.by_condition:  # none yet: the lowest listed price is the market view
+                    stats = client.marketplace_stats(rid, currency=currency)
             except (NotFound, PermanentError) as exc:
                 if isinstance(exc, TokenRejected):
                     raise
-                suggestions = None
             ReleasePrice.objects.update_or_create(release_id=rid, defaults={
-                "currency": suggestions.currency if suggestions else "",
+                "currency": (suggestions.currency if suggestions and suggestions.currency else
+                             stats.currency if stats else ""),
                 "suggestions": {k: str(v) for k, v in suggestions.by_condition.items()} if suggestions else {},
+                "lowest_price": stats.lowest_price if stats else None,
+                "num_for_sale": stats.num_for_sale if stats else None,
                 "fetched_at": timezone.now(),
             })
         fetched += 1
@@ -661,7 +668,8 @@ def search_run_execute(*, run_id: int, discogs: DiscogsClient | None = None, eba
         release_ids = [i.release_id for i in fetched.get(Platform.DISCOGS, []) if i.release_id]
         if release_ids and discogs_client is not None:
             try:
-                notes["price_lookups"] = _refresh_market_prices(discogs_client, release_ids, progress)
+                notes["price_lookups"] = _refresh_market_prices(discogs_client, release_ids, progress,
+                                                                currency=search.currency)
             except TokenRejected:
                 # A rejected token fails the Discogs part of the run: keep nothing half-checked from it.
                 fetched.pop(Platform.DISCOGS, None)

@@ -248,3 +248,14 @@ def test_deleted_release_page_is_a_recorded_error_not_a_crash(configured_owner, 
     run = run_once(search)
     assert run.status == SearchRun.Status.FAILED and "not found" in run.errors[0]["error"]
     assert not Listing.objects.exists()
+
+
+def test_market_price_falls_back_to_marketplace_stats(fall_search, digger_replay, discogs_data):
+    fall_search.platform = "discogs"
+    fall_search.save()
+    add_discogs_search_routes(digger_replay, discogs_data)  # release 1018055 has no price suggestions
+    digger_replay.add("/marketplace/stats/1018055", json_body={"num_for_sale": 3, "lowest_price": {"value": 50.0, "currency": "USD"}})
+    run_once(fall_search)
+    market = ReleasePrice.objects.get(release_id=1018055)
+    assert market.suggestions == {} and market.lowest_price == Decimal("50.00") and market.num_for_sale == 3
+    assert Listing.objects.get(external_id="2001002").market_price == Decimal("50.00")
