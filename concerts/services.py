@@ -6,6 +6,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -78,24 +79,33 @@ def _doc_record(doc: SearchDoc) -> dict:
     }
 
 
-def _insert(objs: list, model) -> None:
-    """Inserts new rows: COPY on PostgreSQL (several times faster than INSERT for 100k rows), else bulk_create."""
-    if not objs:
+def _insert(rows: list[dict], model) -> None:
+    """Inserts new rows given as {attname: value}: COPY on PostgreSQL (no model instances, several times
+    faster than INSERT for 100k rows), bulk_create elsewhere."""
+    if not rows:
         return
     if connection.vendor != "postgresql":
-        for chunk in _chunks(objs):
-            model.objects.bulk_create(chunk)
+        for chunk in _chunks(rows):
+            model.objects.bulk_create([model(**row) for row in chunk])
         return
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     now = timezone.now()
-    # plain attribute reads: every column here is a str, number, bool, date or None (no conversion needed)
-    getters = [(lambda obj, now=now: now) if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
-               else (lambda obj, name=f.attname: obj.__dict__[name]) for f in fields]
+    stamps = {f.attname: now for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)}
+    names = [f.attname for f in fields]
+    defaults = {f.attname: f.get_default() for f in fields}
     with connection.cursor() as cursor:
         with cursor.cursor.copy(f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN") as copy:
-            for obj in objs:
-                copy.write_row([get(obj) for get in getters])
+            for row in rows:
+                merged = {**defaults, **row, **stamps}
+                copy.write_row([merged[name] for name in names])
+
+
+def _with_identifiers(qs, identifiers: list[str]):
+    """qs filtered to these identifiers; on PostgreSQL one array parameter instead of thousands of placeholders."""
+    if connection.vendor == "postgresql":
+        return qs.extra(where=[f"{Recording._meta.db_table}.identifier = ANY(%s)"], params=[identifiers])
+    return qs.filter(identifier__in=identifiers)
 
 
 def _chunks(items: list, size: int = _BATCH) -> Iterable[list]:
@@ -150,8 +160,8 @@ def concerts_aggregate_items(*, docs: Iterable[SearchDoc], report: AggregateRepo
         for row in Recording.objects.filter(concert_id__in=chunk).values(*columns):
             stored[row["identifier"]] = row
     unseen = [i for i in incoming if i not in stored]
-    for chunk in _chunks(unseen, 5000):  # new, or stored under a concert this run does not know yet (moved)
-        for row in Recording.objects.filter(identifier__in=chunk).values(*columns):
+    for chunk in _chunks(unseen, 20000):  # new, or stored under a concert this run does not know yet (moved)
+        for row in _with_identifiers(Recording.objects.all(), chunk).values(*columns):
             if row["concert_id"] not in by_id:
                 moved_from = Concert.objects.get(pk=row["concert_id"])
                 by_id[moved_from.pk] = moved_from
@@ -231,21 +241,17 @@ def concerts_aggregate_items(*, docs: Iterable[SearchDoc], report: AggregateRepo
 
     # -- write only what differs --------------------------------------------------------------------
     with transaction.atomic():
-        new_concerts = [Concert(artist_key=key[0], date_text=key[1], **values)
+        new_concerts = [{"artist_key": key[0], "date_text": key[1], **values}
                         for key, values in concert_values.items() if key not in concerts]
-        new_keys = {(c.artist_key, c.date_text) for c in new_concerts}
+        new_keys = {(c["artist_key"], c["date_text"]) for c in new_concerts}
         _insert(new_concerts, Concert)
         report.concerts_created += len(new_concerts)
-        if new_concerts and new_concerts[0].pk is None:  # COPY returns no ids: read them back
-            new_artists = sorted({k[0] for k in new_keys})
-            for chunk in _chunks(new_artists, 500):
+        if new_keys:  # read the new ids back (COPY returns none)
+            for chunk in _chunks(sorted({k[0] for k in new_keys}), 500):
                 for pk, key, date_text in Concert.objects.filter(artist_key__in=chunk).values_list(
                         "pk", "artist_key", "date_text"):
                     if (key, date_text) in new_keys:
-                        concerts[(key, date_text)] = Concert(pk=pk, artist_key=key, date_text=date_text)
-        else:
-            for concert in new_concerts:
-                concerts[(concert.artist_key, concert.date_text)] = concert
+                        concerts[(key, date_text)] = SimpleNamespace(pk=pk)  # only the id is needed
         changed_concerts = []
         for key, values in concert_values.items():
             if key in new_keys:
@@ -270,7 +276,7 @@ def concerts_aggregate_items(*, docs: Iterable[SearchDoc], report: AggregateRepo
             values = {f: record[f] for f in write_fields}
             row = stored.get(identifier)
             if row is None:
-                new_recordings.append(Recording(identifier=identifier, concert_id=concert_id, **values))
+                new_recordings.append({"identifier": identifier, "concert_id": concert_id, **values})
             elif row["concert_id"] != concert_id or any(row[f] != v for f, v in values.items()):
                 changed_recordings.append(Recording(pk=row["id"], identifier=identifier, concert_id=concert_id, **values))
         _insert(new_recordings, Recording)
