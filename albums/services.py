@@ -280,6 +280,8 @@ def album_save_page(*, page: AlbumPage) -> Album:
     for summary in page.more_by_artist:
         album_stub_upsert(summary=summary)
     transaction.on_commit(lambda: album_payload_invalidate(album_id=album.pk))
+    # The similar links were rebuilt from the page's block: let the full similar page top them up again.
+    transaction.on_commit(lambda: cache.delete(f"aoty:similar-page:{album.pk}"))
     return album
 
 
@@ -516,9 +518,44 @@ def album_search(*, query: str, limit: int = 10, user=None, remote: bool = True,
 
 
 # -- similar -------------------------------------------------------------------------------------------------------
+def similar_page_merge(*, album: Album, refresh: bool = False) -> int:
+    """Adds the albums of AOTY's full similar page (/album/<id>-<slug>/similar/) after the page's own block.
+
+    Best effort, at most once per AOTY_SIMILAR_TTL per album: the album page's block is the
+    primary source, so any failure here leaves the stored similar albums as they are.
+    Returns how many albums were added.
+    """
+    if album.is_stub or (not refresh and not cache.add(f"aoty:similar-page:{album.pk}", 1, timeout=settings.AOTY_SIMILAR_TTL)):
+        return 0
+    try:
+        summaries = fetch_parsed(kind="similar", path=aoty.similar_path(album.url or aoty.album_path(album.aoty_id, album.slug)),
+                                 parse=parser.parse_similar_page, ttl=settings.AOTY_SIMILAR_TTL, refresh=refresh)
+    except IntegrationError as error:
+        log.info("similar page for album %s not used: %s", album.pk, error)
+        return 0
+    with transaction.atomic():
+        existing = set(SimilarAlbum.objects.filter(from_album=album).values_list("to_album__aoty_id", flat=True))
+        start = SimilarAlbum.objects.filter(from_album=album).count()
+        links = []
+        for summary in summaries:
+            if summary.aoty_id in existing or summary.aoty_id == album.aoty_id:
+                continue
+            existing.add(summary.aoty_id)
+            links.append(SimilarAlbum(from_album=album, to_album=album_stub_upsert(summary=summary), position=start + len(links)))
+        SimilarAlbum.objects.bulk_create(links, ignore_conflicts=True)
+    if links:
+        transaction.on_commit(lambda: album_payload_invalidate(album_id=album.pk))
+    return len(links)
+
+
 def similar_serve(*, album_id: int, limit: int = 5, refresh: bool = False) -> Served:
-    """Similar albums ('You May Also Like') of a stored album, refreshed like the album itself."""
+    """Similar albums ('You May Also Like') of a stored album, refreshed like the album itself.
+
+    When the album page's block holds fewer than `limit`, AOTY's full similar page tops it up.
+    """
     served = album_serve(album_id=album_id, refresh=refresh, count_view=False)
+    if SimilarAlbum.objects.filter(from_album=served.obj).count() < limit:
+        similar_page_merge(album=served.obj, refresh=refresh)
     links = SimilarAlbum.objects.filter(from_album=served.obj).select_related("to_album")[:limit]
     served.extra["similar"] = [link.to_album for link in links]
     return served

@@ -453,11 +453,13 @@ def parse_similar_page(html: str) -> list[AlbumSummary]:
     """The standalone /album/<id>-<slug>/similar/ page, or an album page's similar block."""
     tree = _tree(html)
     section = _section_by_heading(tree, "You May Also Like") or _section_by_heading(tree, "Similar")
-    nodes = section.css(".albumBlock") if section is not None else tree.css("#centerContent .albumBlock")
-    albums = _album_blocks(nodes)
-    if not albums and tree.css_first("#centerContent, h1") is None:
-        raise AotyParseError("not a similar-albums page")
-    return albums
+    if section is None:
+        headline = _text(tree.css_first("h1.headline")).lower()
+        if "similar" not in headline and "also like" not in headline:
+            raise AotyParseError("not a similar-albums page")
+        root = tree.css_first("#centerContent .wideLeft") or tree.css_first("#centerContent")
+        return _album_blocks(root.css(".albumBlock")) if root is not None else []
+    return _album_blocks(section.css(".albumBlock"))
 
 
 # -- search ------------------------------------------------------------------------------------

@@ -149,3 +149,22 @@ def test_aoty_metrics_are_staff_only(client, outsider_client, outsider_api, staf
     assert response.status_code == 200
     assert "aoty.scrape.album" in response.json()["timings"]
     assert outsider_client.get("/staff/metrics/").status_code in (302, 403, 404)
+
+
+def test_album_similar_tops_up_from_the_full_similar_page_once(client, stored_album, aoty, aoty_data):
+    similar_path = "/album/900001-harbour-lights-night-ferry/similar/"
+    html_route(aoty, similar_path, aoty_data / "similar_page.html")
+
+    first = client.get(f"/api/v1/albums/{stored_album.pk}/similar?limit=10").json()
+    second = client.get(f"/api/v1/albums/{stored_album.pk}/similar?limit=10").json()
+
+    assert [s["aoty_id"] for s in first["similar"]] == [900002, 900003, 900004, 900007, 900008]
+    assert second["similar"] == first["similar"]
+    assert len(aoty.requests_to(similar_path)) == 1
+
+
+def test_album_similar_without_a_similar_page_serves_the_block(client, stored_album, aoty):
+    response = client.get(f"/api/v1/albums/{stored_album.pk}/similar?limit=10")
+
+    assert response.status_code == 200
+    assert [s["aoty_id"] for s in response.json()["similar"]] == [900002, 900003, 900004]

@@ -242,3 +242,21 @@ def test_parse_fragments_refuse_unrelated_html():
 def test_looks_like_challenge_spots_cloudflare_page(aoty_data):
     assert parser.looks_like_challenge((aoty_data / "challenge.html").read_text())
     assert not parser.looks_like_challenge((aoty_data / "album_small.html").read_text())
+
+
+def test_parse_similar_page_reads_own_full_similar_page(aoty_data):
+    albums = parser.parse_similar_page((aoty_data / "similar_page.html").read_text())
+
+    assert [a.aoty_id for a in albums] == [900002, 900003, 900004, 900007, 900008]
+    assert albums[3].artist == "Mazzy Star"
+
+
+def test_parse_similar_page_reads_album_pages_block(real_aoty):
+    albums = parser.parse_similar_page((real_aoty / REAL_ALBUM).read_text())
+
+    assert [a.title for a in albums][:2] == ["MUSIC", "UTOPIA"] and len(albums) == 6
+
+
+def test_parse_similar_page_refuses_other_pages(aoty_data):
+    with pytest.raises(AotyParseError):
+        parser.parse_similar_page((aoty_data / "grid_small.html").read_text())
