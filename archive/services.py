@@ -602,11 +602,21 @@ class _Sink:
             self.queues.append(q)
             self.threads.append(thread)
 
+    SYNC_EVERY = 32 * 1024 * 1024
+
     @staticmethod
     def _write_to(fh):
+        unsynced = 0
+
         def write(chunk: bytes) -> None:
+            nonlocal unsynced
             try:
                 fh.write(chunk)
+                unsynced += len(chunk)
+                if unsynced >= _Sink.SYNC_EVERY:  # flush to disk as we go, so the final fsync is short
+                    fh.flush()
+                    os.fdatasync(fh.fileno())
+                    unsynced = 0
             except OSError as exc:
                 if exc.errno in (errno.ENOSPC, errno.EDQUOT):
                     raise _Stop(Download.Status.FAILED, "The disk is full; the partial file was removed.") from exc

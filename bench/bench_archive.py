@@ -97,6 +97,13 @@ def run(workdir: Path) -> int:
         with Timer() as t:
             subprocess.run([curl, "-s", "-o", "/dev/null", url], check=True)
         curl_seconds = t.seconds
+        on_disk = Path(settings.MEDIA_ROOT) / "curl-reference.bin"
+        on_disk.parent.mkdir(parents=True, exist_ok=True)
+        with Timer() as t_disk:  # context only: the same transfer written to the media disk and synced
+            subprocess.run([curl, "-s", "-o", str(on_disk), url], check=True)
+            subprocess.run(["sync", str(on_disk)], check=False)
+        curl_disk_seconds = t_disk.seconds
+        on_disk.unlink()
     downloads, _ = services.download_request(user=user, identifier=IDENT, file=NAME, enqueue=False)
     ticks = []
     with Timer() as ours:
@@ -109,6 +116,8 @@ def run(workdir: Path) -> int:
     if curl_seconds:
         ratio = curl_seconds / ours.seconds
         print(f"archive.curl_{int(mb)}mb_seconds={curl_seconds:.2f} ({mb / curl_seconds:.0f} MB/s)")
+        print(f"archive.curl_to_disk_{int(mb)}mb_seconds={curl_disk_seconds:.2f} (context: curl -o file + sync on the "
+              f"media disk, {mb / curl_disk_seconds:.0f} MB/s)")
         print(f"archive.download_vs_curl={ratio:.2f} target>={TARGET_RATIO} {'OK' if ratio >= TARGET_RATIO else 'FAIL'}")
         ok = ok and ratio >= TARGET_RATIO
     else:
@@ -169,6 +178,7 @@ def run(workdir: Path) -> int:
           f"{'OK' if refetched == 0 and start == kept and verified else 'FAIL'}")
     ok = ok and refetched == 0 and start == kept and verified
     server.stop()
+    print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(json.dumps({"ok": ok}))
     return 0 if ok else 1
 
