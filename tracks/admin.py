@@ -53,6 +53,15 @@ class SongAdmin(admin.ModelAdmin):
     actions = [reevaluate_owner_achievements]
 
 
+@admin.register(SongStep)
+class SongStepAdmin(admin.ModelAdmin):
+    list_display = ("song", "step", "done", "done_at")
+    list_filter = ("done",)
+    search_fields = ("song__title", "song__artist", "step__name", "song__owner__username")
+    raw_id_fields = ("song", "step")
+    list_select_related = ("song", "step")
+
+
 @admin.register(Pack)
 class PackAdmin(admin.ModelAdmin):
     list_display = ("name", "owner", "status", "priority", "release_date")

@@ -76,7 +76,12 @@ class SongPagination(Pagination):
 @router.get("/songs", response=list[SongOut], summary="Songs you own or collaborate on")
 @paginate(SongPagination)
 def song_list(request: HttpRequest, filters: Query[SongFilter]):
-    return selectors.song_list(user=request_user(request), **filters.model_dump())
+    user = request_user(request)
+    if filters.search:
+        from common.services import search_log_record
+
+        search_log_record(section="tracks", query=filters.search, user=user)
+    return selectors.song_list(user=user, **filters.model_dump())
 
 
 @router.post("/songs", response={201: SongDetailOut}, summary="Create a song")

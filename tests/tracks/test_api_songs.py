@@ -218,3 +218,11 @@ def test_song_step_on_future_plans_song_is_422(client, owner_api, make_song, own
 
 def test_song_api_requires_authentication(client):
     assert client.get(SONGS).status_code == 401
+
+
+def test_song_search_is_logged_for_top_queries(client, owner_api, owner):
+    from common.models import SearchLog
+
+    client.get(f"{SONGS}?search=Everlong", **owner_api)
+
+    assert list(SearchLog.objects.values_list("section", "query", "user")) == [("tracks", "Everlong", owner.pk)]

@@ -137,7 +137,7 @@ def test_admin_action_reevaluates(staff_client, owner, make_song):
 
 
 @pytest.mark.parametrize("model", ["song", "pack", "albumseries", "workflowstep", "collaboration", "achievement",
-                                   "activity", "trackerprofile"])
+                                   "activity", "trackerprofile", "songstep"])
 def test_admin_changelists_render(staff_client, make_song, model):
     make_song("One", "Band", status="In Progress")
     url = f"/admin/tracks/{model}/"
