@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -41,9 +41,8 @@ def token_create(request: HttpRequest) -> HttpResponse:
 @require_POST
 def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     if not services.api_token_revoke(user=request.user, token_id=pk):
-        messages.error(request, "No such active token.")
-    else:
-        messages.success(request, "Token revoked.")
+        raise Http404("No such active token.")  # someone else's token looks the same as a missing one
+    messages.success(request, "Token revoked.")
     if request.htmx:
         return render(request, "accounts/account.html#tokens", {"tokens": selectors.api_token_list(user=request.user)})
     return redirect("accounts:account")
