@@ -33,7 +33,7 @@ from integrations.aoty import client as aoty
 from integrations.aoty import parser
 from integrations.aoty.errors import AotyBlocked, AotyDisallowed, AotyParseError
 from integrations.aoty.types import AlbumPage, AlbumSummary, ArtistRef, NamedRef, SearchResults
-from integrations.errors import IntegrationError, TransientError
+from integrations.errors import IntegrationError, NotConfigured, TransientError
 from integrations.errors import NotFound as UpstreamNotFound
 
 from .models import (
@@ -139,6 +139,8 @@ def unavailable(error: IntegrationError) -> ServiceUnavailable:
                                   retry_after=error.retry_after)
     if isinstance(error, AotyParseError):
         return ServiceUnavailable("AOTY's page could not be read (its layout may have changed).", retry_after=3600)
+    if isinstance(error, NotConfigured):
+        return ServiceUnavailable(f"AOTY fetching is not set up here: {error}", retry_after=3600)
     if isinstance(error, AotyDisallowed):
         return ServiceUnavailable("AOTY's robots.txt does not allow fetching this page.", retry_after=86400)
     retry = getattr(error, "retry_after", None) or 60

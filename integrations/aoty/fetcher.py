@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 
 from common.metrics import metrics
-from integrations.errors import NotFound, PermanentError, RateLimited, TransientError
+from integrations.errors import NotConfigured, NotFound, PermanentError, RateLimited, TransientError
 from integrations.http import HttpClient, parse_retry_after
 
 from .errors import AotyBlocked, AotyDisallowed
@@ -248,14 +248,22 @@ class _BrowserLoop:
         if self._semaphore is None:
             self._semaphore = asyncio.Semaphore(self._concurrency)
         if self._browser is None or not self._browser.is_connected():
-            from playwright.async_api import async_playwright
-
-            if self._playwright is None:
-                self._playwright = await async_playwright().start()
+            try:
+                from playwright.async_api import Error as PlaywrightError
+                from playwright.async_api import async_playwright
+            except ImportError as exc:
+                raise NotConfigured("Playwright is not installed: set AOTY_FETCHER=http", service="aoty") from exc
             start = time.perf_counter()
-            self._browser = await self._playwright.chromium.launch(
-                executable_path=settings.AOTY_CHROMIUM_PATH or None, args=list(settings.AOTY_CHROMIUM_ARGS), headless=True,
-            )
+            try:
+                if self._playwright is None:
+                    self._playwright = await async_playwright().start()
+                self._browser = await self._playwright.chromium.launch(
+                    executable_path=settings.AOTY_CHROMIUM_PATH or None, args=list(settings.AOTY_CHROMIUM_ARGS), headless=True,
+                )
+            except PlaywrightError as exc:
+                metrics.record_timing(name="aoty.browser.launch", duration=time.perf_counter() - start, ok=False)
+                raise NotConfigured(f"Chromium could not be started ({str(exc).splitlines()[0][:160]}); "
+                                    "install it or set AOTY_FETCHER=http", service="aoty") from exc
             self.launches += 1
             metrics.record_timing(name="aoty.browser.launch", duration=time.perf_counter() - start)
         return self._browser

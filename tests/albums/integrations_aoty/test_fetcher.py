@@ -159,3 +159,27 @@ def test_to_base_maps_aoty_urls_onto_the_configured_base(settings):
     settings.AOTY_BASE_URL = "http://127.0.0.1:9999"
     assert aoty_client.to_base("https://www.albumoftheyear.org/album/1-x.php") == "http://127.0.0.1:9999/album/1-x.php"
     assert aoty_client.to_base("/search/?q=a+b") == "http://127.0.0.1:9999/search/?q=a+b"
+
+
+def test_playwright_without_chromium_is_a_clear_not_configured_error(aoty, settings, db, client):
+    from albums.models import Album
+    from integrations.aoty import fetcher as fetcher_module
+    from integrations.errors import NotConfigured
+
+    settings.AOTY_FETCHER = "playwright"
+    settings.AOTY_CHROMIUM_PATH = "/nonexistent/chromium"
+    loop = fetcher_module._BrowserLoop(concurrency=1)
+    try:
+        with pytest.raises(NotConfigured, match="AOTY_FETCHER=http"):
+            loop.fetch(f"{aoty.url}{ALBUM_PATH}", 5)
+    finally:
+        loop.close()
+    stub = Album.objects.create(aoty_id=900002, slug="x", title="stub")
+    previous = fetcher_module._shared
+    fetcher_module._shared = fetcher_module._BrowserLoop(concurrency=1)  # a fresh, unlaunched browser for this process
+    try:
+        response = client.get(f"/api/v1/albums/{stub.pk}")
+    finally:
+        fetcher_module._shared.close()
+        fetcher_module._shared = previous
+    assert response.status_code == 503 and "not set up" in response.json()["detail"]
