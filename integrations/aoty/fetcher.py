@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import concurrent.futures
 import logging
 import os
 import random
@@ -242,7 +243,12 @@ class _BrowserLoop:
         self.launches = 0
 
     def _run(self, coro, timeout: float):
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+        future = asyncio.run_coroutine_threadsafe(coro, self.loop)
+        try:
+            return future.result(timeout)
+        except concurrent.futures.TimeoutError as exc:
+            future.cancel()
+            raise TransientError("AOTY's browser did not answer in time", service="aoty") from exc
 
     async def _ensure(self):
         if self._semaphore is None:
