@@ -88,6 +88,26 @@ def attach_progress(songs: Iterable[Song]) -> list[Song]:
     return songs
 
 
+def attach_roles(*, user, songs: list[Song]) -> list[Song]:
+    """Sets song.can_edit on a fetched page with one query (greys out inline edits for view-only rows)."""
+    shared = [s for s in songs if s.owner_id != user.pk]
+    song_ids: set[int] = set()
+    pack_ids: set[int] = set()
+    if shared:
+        rows = Collaboration.objects.filter(
+            Q(song_id__in=[s.pk for s in shared], permission=Collaboration.Permission.SONG_EDIT)
+            | Q(pack_id__in={s.pack_id for s in shared if s.pack_id}, permission=Collaboration.Permission.PACK_EDIT),
+            user=user, state=Collaboration.State.ACCEPTED).values_list("song_id", "pack_id")
+        for song_id, pack_id in rows:
+            if song_id:
+                song_ids.add(song_id)
+            else:
+                pack_ids.add(pack_id)
+    for song in songs:
+        song.can_edit = song.owner_id == user.pk or song.pk in song_ids or song.pack_id in pack_ids
+    return songs
+
+
 def song_list(*, user, status: str | None = None, pack_id: int | None = None, artist: str | None = None,
               search: str | None = None, album_series_id: int | None = None, scope: str = "all",
               sort: str = "priority", with_steps: bool = False, with_progress: bool = False) -> QuerySet[Song]:

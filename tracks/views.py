@@ -93,7 +93,7 @@ def song_list(request: HttpRequest) -> HttpResponse:
     filters = _song_filters(request)
     qs = selectors.song_list(user=request.user, **filters)
     page = Paginator(qs, settings.TRACKS_SONGS_PER_PAGE).get_page(request.GET.get("page"))
-    page.object_list = selectors.attach_progress(page.object_list)
+    page.object_list = selectors.attach_roles(user=request.user, songs=selectors.attach_progress(page.object_list))
     if filters["search"] and page.number == 1:
         from common.services import search_log_record
 
@@ -171,7 +171,7 @@ def _row(request: HttpRequest, song_id: int, *, template: str = "tracks/song_lis
     song = selectors.song_list(user=request.user).filter(pk=song_id).first()
     if song is None:
         return HttpResponse(status=204)
-    selectors.attach_progress([song])
+    selectors.attach_roles(user=request.user, songs=selectors.attach_progress([song]))
     return render(request, template, {"song": song, "statuses": STATUSES, "packs": []})
 
 

@@ -264,3 +264,18 @@ def test_song_checklist_partial_is_read_only_for_viewer(collaborator, collaborat
                                    HTTP_HX_REQUEST="true").content.decode()
 
     assert html.count("disabled") == 15
+
+
+def test_song_list_disables_inline_status_for_view_only_rows(collaborator, collaborator_client, owner, world,
+                                                             make_song):
+    share(owner=owner, user=collaborator, pack=world["pack"], permission="pack_view")
+    editable = make_song("Editable", "Band")
+    share(owner=owner, user=collaborator, song=editable)
+
+    html = collaborator_client.get(reverse("tracks:song_list")).content.decode()
+
+    viewer_row = html[html.index(f'id="song-{world["song"].pk}"'):]
+    viewer_row = viewer_row[:viewer_row.index("</tr>")]
+    editor_row = html[html.index(f'id="song-{editable.pk}"'):]
+    editor_row = editor_row[:editor_row.index("</tr>")]
+    assert 'title="View only"' in viewer_row and 'title="View only"' not in editor_row
