@@ -217,8 +217,10 @@ def price_chart(history: list[PriceHistory], *, width: int = 640, height: int = 
             points = [points[0], (points[0][0] + 4, points[0][1])]
         lines.append({"listing_id": listing_id, "points": " ".join(f"{x},{y}" for x, y in points),
                       "dots": points, "n": index % 6})
-    return {"width": width, "height": height, "pad": pad, "lines": lines, "min": round(p0, 2), "max": round(p1, 2),
-            "y_min": height - pad, "y_max": pad, "x_max": width - pad}
+    first, last = history[0].recorded_at, history[-1].recorded_at
+    return {"width": width, "height": height, "pad": pad, "lines": lines, "min": f"{p0:.2f}", "max": f"{p1:.2f}",
+            "y_min": height - pad, "y_max": pad, "x_max": width - pad, "label_y": height - pad + 16,
+            "first": f"{first:%Y-%m-%d}", "last": f"{last:%Y-%m-%d}", "currency": history[0].currency}
 
 
 def notifications_for_user(*, user, unread_only: bool = False, limit: int = 20) -> list[Notification]:

@@ -157,3 +157,19 @@ def test_notifications_mark_read(owner_client, owner):
     assert "3 new want-list matches" in owner_client.get(reverse("digger:index")).content.decode()
     r = owner_client.post(reverse("digger:notifications_read"), HTTP_HX_REQUEST="true")
     assert r.status_code == 200 and not Notification.objects.filter(user=owner, read_at__isnull=True).exists()
+
+
+def test_release_page_draws_the_price_history(owner_client, owner):
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from digger.models import PriceHistory
+
+    listing = ListingFactory(search=SavedSearchFactory(user=owner), release_id=372000, price="25.00")
+    now = timezone.now()
+    PriceHistory.objects.create(listing=listing, price=Decimal("30.00"), currency="USD", recorded_at=now - timedelta(days=2))
+    PriceHistory.objects.create(listing=listing, price=Decimal("25.00"), currency="USD", recorded_at=now)
+    body = owner_client.get(reverse("digger:release_detail", args=[372000])).content.decode()
+    assert "<polyline" in body and ">30.00<" in body and ">25.00<" in body
