@@ -11,13 +11,13 @@ from integrations.spotify.client import parse_spotify_link
 from integrations.spotify.errors import InvalidSpotifyLink
 
 from . import selectors, services
-from .schemas import CatalogueOut, HealthOut, JobOut, PlaylistIn, RecommendIn, RecommendOut
+from .schemas import RecommendCatalogueOut, RecommendHealthOut, RecommendIn, RecommendJobOut, RecommendOut, RecommendPlaylistIn
 
 router = Router(tags=["Recommend"])
 
 
-def _job_out(job: Job) -> JobOut:
-    return JobOut(job_id=job.pk, status=job.status, label=job.label, ws_url=f"/ws/progress/job/{job.pk}/")
+def _job_out(job: Job) -> RecommendJobOut:
+    return RecommendJobOut(job_id=job.pk, status=job.status, label=job.label, ws_url=f"/ws/progress/job/{job.pk}/")
 
 
 def recommendation_payload(result: services.RecommendationResult) -> dict:
@@ -39,10 +39,10 @@ def recommendation_payload(result: services.RecommendationResult) -> dict:
     }
 
 
-@router.get("/health", response=HealthOut, auth=auth_optional, summary="Index health")
+@router.get("/health", response=RecommendHealthOut, auth=auth_optional, summary="Index health")
 def health(request: HttpRequest):
     status = selectors.index_status()
-    return HealthOut(ok=status["ok"], index_size=status["index_size"], index_type=status["index_type"],
+    return RecommendHealthOut(ok=status["ok"], index_size=status["index_size"], index_type=status["index_type"],
                      built_at=status["built_at"], message=status["message"])
 
 
@@ -54,16 +54,16 @@ def recommend(request: HttpRequest, payload: RecommendIn):
     return recommendation_payload(result)
 
 
-@router.get("/catalogue", response=CatalogueOut, auth=auth_optional, summary="Catalogue counts and index status")
+@router.get("/catalogue", response=RecommendCatalogueOut, auth=auth_optional, summary="Catalogue counts and index status")
 def catalogue(request: HttpRequest):
     counts = selectors.catalogue_counts()
     status = selectors.index_status()
     return {**counts, "index": {k: status[k] for k in ("ok", "index_size", "index_type", "built_at", "message")}}
 
 
-@router.post("/playlists", response={202: JobOut}, auth=auth_required, throttle=external_throttle(),
+@router.post("/playlists", response={202: RecommendJobOut}, auth=auth_required, throttle=external_throttle(),
              summary="Import a Spotify playlist into the catalogue (a job with progress)")
-def playlist_import(request: HttpRequest, payload: PlaylistIn):
+def playlist_import(request: HttpRequest, payload: RecommendPlaylistIn):
     try:
         ref = parse_spotify_link(payload.url, kinds=("playlist",))
     except InvalidSpotifyLink as exc:
@@ -71,18 +71,18 @@ def playlist_import(request: HttpRequest, payload: PlaylistIn):
     return 202, _job_out(services.playlist_ingest_start(user=request_user(request), spotify_id=ref.id))
 
 
-@router.post("/library", response={202: JobOut}, auth=auth_required, throttle=external_throttle(),
+@router.post("/library", response={202: RecommendJobOut}, auth=auth_required, throttle=external_throttle(),
              summary="Import my Spotify playlists and saved tracks (needs a Spotify login)")
 def library_import(request: HttpRequest):
     return 202, _job_out(services.library_import_start(user=request_user(request)))
 
 
-@router.post("/analyse-archive", response={202: JobOut}, auth=auth_required,
+@router.post("/analyse-archive", response={202: RecommendJobOut}, auth=auth_required,
              summary="Analyse my downloaded archive recordings (a job with progress)")
 def analyse_archive(request: HttpRequest):
     return 202, _job_out(services.features_from_archive_downloads(user=request_user(request)))
 
 
-@router.post("/index/rebuild", response={202: JobOut}, auth=auth_staff, summary="Rebuild the index (staff)")
+@router.post("/index/rebuild", response={202: RecommendJobOut}, auth=auth_staff, summary="Rebuild the index (staff)")
 def index_rebuild(request: HttpRequest):
     return 202, _job_out(services.index_rebuild_start(user=request_user(request)))

@@ -45,7 +45,7 @@ class RecommendationOut(Schema):
     genres: list[str] = []
 
 
-class SeedOut(Schema):
+class RecommendSeedOut(Schema):
     kind: str
     title: str
     source: str
@@ -54,13 +54,13 @@ class SeedOut(Schema):
 
 
 class RecommendOut(Schema):
-    seed: SeedOut
+    seed: RecommendSeedOut
     index_version: int
     notes: list[str]
     items: list[RecommendationOut]
 
 
-class HealthOut(Schema):
+class RecommendHealthOut(Schema):
     ok: bool
     index_size: int
     index_type: str | None
@@ -68,20 +68,20 @@ class HealthOut(Schema):
     message: str = ""
 
 
-class PlaylistIn(Schema):
+class RecommendPlaylistIn(Schema):
     url: str = Field(..., max_length=500)
 
 
-class JobOut(Schema):
+class RecommendJobOut(Schema):
     job_id: int
     status: str
     label: str
     ws_url: str
 
 
-class CatalogueOut(Schema):
+class RecommendCatalogueOut(Schema):
     tracks: int
     with_features: int
     playlists: int
     by_source: dict[str, int]
-    index: HealthOut
+    index: RecommendHealthOut
