@@ -69,7 +69,11 @@ _polite_last: dict[str, float] = {}
 
 
 def wait_turn(host: str, min_interval: float) -> None:
-    """Spaces requests to `host` by at least min_interval seconds across this process's threads."""
+    """Spaces requests to `host` by at least min_interval seconds across this process's threads.
+
+    The interval runs from the end of the previous request (see turn_done), so a slow answer
+    never lets the next request follow it closely.
+    """
     if min_interval <= 0:
         return
     with _polite_lock:
@@ -77,6 +81,11 @@ def wait_turn(host: str, min_interval: float) -> None:
         if wait > 0:
             time.sleep(wait)
         _polite_last[host] = time.monotonic()
+
+
+def turn_done(host: str) -> None:
+    with _polite_lock:
+        _polite_last[host] = max(_polite_last.get(host, 0.0), time.monotonic())
 
 
 class RobotsPolicy:
@@ -201,17 +210,25 @@ class HttpFetcher(Fetcher):
 
     def _fetch_once(self, url: str) -> FetchedPage:
         client = self._client(url)  # built before taking our turn, so the spacing is between requests
-        wait_turn(urlsplit(url).netloc, settings.AOTY_MIN_INTERVAL)
-        response = client.request("GET", url, raise_for_status=False)
+        host = urlsplit(url).netloc
+        wait_turn(host, settings.AOTY_MIN_INTERVAL)
+        try:
+            response = client.request("GET", url, raise_for_status=False)
+        finally:
+            turn_done(host)
         html = response.text
         classify(url=url, status=response.status_code, html=html, headers=dict(response.headers))
         return FetchedPage(url=str(response.url), status=response.status_code, html=html)
 
     def _post_once(self, url: str, data: dict[str, str]) -> FetchedPage:
         client = self._client(url)
-        wait_turn(urlsplit(url).netloc, settings.AOTY_MIN_INTERVAL)
-        response = client.request("POST", url, data=data, raise_for_status=False,
-                                  headers={"X-Requested-With": "XMLHttpRequest"})
+        host = urlsplit(url).netloc
+        wait_turn(host, settings.AOTY_MIN_INTERVAL)
+        try:
+            response = client.request("POST", url, data=data, raise_for_status=False,
+                                      headers={"X-Requested-With": "XMLHttpRequest"})
+        finally:
+            turn_done(host)
         classify(url=url, status=response.status_code, html=response.text, headers=dict(response.headers))
         return FetchedPage(url=str(response.url), status=response.status_code, html=response.text)
 
@@ -380,19 +397,27 @@ class PlaywrightFetcher(Fetcher):
         self.shared = shared
 
     def _fetch_once(self, url: str) -> FetchedPage:
-        wait_turn(urlsplit(url).netloc, settings.AOTY_MIN_INTERVAL)
-        if self.shared:
-            return shared_browser().fetch(url, settings.AOTY_TIMEOUT)
-        loop = _BrowserLoop(concurrency=1)
+        host = urlsplit(url).netloc
+        wait_turn(host, settings.AOTY_MIN_INTERVAL)
         try:
-            return loop.fetch(url, settings.AOTY_TIMEOUT)
+            if self.shared:
+                return shared_browser().fetch(url, settings.AOTY_TIMEOUT)
+            loop = _BrowserLoop(concurrency=1)
+            try:
+                return loop.fetch(url, settings.AOTY_TIMEOUT)
+            finally:
+                loop.close()
         finally:
-            loop.close()
+            turn_done(host)
 
 
     def _post_once(self, url: str, data: dict[str, str]) -> FetchedPage:
-        wait_turn(urlsplit(url).netloc, settings.AOTY_MIN_INTERVAL)
-        return shared_browser().post(url, data, settings.AOTY_TIMEOUT)
+        host = urlsplit(url).netloc
+        wait_turn(host, settings.AOTY_MIN_INTERVAL)
+        try:
+            return shared_browser().post(url, data, settings.AOTY_TIMEOUT)
+        finally:
+            turn_done(host)
 
 
 def get_fetcher(name: str | None = None) -> Fetcher:

@@ -144,7 +144,7 @@ def test_fetch_html_spaces_requests_by_min_interval(aoty, aoty_data, settings):
     client.fetch_html(ALBUM_PATH)
 
     first, second = aoty.requests_to(ALBUM_PATH)
-    assert second.at - first.at >= 0.28
+    assert second.at - first.at >= 0.3
 
 
 def test_get_fetcher_follows_the_setting(settings):
