@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -34,6 +35,12 @@ def reevaluate_user_achievements(modeladmin, request: HttpRequest, queryset: Que
     _evaluate_for(request, [obj.user for obj in queryset.select_related("user")])
 
 
+class HttpsLinks:
+    """Links typed without a scheme are https (Django 6's default), and no deprecation warning."""
+
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+
 class SongStepInline(admin.TabularInline):
     model = SongStep
     extra = 0
@@ -42,7 +49,7 @@ class SongStepInline(admin.TabularInline):
 
 
 @admin.register(Song)
-class SongAdmin(admin.ModelAdmin):
+class SongAdmin(HttpsLinks, admin.ModelAdmin):
     list_display = ("title", "artist", "owner", "status", "priority", "pack", "release_date", "updated_at")
     list_filter = ("status", "priority", ("enriched_at", admin.EmptyFieldListFilter))
     search_fields = ("title", "artist", "album", "owner__username", "spotify_track_id")
@@ -63,7 +70,7 @@ class SongStepAdmin(admin.ModelAdmin):
 
 
 @admin.register(Pack)
-class PackAdmin(admin.ModelAdmin):
+class PackAdmin(HttpsLinks, admin.ModelAdmin):
     list_display = ("name", "owner", "status", "priority", "release_date")
     list_filter = ("status", "priority")
     search_fields = ("name", "owner__username", "release_notes")
@@ -73,7 +80,7 @@ class PackAdmin(admin.ModelAdmin):
 
 
 @admin.register(AlbumSeries)
-class AlbumSeriesAdmin(admin.ModelAdmin):
+class AlbumSeriesAdmin(HttpsLinks, admin.ModelAdmin):
     list_display = ("series_number", "artist", "album", "year", "owner", "status", "tracklist_fetched_at")
     list_filter = ("status",)
     search_fields = ("artist", "album", "owner__username", "spotify_album_id")

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from tracks import demo
-from tracks.models import Achievement, AlbumSeries, Pack, Song, Status
+from tracks.models import Achievement, AlbumSeries, Collaboration, Pack, Song, Status
 
 pytestmark = pytest.mark.django_db
 
@@ -37,3 +37,35 @@ def test_demo_pages_have_content(owner, staff, owner_client):
     assert "track-state--missing" in html and "track-state--done" in html and "track-state--irrelevant" in html
     assert "invites you" in owner_client.get(reverse("tracks:collaborations")).content.decode()
     assert "Pack Starter" in owner_client.get(reverse("tracks:achievements")).content.decode()
+
+
+def test_demo_every_page_endpoint_and_admin_screen_answers(client, owner, staff, owner_api, owner_client,
+                                                           staff_client):
+    demo.load(user=owner, staff=staff, stdout=io.StringIO())
+    s, p = Song.objects.filter(owner=owner).first(), Pack.objects.filter(owner=owner).first()
+    a = AlbumSeries.objects.get(owner=owner)
+    c = Collaboration.objects.filter(pack__owner=owner).first()
+    bad = []
+    for url in ["songs", "songs?sort=progress&scope=shared", f"songs/{s.pk}", "packs", f"packs/{p.pk}", "album-series",
+                f"album-series/{a.pk}", "collaborations", "collaborations?state=pending", f"collaborations/{c.pk}",
+                "achievements", "dashboard", "stats", "profile", "profiles/owner", "workflow/steps"]:
+        r = client.get(f"/api/v1/tracks/{url}", **owner_api)
+        if r.status_code != 200:
+            bad.append((url, r.status_code, r.content[:200]))
+    for url in ["/tracks/", "/tracks/songs/?page=abc&pack=x&sort=zzz&status=bad&scope=q", "/tracks/songs/?page=9999",
+                f"/tracks/songs/{s.pk}/spotify/", "/tracks/packs/", f"/tracks/packs/{p.pk}/", "/tracks/albums/",
+                f"/tracks/albums/{a.pk}/", "/tracks/u/owner/", "/tracks/profile/"]:
+        r = owner_client.get(url)
+        if r.status_code != 200:
+            bad.append((url, r.status_code))
+    for model in ["song", "pack", "albumseries", "collaboration", "achievement", "activity", "trackerprofile",
+                  "workflowstep", "songstep"]:
+        r = staff_client.get(f"/admin/tracks/{model}/")
+        if r.status_code != 200:
+            bad.append((model, r.status_code))
+        obj = {"song": s, "pack": p, "albumseries": a, "collaboration": c}.get(model)
+        if obj:
+            r = staff_client.get(f"/admin/tracks/{model}/{obj.pk}/change/")
+            if r.status_code != 200:
+                bad.append((model, "change", r.status_code))
+    assert not bad, bad
