@@ -209,8 +209,8 @@ class Listing(TimeStampedModel):
     seller_rating = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
     seller_ratings_count = models.PositiveIntegerField(null=True, blank=True)
     seller_country = models.CharField(max_length=60, blank=True)
-    url = models.URLField(max_length=600, blank=True)
-    image_url = models.URLField(max_length=600, blank=True)
+    url = models.URLField(max_length=2000, blank=True)  # eBay item URLs carry long tracking parameters
+    image_url = models.URLField(max_length=2000, blank=True)
     in_collection = models.BooleanField(default=False, db_index=True)
     in_wantlist = models.BooleanField(default=False, db_index=True)
     match_method = models.CharField(max_length=12, choices=MatchMethod.choices, blank=True)

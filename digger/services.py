@@ -555,7 +555,7 @@ LISTING_UPDATE_FIELDS = [
 
 def _safe_url(url: str) -> str:
     """Only http(s) links from upstream data end up in an href."""
-    return url[:600] if (url or "").startswith(("https://", "http://")) else ""
+    return url if (url or "").startswith(("https://", "http://")) and len(url) <= 2000 else ""
 
 
 def _store_platform(*, run: SearchRun, platform: str, items: list[ListingData], matcher: Matcher,
