@@ -12,7 +12,6 @@ import random
 import string
 import sys
 import threading
-import time
 from pathlib import Path
 
 from _django import ROOT, Timer
