@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.db import DataError
 from django.http import Http404, HttpRequest
 from ninja import NinjaAPI, Router, Schema
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
@@ -172,6 +173,15 @@ def install_exception_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(HttpError)
     def http_error(request, exc: HttpError):
         return _detail(request, api, exc.status_code, str(exc))
+
+    @api.exception_handler(OverflowError)
+    def overflow(request, exc):
+        return _detail(request, api, 422, "A number in the request is out of range.")
+
+    @api.exception_handler(DataError)
+    def data_error(request, exc):
+        # Values the database refuses (e.g. an id beyond bigint): bad input, not a server fault.
+        return _detail(request, api, 422, "A value in the request is out of range for this field.")
 
     @api.exception_handler(Exception)
     def unexpected(request, exc: Exception):

@@ -55,12 +55,16 @@ class UpstreamErrorMiddleware(MiddlewareMixin):
     """Pages: an integration error that escapes a view becomes a friendly page, never a 500."""
 
     def process_exception(self, request, exception):
+        from django.db import DataError
         from django.shortcuts import render
 
         from integrations.errors import IntegrationError
 
         from .exceptions import upstream_response
 
+        if isinstance(exception, OverflowError | DataError):
+            # An id no row can have (beyond bigint): the page does not exist.
+            return render(request, "404.html", status=404)
         if not isinstance(exception, IntegrationError):
             return None
         status, detail, retry_after = upstream_response(exception)

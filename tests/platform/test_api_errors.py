@@ -46,3 +46,15 @@ def test_openapi_schema_and_docs_served(client):
     paths = schema.json()["paths"]
     assert "/api/v1/auth/token" in paths and "/api/v1/metrics" in paths
     assert client.get("/api/v1/docs").status_code == 200
+
+
+HUGE = 10**30
+
+
+def test_out_of_range_ids_are_422_on_the_api_and_404_on_pages(owner_client, owner_api, client):
+    response = client.get(f"/api/v1/tracks/songs/{HUGE}", **owner_api)
+    assert response.status_code in (404, 422) and "detail" in response.json()
+    response = client.post("/api/v1/tracks/songs/bulk-status", data=json.dumps({"ids": [HUGE], "status": "Released"}),
+                           content_type="application/json", **owner_api)
+    assert response.status_code in (404, 422) and "detail" in response.json()
+    assert owner_client.get(f"/tracks/songs/{HUGE}/").status_code == 404
