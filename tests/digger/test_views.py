@@ -173,3 +173,15 @@ def test_release_page_draws_the_price_history(owner_client, owner):
     PriceHistory.objects.create(listing=listing, price=Decimal("25.00"), currency="USD", recorded_at=now)
     body = owner_client.get(reverse("digger:release_detail", args=[372000])).content.decode()
     assert "<polyline" in body and ">30.00<" in body and ">25.00<" in body
+
+
+def test_settings_page_asks_to_re_enter_undecryptable_credentials(owner_client, configured_owner, settings):
+    from cryptography.fernet import Fernet
+
+    settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    r = owner_client.get(reverse("digger:settings"))
+    body = r.content.decode()
+    assert r.status_code == 200
+    assert "Your Discogs token can no longer be decrypted. Please re-enter it." in body
+    assert "Your eBay credentials can no longer be decrypted. Please re-enter them." in body
+    assert "Please re-enter your credentials" in owner_client.get(reverse("digger:index")).content.decode()
