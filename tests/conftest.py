@@ -137,6 +137,17 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _close_thread_connections() -> None:
+    """Server and worker threads each opened their own connection; on PostgreSQL they would keep
+    the test database from being dropped at the end of the run, so end them here."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                           "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+
+
 class LiveServer:
     def __init__(self, url: str) -> None:
         self.url = url
@@ -173,6 +184,7 @@ def asgi_server(transactional_db, settings):
     server.should_exit = True
     thread.join(timeout=10)
     embedded.stop_worker()
+    _close_thread_connections()
     from config.celery import app
 
     app.conf.task_always_eager = True

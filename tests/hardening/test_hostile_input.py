@@ -86,10 +86,3 @@ def test_bad_archive_identifiers_are_422(client, identifier, replay, settings):
     response = client.get(f"/api/v1/archive/items/{identifier}")
     assert response.status_code in (404, 422)
     assert replay.requests == []
-
-
-def test_scrape_album_only_accepts_aoty_urls(capsys):
-    from django.core.management import CommandError, call_command
-
-    with pytest.raises((CommandError, SystemExit)):
-        call_command("scrape_album", "http://169.254.169.254/album/1-x.php")
