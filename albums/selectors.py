@@ -166,3 +166,36 @@ def album_payload(*, album_id: int) -> dict | None:
     }
     cache.set(key, payload, timeout=PAYLOAD_TTL)
     return payload
+
+
+def album_cross_links(*, album: Album) -> dict:
+    """Where an album leads in the rest of Stylus: vinyl deals, similar-sounding tracks, live recordings.
+
+    Reads only other apps' selectors (their public read API), never their models.
+    """
+    from urllib.parse import urlencode
+
+    from concerts.selectors import concerts_for_artist
+    from recommend.selectors import tracks_like_album
+
+    artist = album.artist_name or ", ".join(a.name for a in album.artists.all())
+    track_titles = [t.title for t in album.tracks.all()]
+    return {
+        "artist": artist,
+        "vinyl_url": f"{reverse('digger:search_create')}?{urlencode({'artist': artist, 'title': album.title})}",
+        "similar_tracks": tracks_like_album(artist=artist, title=album.title, track_titles=track_titles, limit=5),
+        "concerts": concerts_for_artist(artist_name=artist, limit=5),
+        "concerts_search_url": f"{reverse('concerts:index')}?{urlencode({'q': artist})}",
+        "track_titles": track_titles,
+    }
+
+
+def albums_for_artist(*, artist_name: str, limit: int = 12) -> list[dict]:
+    """Stored AOTY albums by an artist (case-insensitive), for concert and artist pages."""
+    name = (artist_name or "").strip()
+    if not name:
+        return []
+    rows = (Album.objects.filter(Q(artist_name__iexact=name) | Q(artists__name__iexact=name)).distinct()
+            .order_by("-release_date", "title")[:limit])
+    return [{"id": a.pk, "title": a.title, "year": a.year, "critic_score": a.critic_score, "user_score": a.user_score,
+             "cover_url": a.cover_url, "url": a.get_absolute_url()} for a in rows]

@@ -111,6 +111,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "genres": [g for g in album.albumgenre_set.all() if g.primary],
         "secondary_genres": [g for g in album.albumgenre_set.all() if not g.primary],
         "similar": [link.to_album for link in album.similar_links.all()],
+        "cross": selectors.album_cross_links(album=album),
     }
     return render(request, "albums/album_detail.html", context)
 

@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from albums.selectors import albums_for_artist
 from common.services import search_log_record
 
 from . import selectors
@@ -36,13 +37,17 @@ def detail(request: HttpRequest, concert_id: int) -> HttpResponse:
     """A concert with its recordings compared side by side, the best first."""
     concert = selectors.concert_get(concert_id=concert_id)
     recordings = list(selectors.recordings_for_concert(concert=concert))
-    return render(request, "concerts/concert_detail.html", {"concert": concert, "recordings": recordings,
-                                                            "best": recordings[0] if recordings else None})
+    return render(request, "concerts/concert_detail.html", {
+        "concert": concert, "recordings": recordings, "best": recordings[0] if recordings else None,
+        "artist_name": concert.artist, "aoty_albums": albums_for_artist(artist_name=concert.artist),
+    })
 
 
 @require_GET
 def artist(request: HttpRequest, slug: str) -> HttpResponse:
     """An artist's concerts as a year-by-year timeline."""
     name, years = selectors.artist_timeline(slug=slug)
-    return render(request, "concerts/artist_detail.html", {"artist": name, "slug": slug, "years": years,
-                                                           "total": sum(len(v) for v in years.values())})
+    return render(request, "concerts/artist_detail.html", {
+        "artist": name, "slug": slug, "years": years, "total": sum(len(v) for v in years.values()),
+        "artist_name": name, "aoty_albums": albums_for_artist(artist_name=name),
+    })

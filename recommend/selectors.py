@@ -137,3 +137,19 @@ def stats() -> dict:
             **{f"features: {k}": v for k, v in counts["by_source"].items()},
             "playlists": counts["playlists"], "index size": status["index_size"],
             "index type": status["index_type"] or "none"}
+
+
+def tracks_like_album(*, artist: str, title: str, track_titles: list[str], limit: int = 5) -> list[dict]:
+    """Catalogue tracks of an album (by artist, and album or track title) that have features: seeds
+    for "Tracks like this" on album pages. Each item links to the recommend page for that seed."""
+    artist, title = (artist or "").strip(), (title or "").strip()
+    if not artist:
+        return []
+    names = [t for t in track_titles if t][:50]
+    match = Q(album__title__iexact=title) if title else Q()
+    if names:
+        match |= Q(title__in=names)
+    rows = (Track.objects.filter(owner__isnull=True, spotify_id__isnull=False, artist_names__icontains=artist)
+            .filter(match).filter(features__isnull=False).distinct().order_by("-popularity", "title")[:limit])
+    return [{"title": t.title, "artist": t.artist_names, "spotify_id": t.spotify_id,
+             "url": f"{reverse('recommend:index')}?url=spotify:track:{t.spotify_id}"} for t in rows]

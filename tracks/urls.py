@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("songs/", views.song_list, name="song_list"),
     path("songs/new/", views.song_create, name="song_create"),
+    path("plans/add/", views.plan_add, name="plan_add"),
     path("songs/bulk/", views.song_bulk, name="song_bulk"),
     path("songs/enrich/", views.song_enrich_all, name="song_enrich_all"),
     path("songs/enrich/jobs/<int:job_id>/", views.enrich_job, name="enrich_job"),

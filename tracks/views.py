@@ -596,3 +596,18 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
 @require_GET
 def profile_public(request: HttpRequest, username: str) -> HttpResponse:
     return render(request, "tracks/profile_public.html", selectors.public_profile(username=username))
+
+
+@login_required
+@require_POST
+def plan_add(request: HttpRequest) -> HttpResponse:
+    """"Add to my song plans" from other sections (album pages): a Future Plans song, then back."""
+    data = {key: request.POST.get(key, "") for key in ("title", "artist", "album", "year")}
+    data["status"] = Status.FUTURE.value
+    try:
+        song = services.song_create(user=request.user, data=data)
+    except InvalidInput as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, f"Added “{song.title}” to your song plans.")
+    return redirect(_back(request, reverse("tracks:song_list")))
