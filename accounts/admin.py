@@ -1,4 +1,5 @@
 from django.contrib import admin
+
 from .models import ApiToken
 from .services import api_token_revoke
 
