@@ -85,7 +85,7 @@ def block_notice() -> dict | None:
 
 # -- scraping with logging, caching and error mapping ----------------------------------------------------
 def _cache_key(kind: str, path: str) -> str:
-    return f"aoty:parsed:{kind}:{sha1(path.encode()).hexdigest()}"
+    return f"aoty:parsed:{kind}:{sha1(path.encode(), usedforsecurity=False).hexdigest()}"
 
 
 def scrape_log_record(*, url: str, kind: str, status: str, duration: float, error: str = "", fetcher: str = "") -> None:

@@ -22,7 +22,7 @@ _INDEX_TTL = 24 * 3600
 
 
 def make_key(kind: str, params: Any) -> str:
-    digest = hashlib.sha1(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()
+    digest = hashlib.sha1(json.dumps(params, sort_keys=True, default=str).encode(), usedforsecurity=False).hexdigest()
     return f"{PREFIX}{kind}:{digest}"
 
 

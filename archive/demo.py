@@ -103,8 +103,8 @@ def load(*, user, staff, stdout) -> None:
         download, _ = Download.objects.get_or_create(user=user, identifier=PLAYABLE, file_name=name)
         path = final_path(download)
         data = path.read_bytes() if path.exists() else _tone(path, freq)
-        md5 = hashlib.md5(data).hexdigest()
-        sha1 = hashlib.sha1(data).hexdigest()
+        md5 = hashlib.md5(data, usedforsecurity=False).hexdigest()
+        sha1 = hashlib.sha1(data, usedforsecurity=False).hexdigest()
         files.append(ItemFile(name=name, format="WAVE", source="original", size=len(data), md5=md5, sha1=sha1,
                               length=float(SECONDS), title=title, creator=DEMO_CONCERTS[0][0], track=number))
         Download.objects.filter(pk=download.pk).update(

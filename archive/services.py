@@ -493,11 +493,12 @@ def _transfer(download: Download, *, client: InternetArchiveClient, on_progress,
     started = time.perf_counter()
     attempt = 0
     while True:
-        md5, sha1 = hashlib.md5(), hashlib.sha1()
+        # The archive publishes md5/sha1 for integrity checks, not security: hence usedforsecurity=False.
+        md5, sha1 = hashlib.md5(usedforsecurity=False), hashlib.sha1(usedforsecurity=False)
         offset = _hash_existing(part, [md5, sha1]) if part.exists() else 0
         if download.bytes_total and offset > download.bytes_total:
             part.unlink()
-            md5, sha1, offset = hashlib.md5(), hashlib.sha1(), 0
+            md5, sha1, offset = hashlib.md5(usedforsecurity=False), hashlib.sha1(usedforsecurity=False), 0
         remaining = (download.bytes_total - offset) if download.bytes_total else 0
         free = shutil.disk_usage(part.parent).free
         if remaining and free - remaining < settings.ARCHIVE_MIN_FREE_BYTES:
@@ -510,7 +511,7 @@ def _transfer(download: Download, *, client: InternetArchiveClient, on_progress,
             with client.open_file(download.identifier, download.file_name, offset=offset) as response:
                 if offset and response.status_code != 206:
                     # the server ignored Range: start over
-                    md5, sha1, done = hashlib.md5(), hashlib.sha1(), 0
+                    md5, sha1, done = hashlib.md5(usedforsecurity=False), hashlib.sha1(usedforsecurity=False), 0
                     mode = "wb"
                 else:
                     mode = "ab"
