@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -17,21 +16,18 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+from _django import free_port, reachable  # noqa: E402
+
 BIN = Path(sys.executable).parent
 USERS = int(os.environ.get("LOAD_USERS", "50"))
 SECONDS = int(os.environ.get("LOAD_SECONDS", "120"))
 
 
-def _reachable(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-            return True
-    except OSError:
-        return False
 
 
 def main() -> int:
-    if not (_reachable(5432) and _reachable(6379) and shutil.which("psql")):
+    if not (reachable(5432) and reachable(6379) and shutil.which("psql")):
         print("load: needs PostgreSQL and Redis on 127.0.0.1 (production-mode stack); skipped")
         return 0
     from cryptography.fernet import Fernet
@@ -63,9 +59,7 @@ def main() -> int:
          "from django.contrib.auth import get_user_model as g; from accounts.services import api_token_create as c;"
          "print(c(user=g().objects.get(username='demo'), name='load')[1])"],
         cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     server = subprocess.Popen([str(BIN / "gunicorn"), "config.asgi:application", "-k", "uvicorn.workers.UvicornWorker",
                                "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning",
                                # keep-alive longer than any think time, so no request races an idle-close

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -18,36 +17,29 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+from _django import free_port, reachable  # noqa: E402
+
 PY = sys.executable
 DURATION = int(os.environ.get("BENCH_SECONDS", "10"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
 
 
-def _reachable(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-            return True
-    except OSError:
-        return False
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _environment() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     env.update(DJANGO_SETTINGS_MODULE="config.settings.local", STYLUS_BENCH_VIEWS="1", API_DEFAULT_RATE="1000000000/m",
                LOG_LEVEL="WARNING", MEDIA_ROOT=tempfile.mkdtemp(prefix="stylus-bench-media-"))
-    if "DATABASE_URL" not in env and _reachable(5432) and shutil.which("psql"):
+    if "DATABASE_URL" not in env and reachable(5432) and shutil.which("psql"):
         subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", "DROP DATABASE IF EXISTS stylus_bench"], check=False,
                        capture_output=True)
         subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", "CREATE DATABASE stylus_bench"], check=True,
                        capture_output=True)
         env["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/stylus_bench"
-    if "REDIS_URL" not in env and _reachable(6379):
+    if "REDIS_URL" not in env and reachable(6379):
         env["REDIS_URL"] = "redis://127.0.0.1:6379/7"
     if "DATABASE_URL" not in env:
         env["SQLITE_PATH"] = str(Path(tempfile.mkdtemp()) / "bench.sqlite3")
@@ -109,7 +101,7 @@ def main() -> int:
          "from django.contrib.auth import get_user_model as g; from accounts.services import api_token_create as c;"
          "u,_=g().objects.get_or_create(username='bench'); print(c(user=u, name='bench')[1])"],
         cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen([str(Path(PY).parent / "uvicorn"), "config.asgi:application", "--port", str(port),
                                "--no-access-log", "--log-level", "warning", "--lifespan", "on"],
                               cwd=ROOT, env=env)

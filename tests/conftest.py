@@ -221,3 +221,33 @@ def browser_login(page, server: LiveServer, username: str, password: str = PASSW
     page.fill("input[name=password]", password)
     page.click("form button[type=submit]")
     page.wait_for_url(lambda url: "/accounts/login" not in url)
+
+
+# -- WebSocket helpers for live-server tests ---------------------------------------------------------
+def session_cookie(user) -> str:
+    """A Cookie header value carrying a logged-in session for `user` (call outside async code)."""
+    from django.test import Client
+
+    c = Client()
+    c.force_login(user)
+    return f"sessionid={c.cookies['sessionid'].value}"
+
+
+async def ws_collect(url: str, cookie: str, until: str, timeout: float = 20.0) -> list[str]:
+    """Messages a real WebSocket client receives until one contains `until` (or the timeout)."""
+    import asyncio
+
+    import websockets
+
+    messages: list[str] = []
+    async with websockets.connect(url, additional_headers={"Cookie": cookie, "Origin": "http://127.0.0.1"}) as ws:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                message = await asyncio.wait_for(ws.recv(), timeout=deadline - time.monotonic())
+            except TimeoutError:
+                break
+            messages.append(message)
+            if until in message:
+                break
+    return messages

@@ -7,7 +7,6 @@ import re
 import time
 
 import pytest
-import websockets
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import Client
@@ -15,16 +14,10 @@ from django.test import Client
 from archive import services
 from archive.consumers import DownloadsConsumer
 from archive.models import Download
-from tests.conftest import browser_login
+from tests.conftest import browser_login, session_cookie, ws_collect
 from tests.factories import UserFactory
 
 from .conftest import ITEM, TRACKS
-
-
-def _cookie(user) -> str:
-    c = Client()
-    c.force_login(user)
-    return f"sessionid={c.cookies['sessionid'].value}"
 
 
 async def _connect(user):
@@ -85,19 +78,6 @@ async def test_generic_progress_socket_refuses_another_users_download():
             await communicator.disconnect()
 
 
-async def _collect(url: str, cookie: str, until: str, timeout: float = 20.0) -> list[str]:
-    messages = []
-    async with websockets.connect(url, additional_headers={"Cookie": cookie, "Origin": "http://127.0.0.1"}) as ws:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                message = await asyncio.wait_for(ws.recv(), timeout=deadline - time.monotonic())
-            except TimeoutError:
-                break
-            messages.append(message)
-            if until in message:
-                break
-    return messages
 
 
 @pytest.fixture
@@ -113,12 +93,12 @@ def test_download_progress_reaches_a_real_websocket_from_the_worker(asgi_server,
     outsider = UserFactory(username="wsoutsider")
     client = Client()
     client.force_login(owner)
-    owner_cookie, outsider_cookie = _cookie(owner), _cookie(outsider)
+    owner_cookie, outsider_cookie = session_cookie(owner), session_cookie(outsider)
 
     async def scenario():
-        mine = asyncio.create_task(_collect(f"{asgi_server.ws_url}/ws/downloads/", owner_cookie,
+        mine = asyncio.create_task(ws_collect(f"{asgi_server.ws_url}/ws/downloads/", owner_cookie,
                                             'data-status="completed"'))
-        theirs = asyncio.create_task(_collect(f"{asgi_server.ws_url}/ws/downloads/", outsider_cookie,
+        theirs = asyncio.create_task(ws_collect(f"{asgi_server.ws_url}/ws/downloads/", outsider_cookie,
                                               "never", timeout=4.0))
         await asyncio.sleep(0.5)
         response = await asyncio.to_thread(client.post, "/api/v1/downloads",

@@ -6,33 +6,12 @@ import time
 import pytest
 import websockets
 from channels.testing import WebsocketCommunicator
-from django.test import Client
 
 from common import services
 from common.models import Job
 from common.realtime import MIN_PROGRESS_INTERVAL, publish_progress
+from tests.conftest import session_cookie, ws_collect
 from tests.factories import UserFactory
-
-
-def _session_cookie(user) -> str:
-    c = Client()
-    c.force_login(user)
-    return f"sessionid={c.cookies['sessionid'].value}"
-
-
-async def _collect(url: str, cookie: str, until: str, timeout: float = 15.0) -> list[str]:
-    messages = []
-    async with websockets.connect(url, additional_headers={"Cookie": cookie, "Origin": "http://127.0.0.1"}) as ws:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                message = await asyncio.wait_for(ws.recv(), timeout=deadline - time.monotonic())
-            except TimeoutError:
-                break
-            messages.append(message)
-            if until in message:
-                break
-    return messages
 
 
 def test_job_progress_reaches_real_websocket_from_background_worker(asgi_server):
@@ -40,11 +19,11 @@ def test_job_progress_reaches_real_websocket_from_background_worker(asgi_server)
     job = services.job_create(user=user, kind="export", label="Export my data")
     from common.tasks import export_user_data
 
-    cookie = _session_cookie(user)
+    cookie = session_cookie(user)
 
     async def scenario():
         listener = asyncio.create_task(
-            _collect(f"{asgi_server.ws_url}/ws/progress/job/{job.pk}/", cookie, 'data-status="succeeded"')
+            ws_collect(f"{asgi_server.ws_url}/ws/progress/job/{job.pk}/", cookie, 'data-status="succeeded"')
         )
         await asyncio.sleep(0.5)  # let the socket join its group before the job starts
         started = time.perf_counter()
@@ -65,7 +44,7 @@ def test_outsider_cannot_join_someone_elses_job_group(asgi_server):
     outsider = UserFactory(username="jobpeeker")
     job = services.job_create(user=owner, kind="export", label="Export")
 
-    cookie = _session_cookie(outsider)
+    cookie = session_cookie(outsider)
 
     async def attempt():
         async with websockets.connect(f"{asgi_server.ws_url}/ws/progress/job/{job.pk}/",
