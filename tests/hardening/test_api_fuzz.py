@@ -33,6 +33,20 @@ def no_unhandled_server_error(ctx, response, case):
         assert "detail" in response.json(), "upstream failure without a detail"
 
 
+@pytest.fixture(autouse=True)
+def _keep_test_connection():
+    """Schemathesis calls the WSGI app directly, so Django's request signals would close the test's
+    database connection after each call (as Django's own test client avoids): keep it open."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def fuzz_token(db, django_user_model):
     from accounts.services import api_token_create
