@@ -137,15 +137,19 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _close_thread_connections() -> None:
-    """Server and worker threads each opened their own connection; on PostgreSQL they would keep
-    the test database from being dropped at the end of the run, so end them here."""
+@pytest.fixture(scope="session")
+def _end_server_thread_sessions(django_db_setup, django_db_blocker):
+    """Live-server and worker threads each opened their own connection; on PostgreSQL they would
+    keep the test database from being dropped. Set up after django_db_setup, so this teardown runs
+    first: at the very end of the session, when no test can still be using them."""
+    yield
     from django.db import connection
 
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                           "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                               "WHERE datname = current_database() AND pid <> pg_backend_pid()")
 
 
 class LiveServer:
@@ -158,7 +162,7 @@ class LiveServer:
 
 
 @pytest.fixture
-def asgi_server(transactional_db, settings):
+def asgi_server(transactional_db, settings, _end_server_thread_sessions):
     """Uvicorn serving config.asgi in a thread, with the Celery worker running in-process.
 
     Tasks run in the background exactly as in `make run`; with REDIS_URL set (CI) they go
@@ -184,7 +188,6 @@ def asgi_server(transactional_db, settings):
     server.should_exit = True
     thread.join(timeout=10)
     embedded.stop_worker()
-    _close_thread_connections()
     from config.celery import app
 
     app.conf.task_always_eager = True
