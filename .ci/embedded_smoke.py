@@ -48,10 +48,11 @@ def main() -> int:
             health = client.get("/health").json()
             assert health["status"] == "ok", health
             assert health["checks"]["broker"]["worker"] is True, health
-            for path in ("/", "/albums/", "/recommend/", "/digger/", "/archive/", "/concerts/", "/tracks/",
+            for path in ("/", "/albums/", "/recommend/", "/digger/", "/archive/", "/concerts/",
                          "/api/v1/openapi.json", "/static/vendor/htmx-2.0.11.min.js"):
                 code = client.get(path).status_code
                 assert code == 200, f"{path} -> {code}"
+            assert client.get("/tracks/").status_code == 302  # private section: to the login page
             assert client.get("/no-such-page/").status_code == 404
 
             login = client.get("/accounts/login/")
@@ -59,6 +60,11 @@ def main() -> int:
             done = client.post("/accounts/login/", data={"login": "demo", "password": "stylus-demo-2026",
                                                           "csrfmiddlewaretoken": token}, headers={"Referer": base + "/accounts/login/"})
             assert done.status_code == 302, f"login failed: {done.status_code}"
+            # Logged in, every section has demo content to show.
+            for path in ("/", "/albums/", "/recommend/", "/digger/", "/archive/", "/archive/library/", "/concerts/",
+                         "/tracks/", "/tracks/songs/", "/account/"):
+                code = client.get(path).status_code
+                assert code == 200, f"{path} (logged in) -> {code}"
             csrf = client.cookies.get("csrftoken")
             started = time.perf_counter()
             export = client.post("/account/export/", headers={"X-CSRFToken": csrf, "Referer": base + "/account/"})
