@@ -52,6 +52,11 @@ class FallbackCache(BaseCache):
                 self._down_until = time.monotonic() + self.retry_after
         return getattr(self._memory, name)(*args, **kwargs)
 
+    def raw_client(self):
+        """The redis-py client behind the Redis tier (for Lua scripts, sorted sets...), or None in
+        memory-only mode. Callers handle redis errors themselves, with their own fallback."""
+        return self._redis.client.get_client(write=True) if self._redis is not None else None
+
     def ping(self) -> bool:
         """True when Redis answers (always False in memory-only mode)."""
         if self._redis is None:

@@ -146,23 +146,12 @@ _local_backend = LocalWindowBackend()
 
 
 def redis_client():
-    """The raw Redis client behind the cache (django_redis), or None in embedded mode."""
+    """The raw Redis client behind the platform cache, or None in embedded mode."""
     if not settings.REDIS_URL:
         return None
-    try:
-        from django_redis import get_redis_connection
+    from django.core.cache import cache
 
-        return get_redis_connection("default")
-    except NotImplementedError:
-        # common.cache.FallbackCache wraps a django-redis cache; reach its raw client.
-        from django.core.cache import cache
-
-        inner = getattr(cache, "_redis", None)
-        if inner is not None:
-            return inner.client.get_client(write=True)
-        import redis
-
-        return redis.Redis.from_url(settings.REDIS_URL)
+    return cache.raw_client()
 
 
 def default_backend():
