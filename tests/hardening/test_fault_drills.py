@@ -125,3 +125,57 @@ def test_database_connection_dropped_mid_request_gives_clean_page_then_recovers(
     assert broken.status_code == 500
     assert b"The needle skipped" in broken.content
     assert owner_client.get("/tracks/songs/").status_code == 200
+
+
+class WorkerKilled(BaseException):
+    """Stands in for SIGKILL: not an Exception, so no handler in the run can catch and tidy up."""
+
+
+def test_worker_killed_mid_run_is_redone_with_no_duplicate_rows(owner, replay, settings, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from digger import services
+    from digger.models import Listing, SearchRun
+    from tests.digger.fixtures import DATA, add_discogs_search_routes, add_ebay_routes
+
+    for name in ("DISCOGS_API_URL", "DISCOGS_WEB_URL", "EBAY_API_URL"):
+        setattr(settings, name, replay.url)
+    settings.DISCOGS_RATE_LIMIT_AUTH = settings.DISCOGS_RATE_LIMIT_ANON = 10_000
+    settings.DISCOGS_MARKETPLACE_SCRAPING = True
+    reset_limiter()
+    add_discogs_search_routes(replay, DATA / "discogs")
+    add_ebay_routes(replay, DATA / "ebay")
+    services.credentials_update(user=owner, discogs_username="digger", discogs_token="discogs-token-1234567890",
+                                ebay_client_id="ebay-app-id-0001", ebay_client_secret="ebay-cert-secret-0001")
+    search = services.search_create(user=owner, data={"name": "The Fall", "artist": "The Fall", "platform": "both",
+                                                      "price_max": "100", "format": "Vinyl"})
+
+    # The worker dies while storing, after Discogs was fetched: the run is left "running".
+    real_store = services._store_platform
+
+    def dying_store(**kwargs):
+        real_store(**kwargs)
+        raise WorkerKilled()
+
+    monkeypatch.setattr(services, "_store_platform", dying_store)
+    first = services.search_run_request(search=search, enqueue=False)
+    with pytest.raises(WorkerKilled):
+        services.search_run_execute(run_id=first.pk)
+    monkeypatch.setattr(services, "_store_platform", real_store)
+    assert SearchRun.objects.get(pk=first.pk).status == SearchRun.Status.RUNNING
+    assert Listing.objects.filter(search=search).count() == 0  # the store is one transaction: nothing half-written
+
+    # The redelivered task finds the run claimed and does not run it twice at once...
+    assert services.search_run_execute(run_id=first.pk).status == SearchRun.Status.RUNNING
+    # ...and once the run is past its time limit, the next scheduled run redoes the work.
+    SearchRun.objects.filter(pk=first.pk).update(updated_at=timezone.now() - timedelta(hours=3))
+    again = services.search_run_request(search=search, enqueue=False)
+    assert SearchRun.objects.get(pk=first.pk).status == SearchRun.Status.FAILED
+    done = services.search_run_execute(run_id=again.pk)
+    assert done.status == SearchRun.Status.SUCCEEDED, done.errors
+    clean = Listing.objects.filter(search=search).count()
+    assert clean == done.found > 0
+    assert services.search_run_execute(run_id=services.search_run_request(search=search, enqueue=False).pk).new == 0
+    assert Listing.objects.filter(search=search).count() == clean  # no duplicate rows
