@@ -5,6 +5,7 @@ import datetime as dt
 import hashlib
 import json
 import secrets
+import time
 from pathlib import Path
 
 import jwt
@@ -46,7 +47,9 @@ def api_token_revoke(*, user, token_id: int) -> bool:
     if token is None:
         return False
     revoked = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now()) == 1
-    cache.delete(_TOKEN_CACHE.format(token.token_hash))  # takes effect at once, not after the cache TTL
+    key = _TOKEN_CACHE.format(token.token_hash)
+    cache.delete(key)  # takes effect at once, not after the cache TTL
+    _token_local.pop(key, None)
     return revoked
 
 
@@ -83,6 +86,17 @@ def jwt_refresh(*, refresh: str) -> dict[str, str] | None:
 
 _TOKEN_CACHE = "apitoken:{}"
 _TOKEN_CACHE_SECONDS = 60
+# A few seconds of per-process memory in front of the shared cache: a busy API client costs no
+# network round trip per request. A revoked token stops working here at once, and in other
+# processes within _TOKEN_LOCAL_SECONDS (JWT access tokens, by contrast, live 30 minutes).
+_TOKEN_LOCAL_SECONDS = 5.0
+_token_local: dict[str, tuple[float, object]] = {}
+
+
+def _remember_locally(key: str, user) -> None:
+    if len(_token_local) > 10_000:  # bounded: drop everything rather than grow without limit
+        _token_local.clear()
+    _token_local[key] = (time.monotonic() + _TOKEN_LOCAL_SECONDS, user)
 
 
 def user_for_bearer_token(*, token: str):
@@ -94,8 +108,12 @@ def user_for_bearer_token(*, token: str):
     if token.startswith(TOKEN_PREFIX):
         token_hash = _hash(token)
         key = _TOKEN_CACHE.format(token_hash)
+        local = _token_local.get(key)
+        if local is not None and local[0] > time.monotonic():
+            return local[1]
         user = cache.get(key)
         if user is not None:
+            _remember_locally(key, user)
             return user
         row = ApiToken.objects.select_related("user").filter(token_hash=token_hash, revoked_at__isnull=True).first()
         if row is None or not row.user.is_active:
@@ -103,6 +121,7 @@ def user_for_bearer_token(*, token: str):
         if row.last_used_at is None or timezone.now() - row.last_used_at > dt.timedelta(minutes=5):
             ApiToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())  # coarse, to spare writes
         cache.set(key, row.user, _TOKEN_CACHE_SECONDS)
+        _remember_locally(key, row.user)
         return row.user
     return _jwt_user(token, kind="access")
 
