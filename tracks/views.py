@@ -321,6 +321,17 @@ def playlist_import(request: HttpRequest) -> HttpResponse:
     return render(request, "tracks/playlist_import.html", {"form": form})
 
 
+def _save_cover_form(form, save):
+    """Calls save(data=..., cover=...) with a valid form's fields; a domain error lands on the form
+    (and None comes back) instead of escaping as a 500."""
+    data = {k: v for k, v in form.cleaned_data.items() if k != "cover"}
+    try:
+        return save(data=data, cover=form.cleaned_data.get("cover"))
+    except InvalidInput as exc:
+        apply_error(form, exc)
+        return None
+
+
 # -- packs ---------------------------------------------------------------------------------------------------
 @login_required
 @require_GET
@@ -334,12 +345,8 @@ def pack_board(request: HttpRequest) -> HttpResponse:
 def pack_create(request: HttpRequest) -> HttpResponse:
     form = PackForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "cover"}
-        try:
-            pack = services.pack_create(user=request.user, data=data, cover=form.cleaned_data.get("cover"))
-        except InvalidInput as exc:
-            apply_error(form, exc)
-        else:
+        pack = _save_cover_form(form, lambda **kw: services.pack_create(user=request.user, **kw))
+        if pack is not None:
             return redirect("tracks:pack_detail", pack.pk)
     return render(request, "tracks/pack_form.html", {"form": form, "pack": None},
                   status=422 if request.method == "POST" else 200)
@@ -356,12 +363,7 @@ def pack_detail(request: HttpRequest, pack_id: int) -> HttpResponse:
         selectors.pack_get_for_user(user=request.user, pack_id=pack_id, need=Role.EDITOR)
         form = PackForm(request.POST, request.FILES, initial=initial)
         if form.is_valid():
-            data = {k: v for k, v in form.cleaned_data.items() if k != "cover"}
-            try:
-                services.pack_update(user=request.user, pack=pack, data=data, cover=form.cleaned_data.get("cover"))
-            except InvalidInput as exc:
-                apply_error(form, exc)
-            else:
+            if _save_cover_form(form, lambda **kw: services.pack_update(user=request.user, pack=pack, **kw)) is not None:
                 messages.success(request, "Pack saved.")
                 return redirect("tracks:pack_detail", pack.pk)
         status = 422
@@ -406,12 +408,8 @@ def series_list(request: HttpRequest) -> HttpResponse:
 def series_create(request: HttpRequest) -> HttpResponse:
     form = AlbumSeriesForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "cover"}
-        try:
-            series = services.album_series_create(user=request.user, data=data, cover=form.cleaned_data.get("cover"))
-        except InvalidInput as exc:
-            apply_error(form, exc)
-        else:
+        series = _save_cover_form(form, lambda **kw: services.album_series_create(user=request.user, **kw))
+        if series is not None:
             return redirect("tracks:series_detail", series.pk)
     return render(request, "tracks/series_form.html", {"form": form}, status=422 if request.method == "POST" else 200)
 
@@ -424,13 +422,7 @@ def series_detail(request: HttpRequest, series_id: int) -> HttpResponse:
     initial = {k: getattr(series, k) for k in ("series_number", "artist", "album", "year", "status", "description")}
     form = AlbumSeriesForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "cover"}
-        try:
-            services.album_series_update(user=request.user, series=series, data=data,
-                                         cover=form.cleaned_data.get("cover"))
-        except InvalidInput as exc:
-            apply_error(form, exc)
-        else:
+        if _save_cover_form(form, lambda **kw: services.album_series_update(user=request.user, series=series, **kw)) is not None:
             messages.success(request, "Series saved.")
             return redirect("tracks:series_detail", series.pk)
     context = {"series": series, "form": form, "cmp": selectors.album_series_comparison(series=series)}
