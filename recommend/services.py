@@ -515,15 +515,10 @@ def normalise_genre(value: str) -> str:
 
 # -- Spotify ---------------------------------------------------------------------------------
 def spotify_token_for(user) -> str | None:
-    """The user's Spotify OAuth access token from their allauth login, if any."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return None
-    from allauth.socialaccount.models import SocialToken
+    """The user's Spotify OAuth access token (accounts owns the allauth login), if any."""
+    from accounts.selectors import spotify_token_for as token_for
 
-    token = SocialToken.objects.filter(account__user=user, account__provider="spotify").order_by("-id").first()
-    if token is None or (token.expires_at and token.expires_at <= timezone.now()):
-        return None
-    return token.token or None
+    return token_for(user=user)
 
 
 def _client(user=None) -> SpotifyClient:

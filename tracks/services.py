@@ -810,15 +810,10 @@ def spotify_errors(action: str = "Spotify") -> Iterator[None]:
 
 
 def _spotify_user_token(user) -> str | None:
-    """The user's own Spotify access token from their allauth login (reads private playlists), if fresh."""
-    from allauth.socialaccount.models import SocialToken
+    """The user's own Spotify access token (reads private playlists), from accounts."""
+    from accounts.selectors import spotify_token_for
 
-    if user is None or not getattr(user, "is_authenticated", False):
-        return None
-    token = SocialToken.objects.filter(account__user=user, account__provider="spotify").order_by("-id").first()
-    if token is None or (token.expires_at and token.expires_at <= timezone.now()):
-        return None
-    return token.token or None
+    return spotify_token_for(user=user)
 
 
 def _spotify_client(user=None):
