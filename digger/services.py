@@ -127,6 +127,27 @@ def ebay_client_for(profile: DiggerProfile) -> EbayClient:
     return EbayClient(client_id=profile.ebay_client_id, client_secret=profile.ebay_client_secret)
 
 
+def discogs_lookup(*, user, artist: str, title: str, limit: int = 5) -> dict[str, Any]:
+    """Discogs masters and vinyl releases matching an artist and title, to pick a release id when a
+    saved search starts from an album page ("Find on vinyl"). Never raises for upstream trouble:
+    the form still works without the lookup, so the reason comes back as `error`."""
+    artist, title = (artist or "").strip()[:200], (title or "").strip()[:200]
+    result: dict[str, Any] = {"masters": [], "releases": [], "error": ""}
+    if not (artist or title):
+        return result
+    try:
+        client = discogs_client_for(profile_get_or_create(user=user))
+        try:
+            result["masters"] = client.search(type="master", artist=artist, release_title=title, per_page=limit).results[:limit]
+            result["releases"] = client.search(type="release", artist=artist, release_title=title, format="Vinyl",
+                                               per_page=limit).results[:limit]
+        finally:
+            client.close()
+    except IntegrationError as exc:
+        result["error"] = str(exc) if isinstance(exc, NotConfigured) else f"Discogs lookup unavailable right now ({exc})."
+    return result
+
+
 def credentials_test(*, user, service: str) -> tuple[bool, str]:
     """Calls the service with the stored credentials and records the outcome ("test connection")."""
     profile = profile_get_or_create(user=user)

@@ -69,7 +69,11 @@ def search_create(request: HttpRequest) -> HttpResponse:
         initial["name"] = " – ".join(p for p in (initial.get("artist"), initial.get("title")) if p) or initial["query"]
     form = SavedSearchForm(initial={"platform": "both", "currency": "USD", "format": "Vinyl", "interval_hours": "24",
                                     "active": True, "seller_location": "any", **initial})
-    return render(request, "digger/search_form.html", {"form": form, "creating": True})
+    lookup = None
+    if (initial.get("artist") or initial.get("title")) and not initial.get("release_id"):
+        lookup = services.discogs_lookup(user=request.user, artist=initial.get("artist", ""), title=initial.get("title", ""))
+    return render(request, "digger/search_form.html", {"form": form, "creating": True, "lookup": lookup,
+                                                       "prefill": request.GET.urlencode()})
 
 
 @login_required

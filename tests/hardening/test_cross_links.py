@@ -91,3 +91,27 @@ def test_concert_and_artist_pages_link_to_aoty_albums_and_audio_analysis(owner_c
         html = owner_client.get(path).content.decode()
         assert f'href="/albums/{album.pk}/"' in html, path
         assert 'action="/recommend/analyse/archive/"' in html
+
+
+def test_find_on_vinyl_looks_up_discogs_releases_to_pick_from(owner_client, owner, replay, settings, data_dir):
+    from digger.services import credentials_update
+    from tests.digger.fixtures import reset_limiter
+
+    url = "/digger/searches/new/?artist=The+Fall&title=Dragnet"
+    html = owner_client.get(url).content.decode()
+    assert "Discogs is not configured" in html and 'name="artist"' in html  # the form works without the lookup
+
+    settings.DISCOGS_API_URL = settings.DISCOGS_WEB_URL = replay.url
+    settings.DISCOGS_RATE_LIMIT_AUTH = settings.DISCOGS_RATE_LIMIT_ANON = 10_000
+    reset_limiter()
+    credentials_update(user=owner, discogs_username="digger", discogs_token="discogs-token-1234567890")
+    replay.add("/database/search", query={"type": "release"}, file=data_dir / "discogs" / "search_the_fall.json")
+    replay.add("/database/search", query={"type": "master"}, json_body={"pagination": {"page": 1, "pages": 1, "items": 0,
+                                                                                       "per_page": 5}, "results": []})
+    html = owner_client.get(url).content.decode()
+    assert "release_id=372000" in html and "The Fall - Dragnet" in html
+    searches = replay.requests_to("/database/search")
+    assert {r.param("type") for r in searches} == {"master", "release"}
+    assert all(r.param("artist") == "The Fall" and r.param("release_title") == "Dragnet" for r in searches)
+    picked = owner_client.get(url + "&release_id=372000").content.decode()
+    assert 'value="372000"' in picked and "discogs-lookup" not in picked  # chosen: no second lookup
