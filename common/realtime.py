@@ -87,6 +87,8 @@ def publish_progress(*, groups: list[str] | str, dom_id: str, done: int, total: 
     with _throttle_lock:
         if not (force or terminal) and now - _last_sent.get(key, 0.0) < MIN_PROGRESS_INTERVAL:
             return False
+        if len(_last_sent) > 10_000:  # bars whose job died mid-way never send a terminal state
+            _last_sent.clear()
         _last_sent[key] = now
         if terminal:
             _last_sent.pop(key, None)
