@@ -19,7 +19,7 @@ from ninja.throttling import SimpleRateThrottle
 
 from integrations.errors import IntegrationError
 
-from .exceptions import ServiceUnavailable, StylusError, upstream_response
+from .exceptions import InvalidInput, ServiceUnavailable, StylusError, upstream_response
 from .metrics import metrics
 
 log = logging.getLogger(__name__)
@@ -96,19 +96,11 @@ class Pagination(PageNumberPagination):
 
     def paginate_queryset(self, queryset, pagination: Input, **params):
         if pagination.page < 1:
-            raise StylusErrorWithField("page must be 1 or more.", field="page")
+            raise InvalidInput("page must be 1 or more.", field="page")
         if not 1 <= pagination.page_size <= 100:
-            raise StylusErrorWithField("page_size must be between 1 and 100.", field="page_size")
+            raise InvalidInput("page_size must be between 1 and 100.", field="page_size")
         self.page_size = pagination.page_size
         return super().paginate_queryset(queryset, pagination, **params)
-
-
-class StylusErrorWithField(StylusError):
-    status_code = 422
-
-    def __init__(self, detail: str, *, field: str) -> None:
-        super().__init__(detail)
-        self.field = field
 
 
 # -- errors ------------------------------------------------------------------------------------

@@ -58,3 +58,10 @@ def test_out_of_range_ids_are_422_on_the_api_and_404_on_pages(owner_client, owne
                            content_type="application/json", **owner_api)
     assert response.status_code in (404, 422) and "detail" in response.json()
     assert owner_client.get(f"/tracks/songs/{HUGE}/").status_code == 404
+
+
+@pytest.mark.parametrize("query", ["page=0", "page_size=0", "page_size=101"])
+def test_bad_pagination_is_422_naming_the_field(client, owner_api, query):
+    response = client.get(f"/api/v1/tracks/songs?{query}", **owner_api)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"][-1] == query.split("=")[0]
