@@ -7,7 +7,7 @@ import tempfile
 from cryptography.fernet import Fernet
 
 from .base import *  # noqa: F401,F403
-from .base import BASE_DIR, DATABASES, env
+from .base import AOTY_CHROMIUM_ARGS, BASE_DIR, DATABASES, env
 
 SECRET_KEY = "test-secret-key-not-for-production-" + "x" * 20
 FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode(), Fernet.generate_key().decode()]
@@ -32,6 +32,9 @@ INTEGRATION_MAX_INLINE_WAIT = 0.5
 INTEGRATION_TIMEOUT = env.float("INTEGRATION_TIMEOUT", default=2.0)
 AOTY_FETCHER = "http"
 AOTY_MIN_INTERVAL = 0.0
+# The test browser resolves no name but this machine's: recorded pages link to AOTY's CDN, and Chromium
+# fetches a page's favicon itself, outside Playwright's routing, so nothing else would keep it off the network.
+AOTY_CHROMIUM_ARGS = [*AOTY_CHROMIUM_ARGS, "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost"]
 IA_MIN_INTERVAL = 0.0
 CHANNELS_PREFIX = "stylus-test"
 ACCOUNT_RATE_LIMITS = False

@@ -308,14 +308,21 @@ class _BrowserLoop:
                 page = await context.new_page()
                 page.set_default_timeout(timeout_ms)
                 try:
-                    response = await page.goto(url, wait_until="domcontentloaded", timeout=timeout_ms)
-                except PlaywrightTimeout as exc:
+                    # The HTML as the server sent it is what the parsers need. Waiting only for the
+                    # navigation to commit and then reading the response body skips the wait for Blink's
+                    # parse and the DOM serialisation of page.content(): bench_albums measured 537-571
+                    # against 634-672 ms per page. With JavaScript off the DOM equals the source anyway.
+                    response = await page.goto(url, wait_until="commit", timeout=timeout_ms)
+                    if response is None:
+                        raise TransientError(f"AOTY gave no response for {urlsplit(url).path}", service="aoty")
+                    left = max(0.1, timeout_ms / 1000 - (time.perf_counter() - start))
+                    html = await asyncio.wait_for(response.text(), timeout=left)
+                except (TimeoutError, PlaywrightTimeout) as exc:
                     raise TransientError(f"AOTY timed out loading {urlsplit(url).path}", service="aoty") from exc
                 except PlaywrightError as exc:
                     raise TransientError(f"AOTY unreachable: {str(exc).splitlines()[0][:200]}", service="aoty") from exc
-                html = await page.content()
-                status = response.status if response is not None else 200
-                headers = await response.all_headers() if response is not None else {}
+                status = response.status
+                headers = await response.all_headers()
                 classify(url=url, status=status, html=html, headers=headers)
                 ok = True
                 return FetchedPage(url=page.url, status=status, html=html)
