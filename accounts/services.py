@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import secrets
 import time
 from pathlib import Path
@@ -22,6 +23,8 @@ from common.exceptions import InvalidInput
 from common.models import Job
 
 from .models import ApiToken
+
+log = logging.getLogger(__name__)
 
 TOKEN_PREFIX = "sty_"
 _ALGORITHM = "HS256"
@@ -191,3 +194,55 @@ def _export(job: Job) -> None:
     tmp.replace(path)
     common_services.job_finish(job=job, message=f"{sum(len(v) for v in data.values())} rows exported.",
                                result={"path": str(path.relative_to(settings.MEDIA_ROOT))})
+
+
+# -- the Spotify login (allauth) ---------------------------------------------------------------
+# A token this close to expiry is refreshed first, so it cannot run out in the middle of a job.
+SPOTIFY_TOKEN_MARGIN = dt.timedelta(minutes=2)
+
+
+def spotify_token_for(*, user) -> str | None:
+    """The user's Spotify access token from their allauth login, or None without a usable login.
+
+    Spotify's access tokens last an hour; an expired one is renewed with the stored refresh token
+    (allauth keeps it as token_secret), so a login keeps working until the user revokes it.
+    """
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    from allauth.socialaccount.models import SocialToken
+
+    token = SocialToken.objects.filter(account__user=user, account__provider="spotify").order_by("-id").first()
+    if token is None:
+        return None
+    if not token.expires_at or token.expires_at > timezone.now() + SPOTIFY_TOKEN_MARGIN:
+        return token.token or None
+    if not token.token_secret:
+        return None
+    return _spotify_token_refresh(token_id=token.pk)
+
+
+@transaction.atomic
+def _spotify_token_refresh(*, token_id: int) -> str | None:
+    from allauth.socialaccount.models import SocialToken
+
+    from integrations.errors import IntegrationError
+    from integrations.spotify.client import SpotifyClient
+
+    # The row lock makes concurrent requests of one user refresh once: Spotify may rotate the
+    # refresh token, and a second refresh with the old one would fail.
+    token = SocialToken.objects.select_for_update().get(pk=token_id)
+    if token.expires_at and token.expires_at > timezone.now() + SPOTIFY_TOKEN_MARGIN:
+        return token.token or None  # refreshed by another request while this one waited
+    client = SpotifyClient()
+    try:
+        access, expires_in, rotated = client.refresh_user_token(token.token_secret)
+    except IntegrationError as exc:
+        log.info("spotify login of user %s could not be refreshed: %s", token.account.user_id, exc)
+        return None
+    finally:
+        client.close()
+    token.token = access
+    token.expires_at = timezone.now() + dt.timedelta(seconds=expires_in)
+    token.token_secret = rotated or token.token_secret
+    token.save(update_fields=["token", "expires_at", "token_secret"])
+    return access

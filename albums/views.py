@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from common.exceptions import InvalidInput, NotFound, ServiceUnavailable
+from common.ratelimit import external_page_limit
 from integrations.errors import IntegrationError
 
 from . import selectors, services
@@ -76,6 +77,8 @@ def search(request: HttpRequest) -> HttpResponse:
     remote = request.GET.get("remote") == "1"
     outcome = None
     error = ""
+    if query and remote and (limited := external_page_limit(request)):
+        return limited
     if query:
         try:
             # Keystrokes search what is stored; only an explicit search is logged and reaches AOTY.

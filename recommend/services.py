@@ -516,7 +516,7 @@ def normalise_genre(value: str) -> str:
 # -- Spotify ---------------------------------------------------------------------------------
 def spotify_token_for(user) -> str | None:
     """The user's Spotify OAuth access token (accounts owns the allauth login), if any."""
-    from accounts.selectors import spotify_token_for as token_for
+    from accounts.services import spotify_token_for as token_for
 
     return token_for(user=user)
 

@@ -811,7 +811,7 @@ def spotify_errors(action: str = "Spotify") -> Iterator[None]:
 
 def _spotify_user_token(user) -> str | None:
     """The user's own Spotify access token (reads private playlists), from accounts."""
-    from accounts.selectors import spotify_token_for
+    from accounts.services import spotify_token_for
 
     return spotify_token_for(user=user)
 

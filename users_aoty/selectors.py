@@ -17,6 +17,10 @@ def aoty_user_detail(*, username: str) -> AotyUser | None:
             .first())
 
 
+def aoty_user_stored(*, username: str) -> bool:
+    return AotyUser.objects.filter(username=username.lower()).exists()
+
+
 def aoty_user_list(*, limit: int = 50) -> QuerySet[AotyUser]:
     return AotyUser.objects.order_by("-view_count", "username")[:limit]
 

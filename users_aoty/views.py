@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from common.exceptions import InvalidInput, NotFound, ServiceUnavailable
+from common.ratelimit import external_page_limit
 
 from . import selectors, services
 
@@ -26,6 +27,9 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def detail(request: HttpRequest, username: str) -> HttpResponse:
+    # Only a profile we have not stored is fetched from AOTY while the visitor waits: that costs a call.
+    if not selectors.aoty_user_stored(username=username) and (limited := external_page_limit(request)):
+        return limited
     try:
         served = services.aoty_user_serve(username=username)
     except (NotFound, InvalidInput) as exc:

@@ -10,6 +10,7 @@ Public API (import from `integrations.spotify.client`):
     SpotifyClient(*, user_token=None)         client credentials by default; pass a user's OAuth
                                               access token for private playlists / saved tracks.
     SpotifyClient.configured() -> bool         SPOTIFY_CLIENT_ID and SPOTIFY_CLIENT_SECRET are set.
+      .refresh_user_token(refresh_token)                      -> (access_token, expires_in, new refresh token | None)
       .search_tracks(query, *, limit=5, market=None)          -> list[SpotifyTrack]
       .get_track(id, *, market=None)                          -> SpotifyTrack
       .get_tracks(ids, *, market=None)                        -> list[SpotifyTrack] (batch, else one by one)
@@ -187,6 +188,29 @@ class SpotifyClient:
             ttl = int(data.get("expires_in") or 3600) - TOKEN_MARGIN
             cache.set(key, token, timeout=max(ttl, 1))
             return token
+
+    def refresh_user_token(self, refresh_token: str) -> tuple[str, int, str | None]:
+        """Trades a user's refresh token for a new access token: (access_token, expires_in, new refresh
+        token or None when Spotify keeps the old one). A revoked or unknown refresh token raises AuthFailed."""
+        if not self.configured():
+            raise NotConfigured("Spotify is not configured: set SPOTIFY_CLIENT_ID and SPOTIFY_CLIENT_SECRET.",
+                                service=SERVICE)
+        try:
+            data = self.accounts.request(
+                "POST", "/api/token", data={"grant_type": "refresh_token", "refresh_token": refresh_token},
+                auth=(settings.SPOTIFY_CLIENT_ID, settings.SPOTIFY_CLIENT_SECRET),
+            ).json()
+        except (AuthFailed, PermanentError) as exc:
+            if isinstance(exc, NotFound):
+                raise
+            raise AuthFailed("Spotify refused to refresh the login (revoked or expired): log in to Spotify again.",
+                             service=SERVICE, status=exc.status) from exc
+        except ValueError as exc:
+            raise MalformedResponse("Spotify token endpoint returned invalid JSON", service=SERVICE) from exc
+        token = data.get("access_token") if isinstance(data, dict) else None
+        if not token:
+            raise MalformedResponse("Spotify token endpoint returned no access_token", service=SERVICE)
+        return token, int(data.get("expires_in") or 3600), data.get("refresh_token") or None
 
     def _drop_app_token(self) -> None:
         cache.delete(self._token_key())

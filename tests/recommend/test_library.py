@@ -33,6 +33,56 @@ def test_expired_spotify_token_counts_as_no_login(spotify_login, owner):
     assert services.spotify_token_for(owner) is None
 
 
+@pytest.fixture
+def spotify_accounts(settings, replay):
+    settings.SPOTIFY_ACCOUNTS_URL = replay.url
+    settings.SPOTIFY_CLIENT_ID = "client-id"
+    settings.SPOTIFY_CLIENT_SECRET = "client-secret"
+    return replay
+
+
+def test_expired_spotify_token_is_refreshed_with_the_stored_refresh_token(spotify_login, owner, spotify_accounts):
+    from urllib.parse import parse_qs
+
+    spotify_login.expires_at = timezone.now() - dt.timedelta(minutes=1)
+    spotify_login.token_secret = "refresh-1"
+    spotify_login.save()
+    spotify_accounts.add("/api/token", method="POST", json_body={
+        "access_token": "fresh-access", "token_type": "Bearer", "expires_in": 3600, "refresh_token": "refresh-2"})
+
+    assert services.spotify_token_for(owner) == "fresh-access"
+    assert services.spotify_token_for(owner) == "fresh-access"  # now fresh: no second refresh
+
+    sent = spotify_accounts.requests_to("/api/token")
+    assert len(sent) == 1
+    assert parse_qs(sent[0].body.decode()) == {"grant_type": ["refresh_token"], "refresh_token": ["refresh-1"]}
+    assert sent[0].headers["Authorization"].startswith("Basic ")
+    spotify_login.refresh_from_db()
+    assert (spotify_login.token, spotify_login.token_secret) == ("fresh-access", "refresh-2")  # rotated, kept
+    assert spotify_login.expires_at > timezone.now() + dt.timedelta(minutes=55)
+
+
+def test_revoked_spotify_refresh_token_counts_as_no_login_and_keeps_the_row(spotify_login, owner, spotify_accounts):
+    spotify_login.expires_at = timezone.now() - dt.timedelta(minutes=1)
+    spotify_login.token_secret = "revoked"
+    spotify_login.save()
+    spotify_accounts.add("/api/token", method="POST", status=400,
+                         json_body={"error": "invalid_grant", "error_description": "Refresh token revoked"})
+
+    assert services.spotify_token_for(owner) is None
+
+    spotify_login.refresh_from_db()
+    assert (spotify_login.token, spotify_login.token_secret) == ("user-access-token", "revoked")
+
+
+def test_fresh_spotify_token_is_used_without_asking_spotify(spotify_login, owner, spotify_accounts):
+    spotify_login.token_secret = "refresh-1"
+    spotify_login.save()
+
+    assert services.spotify_token_for(owner) == "user-access-token"
+    assert spotify_accounts.requests_to("/api/token") == []
+
+
 def test_library_import_uses_the_users_token(spotify_login, owner, owner_client, spotify_settings, data_dir,
                                              django_capture_on_commit_callbacks):
     replay = spotify_settings

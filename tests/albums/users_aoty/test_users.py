@@ -88,3 +88,15 @@ def test_aoty_user_stale_profile_served_then_refreshed_in_background(client, use
     assert body["stale"] is True and body["followers_count"] == 1  # the stored profile, at once
     assert len(aoty.requests_to(USER_PATH)) == 2  # the background refresh fetched it again
     assert AotyUser.objects.get().followers_count == 1045
+
+
+def test_aoty_user_page_limits_fetching_unknown_profiles_not_stored_ones(client, user_route, aoty, db, settings):
+    settings.API_EXTERNAL_RATE = "1/m"
+    assert client.get("/aoty-users/vinylmole/").status_code == 200  # unknown: fetched from AOTY, spending the budget
+
+    stored = client.get("/aoty-users/vinylmole/")
+    unknown = client.get("/aoty-users/someone-else/")
+
+    assert stored.status_code == 200  # stored: no call to AOTY, so no limit
+    assert unknown.status_code == 429 and int(unknown["Retry-After"]) >= 1
+    assert aoty.requests_to("/user/someone-else/") == []
