@@ -75,9 +75,11 @@ def test_player_plays_the_queue_with_next_and_seeking(asgi_server, page, demo_li
     assert page.locator("[data-now-playing]").inner_text() == "Scarlet Begonias"
     assert audio.evaluate("a => a.src") != first_src
     _until(audio, "a => a.readyState >= 1")
-    audio.evaluate("a => { a.currentTime = 3; }")
-    _until(audio, "a => Math.abs(a.currentTime - 3) < 0.2")
+    # Paused, so the 4 s track can neither end nor drift back under the 3 s threshold before the click.
+    audio.evaluate("a => { a.pause(); a.currentTime = 3.5; }")
+    _until(audio, "a => Math.abs(a.currentTime - 3.5) < 0.1")
     page.click("[data-prev]")  # past 3 s: back to the start of the track
     assert page.locator("[data-now-playing]").inner_text() == "Scarlet Begonias"
+    _until(audio, "a => a.currentTime < 0.5")
     page.click("[data-prev]")
     assert page.locator("[data-now-playing]").inner_text() == "Bertha"
