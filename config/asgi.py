@@ -3,9 +3,13 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
-from django.core.asgi import get_asgi_application  # noqa: E402
+import django  # noqa: E402
 
-django_asgi = get_asgi_application()
+django.setup(set_prefix=False)  # what django.core.asgi.get_asgi_application() does, with our handler below
+
+from common.asgi import SyncChainASGIHandler  # noqa: E402
+
+django_asgi = SyncChainASGIHandler()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402

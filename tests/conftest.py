@@ -25,7 +25,10 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 def _clean_cache():
     from django.core.cache import cache
 
+    from common.selectors import _summary_memo
+
     cache.clear()
+    _summary_memo.clear()
     yield
 
 
