@@ -1,6 +1,7 @@
 """Archive pages: search, item, directory browsing, downloads, library, player and file serving."""
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import mimetypes
 import re
@@ -9,10 +10,12 @@ from pathlib import Path
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
+from django.core.handlers.asgi import ASGIRequest
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from common.exceptions import StylusError
@@ -217,35 +220,54 @@ def ranged_file_response(request: HttpRequest, path: Path, *, content_type: str)
     header = request.headers.get("Range", "").strip()
     match = _RANGE.match(header) if header else None
     if not match or (not match.group(1) and not match.group(2)):
-        response = FileResponse(path.open("rb"), content_type=content_type)
-        response["Accept-Ranges"] = "bytes"
-        response["Content-Length"] = str(size)
-        response["Cache-Control"] = "private, max-age=3600"
-        return response
-    start_s, end_s = match.groups()
-    if start_s:
-        start = int(start_s)
-        end = min(int(end_s), size - 1) if end_s else size - 1
+        start, end, status = 0, size - 1, 200
     else:
-        start, end = max(0, size - int(end_s)), size - 1
-    if start >= size or start > end:
-        response = HttpResponse(status=416)
-        response["Content-Range"] = f"bytes */{size}"
-        return response
-    fh = path.open("rb")
-    fh.seek(start)
-    response = FileResponse(_limited(fh, end - start + 1), content_type=content_type, status=206)
-    response["Content-Range"] = f"bytes {start}-{end}/{size}"
-    response["Content-Length"] = str(end - start + 1)
+        start_s, end_s = match.groups()
+        if start_s:
+            start = int(start_s)
+            end = min(int(end_s), size - 1) if end_s else size - 1
+        else:
+            start, end = max(0, size - int(end_s)), size - 1
+        if start >= size or start > end:
+            response = HttpResponse(status=416)
+            response["Content-Range"] = f"bytes */{size}"
+            return response
+        status = 206
+    length = max(0, end - start + 1)
+    # Under ASGI a synchronous iterator would be read into a list before the first byte goes out (Django
+    # warns "must consume synchronous iterators"): a whole FLAC set in memory. So ASGI requests get an
+    # asynchronous iterator that reads block by block in a worker thread.
+    chunks = _file_blocks_async(path, start, length) if isinstance(request, ASGIRequest) else _file_blocks(path, start, length)
+    response = StreamingHttpResponse(chunks, content_type=content_type, status=status)
+    if status == 206:
+        response["Content-Range"] = f"bytes {start}-{end}/{size}"
+    response["Content-Length"] = str(length)
+    response["Content-Disposition"] = content_disposition_header(False, path.name)
     response["Accept-Ranges"] = "bytes"
     response["Cache-Control"] = "private, max-age=3600"
     return response
 
 
-def _limited(fh, length: int, block: int = 64 * 1024):
-    try:
+_BLOCK = 256 * 1024
+
+
+def _file_blocks(path: Path, start: int, length: int):
+    with path.open("rb") as fh:
+        fh.seek(start)
         while length > 0:
-            data = fh.read(min(block, length))
+            data = fh.read(min(_BLOCK, length))
+            if not data:
+                break
+            length -= len(data)
+            yield data
+
+
+async def _file_blocks_async(path: Path, start: int, length: int):
+    fh = await asyncio.to_thread(path.open, "rb")
+    try:
+        await asyncio.to_thread(fh.seek, start)
+        while length > 0:
+            data = await asyncio.to_thread(fh.read, min(_BLOCK, length))
             if not data:
                 break
             length -= len(data)

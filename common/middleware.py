@@ -5,6 +5,7 @@ import re
 import time
 import uuid
 
+from django.middleware.gzip import GZipMiddleware as DjangoGZipMiddleware
 from django.utils.deprecation import MiddlewareMixin
 
 from .logging import request_id_var
@@ -72,3 +73,20 @@ class UpstreamErrorMiddleware(MiddlewareMixin):
         if retry_after is not None:
             response["Retry-After"] = str(retry_after)
         return response
+
+
+class GZipMiddleware(DjangoGZipMiddleware):
+    """Django's gzip, minus bodies that are compressed already or sent in ranges.
+
+    Audio, images and archives do not shrink, and gzipping a stream drops its Content-Length (no progress
+    bar, no size) and breaks byte ranges: a 206 body must be the raw bytes its Content-Range names.
+    """
+
+    SKIP_TYPES = ("audio/", "video/", "image/png", "image/jpeg", "image/gif", "image/webp", "image/avif",
+                  "application/zip", "application/gzip", "application/x-7z-compressed", "application/x-rar",
+                  "application/octet-stream")
+
+    def process_response(self, request, response):
+        if response.status_code == 206 or response.get("Content-Type", "").startswith(self.SKIP_TYPES):
+            return response
+        return super().process_response(request, response)

@@ -58,7 +58,7 @@ MIDDLEWARE = [
     "common.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.middleware.gzip.GZipMiddleware",
+    "common.middleware.GZipMiddleware",  # Django's, skipping media and ranges
     "corsheaders.middleware.CorsMiddleware",
     "common.middleware.MetricsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -77,6 +77,35 @@ def test_file_view_serves_whole_file_and_ranges(owner_client, library):
     assert owner_client.get(f"/archive/files/{download.pk}/", HTTP_RANGE="bytes=99999-").status_code == 416
 
 
+def test_file_view_is_not_gzipped_and_keeps_its_length(owner_client, library):
+    whole = owner_client.get(f"/archive/files/{library[0].pk}/", HTTP_ACCEPT_ENCODING="gzip, deflate")
+    assert "Content-Encoding" not in whole and whole["Content-Length"] == "10240"  # audio never shrinks
+    assert b"".join(whole.streaming_content) == bytes(range(256)) * 40
+    assert 'filename="t02.mp3"' in whole["Content-Disposition"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_file_view_streams_asynchronously_under_asgi(owner, library):
+    """Under ASGI the body is an async iterator read block by block, not a list of the whole file."""
+    import asyncio
+
+    from django.test import AsyncClient
+
+    client = AsyncClient()
+    client.force_login(owner)
+
+    async def fetch():
+        whole = await client.get(f"/archive/files/{library[0].pk}/")
+        body = b"".join([chunk async for chunk in whole.streaming_content])
+        part = await client.get(f"/archive/files/{library[0].pk}/", headers={"Range": "bytes=5000-5099"})
+        piece = b"".join([chunk async for chunk in part.streaming_content])
+        return whole, body, part, piece
+
+    whole, body, part, piece = asyncio.run(fetch())
+    assert whole.is_async and whole.status_code == 200 and body == bytes(range(256)) * 40
+    assert part.is_async and part.status_code == 206 and piece == (bytes(range(256)) * 40)[5000:5100]
+
+
 def test_file_view_of_another_users_file_is_404(outsider_client, library):
     assert outsider_client.get(f"/archive/files/{library[0].pk}/").status_code == 404
 
