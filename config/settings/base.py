@@ -250,6 +250,10 @@ CORS_URLS_REGEX = r"^/api/.*$"
 
 # --- API -----------------------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 20
+# Throttles tell anonymous clients apart by address. The default (0) trusts only REMOTE_ADDR, which uvicorn
+# already sets from X-Forwarded-For when the request comes from FORWARDED_ALLOW_IPS; ninja's own default
+# would trust any X-Forwarded-For a client sends, a fresh budget per made-up header.
+NINJA_NUM_PROXIES = env.int("NINJA_NUM_PROXIES", default=0)
 NINJA_PAGINATION_MAX_PER_PAGE_SIZE = 100
 API_EXTERNAL_RATE = env("API_EXTERNAL_RATE", default="30/m")
 API_DEFAULT_RATE = env("API_DEFAULT_RATE", default="600/m")

@@ -115,3 +115,10 @@ def test_summary_is_kept_per_process_briefly_in_front_of_the_shared_cache(client
     selectors._summary_memo.clear()
     counted = client.get("/api/v1/summary").json()["catalogue"]
     assert counted["artists"] == first["catalogue"].get("artists", 0) + 1
+
+
+def test_a_made_up_forwarded_for_header_does_not_buy_a_fresh_budget(clock):
+    throttle = ClientRateThrottle("2/m")
+    spoofed = [RequestFactory().get("/api/v1/x", REMOTE_ADDR="203.0.113.50", HTTP_X_FORWARDED_FOR=f"10.9.9.{i}")
+               for i in range(3)]
+    assert [throttle.allow_request(r) for r in spoofed] == [True, True, False]
