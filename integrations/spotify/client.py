@@ -159,9 +159,6 @@ class SpotifyClient:
         return _cache_key(f"cc-token:{digest}")
 
     def _app_token(self) -> str:
-        if not self.configured():
-            raise NotConfigured(
-                "Spotify is not configured: set SPOTIFY_CLIENT_ID and SPOTIFY_CLIENT_SECRET.", service=SERVICE)
         key = self._token_key()
         token = cache.get(key)
         if token:
@@ -170,47 +167,40 @@ class SpotifyClient:
             token = cache.get(key)
             if token:
                 return token
-            try:
-                data = self.accounts.request(
-                    "POST", "/api/token", data={"grant_type": "client_credentials"},
-                    auth=(settings.SPOTIFY_CLIENT_ID, settings.SPOTIFY_CLIENT_SECRET),
-                ).json()
-            except (AuthFailed, PermanentError) as exc:
-                if isinstance(exc, NotFound):
-                    raise
-                raise AuthFailed("Spotify rejected the client credentials (check SPOTIFY_CLIENT_ID/SECRET).",
-                                 service=SERVICE, status=exc.status) from exc
-            except ValueError as exc:
-                raise MalformedResponse("Spotify token endpoint returned invalid JSON", service=SERVICE) from exc
-            token = data.get("access_token") if isinstance(data, dict) else None
-            if not token:
-                raise MalformedResponse("Spotify token endpoint returned no access_token", service=SERVICE)
+            data = self._token_request({"grant_type": "client_credentials"},
+                                       refused="Spotify rejected the client credentials (check SPOTIFY_CLIENT_ID/SECRET).")
+            token = data["access_token"]
             ttl = int(data.get("expires_in") or 3600) - TOKEN_MARGIN
             cache.set(key, token, timeout=max(ttl, 1))
             return token
 
-    def refresh_user_token(self, refresh_token: str) -> tuple[str, int, str | None]:
-        """Trades a user's refresh token for a new access token: (access_token, expires_in, new refresh
-        token or None when Spotify keeps the old one). A revoked or unknown refresh token raises AuthFailed."""
+    def _token_request(self, form: dict[str, str], *, refused: str) -> dict[str, Any]:
+        """POSTs a grant to the accounts service with the app's credentials: the parsed answer, which
+        holds an access_token. A refusal raises AuthFailed(refused); a garbled answer MalformedResponse."""
         if not self.configured():
             raise NotConfigured("Spotify is not configured: set SPOTIFY_CLIENT_ID and SPOTIFY_CLIENT_SECRET.",
                                 service=SERVICE)
         try:
             data = self.accounts.request(
-                "POST", "/api/token", data={"grant_type": "refresh_token", "refresh_token": refresh_token},
-                auth=(settings.SPOTIFY_CLIENT_ID, settings.SPOTIFY_CLIENT_SECRET),
+                "POST", "/api/token", data=form, auth=(settings.SPOTIFY_CLIENT_ID, settings.SPOTIFY_CLIENT_SECRET),
             ).json()
         except (AuthFailed, PermanentError) as exc:
             if isinstance(exc, NotFound):
                 raise
-            raise AuthFailed("Spotify refused to refresh the login (revoked or expired): log in to Spotify again.",
-                             service=SERVICE, status=exc.status) from exc
+            raise AuthFailed(refused, service=SERVICE, status=exc.status) from exc
         except ValueError as exc:
             raise MalformedResponse("Spotify token endpoint returned invalid JSON", service=SERVICE) from exc
-        token = data.get("access_token") if isinstance(data, dict) else None
-        if not token:
+        if not isinstance(data, dict) or not data.get("access_token"):
             raise MalformedResponse("Spotify token endpoint returned no access_token", service=SERVICE)
-        return token, int(data.get("expires_in") or 3600), data.get("refresh_token") or None
+        return data
+
+    def refresh_user_token(self, refresh_token: str) -> tuple[str, int, str | None]:
+        """Trades a user's refresh token for a new access token: (access_token, expires_in, new refresh
+        token or None when Spotify keeps the old one). A revoked or unknown refresh token raises AuthFailed."""
+        data = self._token_request(
+            {"grant_type": "refresh_token", "refresh_token": refresh_token},
+            refused="Spotify refused to refresh the login (revoked or expired): log in to Spotify again.")
+        return data["access_token"], int(data.get("expires_in") or 3600), data.get("refresh_token") or None
 
     def _drop_app_token(self) -> None:
         cache.delete(self._token_key())
