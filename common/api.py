@@ -75,7 +75,7 @@ def request_user(request: HttpRequest):
 
 
 # -- throttling --------------------------------------------------------------------------------
-class ClientRateThrottle(BaseThrottle):
+class ClientRateThrottle(SimpleRateThrottle):
     """Per client (the user when authenticated, else the IP), `rate` like "30/m".
 
     A sliding window estimated from two fixed-window counters: the previous window's count, weighted
@@ -90,8 +90,7 @@ class ClientRateThrottle(BaseThrottle):
     scope = "client"
 
     def __init__(self, rate: str) -> None:
-        self.rate = rate
-        self.num_requests, self.duration = SimpleRateThrottle.parse_rate(SimpleRateThrottle, rate)
+        super().__init__(rate)  # ninja's parsing of "30/m" into num_requests and duration; its storage is not used
         self._last = threading.local()  # one instance serves every request of an operation, in many threads
 
     def allow_request(self, request: HttpRequest) -> bool:

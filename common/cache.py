@@ -41,21 +41,29 @@ class FallbackCache(BaseCache):
             return "memory"
         return "memory-fallback" if time.monotonic() < self._down_until else "redis"
 
+    @property
+    def _redis_up(self) -> bool:
+        """A Redis tier exists and is not in its post-error pause."""
+        return self._redis is not None and time.monotonic() >= self._down_until
+
+    def _redis_failed(self, exc: BaseException) -> None:
+        log.warning("Redis cache unavailable (%s); serving from memory for %ss", exc.__class__.__name__, self.retry_after)
+        self._down_until = time.monotonic() + self.retry_after
+
     def _call(self, name: str, *args, **kwargs):
-        if self._redis is not None and time.monotonic() >= self._down_until:
+        if self._redis_up:
             try:
                 return getattr(self._redis, name)(*args, **kwargs)
             except Exception as exc:  # ConnectionError, TimeoutError, ...: fall back
                 if isinstance(exc, (ValueError, TypeError)):
                     raise
-                log.warning("Redis cache unavailable (%s); serving from memory for %ss", exc.__class__.__name__, self.retry_after)
-                self._down_until = time.monotonic() + self.retry_after
+                self._redis_failed(exc)
         return getattr(self._memory, name)(*args, **kwargs)
 
     def incr_and_get(self, key: str, other: str, *, timeout: int) -> tuple[int, int]:
         """Adds 1 to the counter at `key` (created to expire after `timeout` seconds) and reads the
         counter at `other`: one Redis round trip, atomic for the increment. A rate limiter's hot path."""
-        if self._redis is not None and time.monotonic() >= self._down_until:
+        if self._redis_up:
             try:
                 made = self._redis.make_key(key)
                 pipe = self._redis.client.get_client(write=True).pipeline(transaction=False)
@@ -65,8 +73,7 @@ class FallbackCache(BaseCache):
                 count, _, previous = pipe.execute()
                 return int(count), int(previous or 0)
             except Exception as exc:
-                log.warning("Redis cache unavailable (%s); serving from memory for %ss", exc.__class__.__name__, self.retry_after)
-                self._down_until = time.monotonic() + self.retry_after
+                self._redis_failed(exc)
         self._memory.add(key, 0, timeout)
         try:
             count = self._memory.incr(key)
@@ -137,7 +144,7 @@ class FallbackCache(BaseCache):
 
     def delete_pattern(self, pattern: str) -> int:
         """Deletes keys matching a glob pattern (Redis), or everything (memory tier)."""
-        if self._redis is not None and self.status == "redis":
+        if self._redis_up:
             try:
                 return self._redis.delete_pattern(pattern)
             except Exception:
