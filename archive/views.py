@@ -263,17 +263,13 @@ def _file_blocks(path: Path, start: int, length: int):
 
 
 async def _file_blocks_async(path: Path, start: int, length: int):
-    fh = await asyncio.to_thread(path.open, "rb")
+    """The same blocks, each read in a worker thread so the event loop never waits on the disk."""
+    blocks = _file_blocks(path, start, length)
     try:
-        await asyncio.to_thread(fh.seek, start)
-        while length > 0:
-            data = await asyncio.to_thread(fh.read, min(_BLOCK, length))
-            if not data:
-                break
-            length -= len(data)
+        while (data := await asyncio.to_thread(next, blocks, None)) is not None:
             yield data
     finally:
-        fh.close()
+        blocks.close()  # closes the file, also when the client goes away mid-stream
 
 
 @login_required
