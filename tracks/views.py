@@ -125,11 +125,8 @@ def _song_form(request: HttpRequest, *, song=None, data=None, files=None) -> Son
 def song_create(request: HttpRequest) -> HttpResponse:
     form = _song_form(request, data=request.POST or None, files=request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            song = services.song_create(user=request.user, data=form.service_data(), cover=form.cleaned_data.get("cover"))
-        except InvalidInput as exc:
-            apply_error(form, exc)
-        else:
+        song = _save_cover_form(form, lambda **kw: services.song_create(user=request.user, **kw))
+        if song is not None:
             messages.success(request, f"Added {song.title}.")
             return redirect("tracks:song_detail", song.pk)
     return render(request, "tracks/song_form.html", {"form": form, "song": None},
@@ -146,13 +143,9 @@ def song_detail(request: HttpRequest, song_id: int) -> HttpResponse:
         selectors.song_get_for_user(user=request.user, song_id=song_id, need=Role.EDITOR)
         form = _song_form(request, song=song, data=request.POST, files=request.FILES)
         if form.is_valid():
-            try:
-                services.song_update(user=request.user, song=song, data=form.service_data(),
-                                     cover=form.cleaned_data.get("cover"),
-                                     clear_cover=form.cleaned_data.get("clear_cover", False))
-            except InvalidInput as exc:
-                apply_error(form, exc)
-            else:
+            clear_cover = form.cleaned_data.get("clear_cover", False)
+            if _save_cover_form(form, lambda **kw: services.song_update(
+                    user=request.user, song=song, clear_cover=clear_cover, **kw)) is not None:
                 messages.success(request, "Saved.")
                 return redirect("tracks:song_detail", song.pk)
         status = 422
@@ -324,7 +317,8 @@ def playlist_import(request: HttpRequest) -> HttpResponse:
 def _save_cover_form(form, save):
     """Calls save(data=..., cover=...) with a valid form's fields; a domain error lands on the form
     (and None comes back) instead of escaping as a 500."""
-    data = {k: v for k, v in form.cleaned_data.items() if k != "cover"}
+    service_data = getattr(form, "service_data", None)  # SongForm maps its choice fields to ids
+    data = service_data() if service_data else {k: v for k, v in form.cleaned_data.items() if k != "cover"}
     try:
         return save(data=data, cover=form.cleaned_data.get("cover"))
     except InvalidInput as exc:
