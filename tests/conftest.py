@@ -16,9 +16,6 @@ from tests.factories import PASSWORD, UserFactory
 from tests.replay.server import ReplayServer
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic",
-                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost"]  # never the network
 
 
 @pytest.fixture(autouse=True)
@@ -208,7 +205,8 @@ def _browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        # The scraper's flags (config/settings/test.py), which also keep the browser off the network.
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=list(settings.AOTY_CHROMIUM_ARGS), headless=True)
         yield browser
         browser.close()
 
