@@ -160,9 +160,8 @@ def user_data_export_start(*, user) -> Job:
     """Creates an export job and queues it after commit."""
     from common.tasks import export_user_data
 
-    job = common_services.job_create(user=user, kind="export", label="Export my data", total=len(_user_models()))
-    transaction.on_commit(lambda: export_user_data.delay(job.pk))
-    return job
+    return common_services.job_start(user=user, kind="export", label="Export my data", task=export_user_data,
+                                     total=len(_user_models()))
 
 
 def _safe(row: dict) -> dict:

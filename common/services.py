@@ -17,9 +17,18 @@ _JOB_WRITE_INTERVAL = 0.5  # progress rows are written at most twice a second pe
 _last_job_write: dict[int, float] = {}
 
 
-def job_create(*, user, kind: str, label: str, total: int = 0) -> Job:
-    """Creates a pending job; enqueue its task with transaction.on_commit."""
-    return Job.objects.create(user=user, kind=kind, label=label, total=total)
+def job_create(*, user, kind: str, label: str, total: int = 0, result: dict | None = None) -> Job:
+    """Creates a pending job (job_start also queues its task)."""
+    return Job.objects.create(user=user, kind=kind, label=label, total=total, result=result or {})
+
+
+def job_start(*, user, kind: str, label: str, task, args: tuple = (), total: int = 0,
+              result: dict | None = None) -> Job:
+    """Creates a pending job and queues task(job.pk, *args) once the transaction commits, so the
+    worker always finds the row. The task claims the job with job_claim()."""
+    job = job_create(user=user, kind=kind, label=label, total=total, result=result)
+    transaction.on_commit(lambda: task.delay(job.pk, *args))
+    return job
 
 
 def job_claim(*, job_id: int) -> bool:

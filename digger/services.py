@@ -23,7 +23,7 @@ from common.fields import UndecryptableSecret
 from common.locks import exclusive
 from common.models import Job
 from common.realtime import publish_progress
-from common.services import job_claim, job_create, job_finish, job_progress, search_log_record
+from common.services import job_claim, job_finish, job_progress, job_start, search_log_record
 from integrations.discogs.client import DiscogsClient
 from integrations.discogs.errors import ScrapingDisabled, TokenRejected
 from integrations.discogs.types import CONDITION_CODES, condition_rank
@@ -798,11 +798,9 @@ def collection_sync_request(*, user) -> Job:
     active = Job.objects.filter(user=user, kind="digger.sync", status__in=[Job.Status.PENDING, Job.Status.RUNNING]).first()
     if active is not None:
         return active
-    job = job_create(user=user, kind="digger.sync", label="Discogs collection and want list")
     from .tasks import sync_collection
 
-    transaction.on_commit(lambda: sync_collection.delay(job.pk))
-    return job
+    return job_start(user=user, kind="digger.sync", label="Discogs collection and want list", task=sync_collection)
 
 
 def _parse_added(value: str):

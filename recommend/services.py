@@ -23,7 +23,7 @@ from common import locks
 from common.exceptions import InvalidInput, NotFound, ServiceUnavailable
 from common.metrics import metrics
 from common.models import Job
-from common.services import job_claim, job_create, job_finish, job_progress, search_log_record
+from common.services import job_claim, job_finish, job_progress, job_start, search_log_record
 from integrations.errors import AuthFailed, IntegrationError, NotConfigured, PermanentError, RateLimited
 from integrations.errors import NotFound as UpstreamNotFound
 from integrations.spotify.client import SpotifyClient, parse_spotify_link
@@ -337,9 +337,8 @@ def dataset_import_start(*, user, path: str | Path, mapping: dict[str, str] | No
     """Starts a dataset import as a Job (admin upload); the task runs after commit."""
     from .tasks import import_dataset_task
 
-    job = job_create(user=user, kind="recommend.import", label=f"Import {Path(path).name}")
-    transaction.on_commit(lambda: import_dataset_task.delay(job.pk, str(path), mapping or {}))
-    return job
+    return job_start(user=user, kind="recommend.import", label=f"Import {Path(path).name}", task=import_dataset_task,
+                     args=(str(path), mapping or {}))
 
 
 def dataset_import_run(*, job_id: int, path: str, mapping: dict[str, str] | None = None) -> None:
@@ -395,9 +394,8 @@ def audio_upload_create(*, user, file, title: str, artist: str = "") -> tuple[Au
         raise InvalidInput("Upload an audio file (mp3, wav, flac, ogg, m4a, aiff or opus).", field="file")
     upload = AudioUpload.objects.create(user=user, file=file, title=(title or Path(name).stem)[:300],
                                         artist=artist[:300])
-    job = job_create(user=user, kind="recommend.analyse", label=f"Analyse {upload.title}", total=1)
-    transaction.on_commit(lambda: analyse_upload_task.delay(job.pk, upload.pk))
-    return upload, job
+    return upload, job_start(user=user, kind="recommend.analyse", label=f"Analyse {upload.title}",
+                             task=analyse_upload_task, args=(upload.pk,), total=1)
 
 
 def audio_upload_analyse(*, job_id: int, upload_id: int) -> None:
@@ -448,9 +446,8 @@ def features_from_archive_downloads(*, user) -> Job:
     """Starts "analyse my downloaded recordings" as a Job with progress (for the concerts pages)."""
     from .tasks import analyse_archive_task
 
-    job = job_create(user=user, kind="recommend.analyse_archive", label="Analyse downloaded recordings")
-    transaction.on_commit(lambda: analyse_archive_task.delay(job.pk))
-    return job
+    return job_start(user=user, kind="recommend.analyse_archive", label="Analyse downloaded recordings",
+                     task=analyse_archive_task)
 
 
 def archive_downloads_analyse(*, job_id: int) -> None:
@@ -576,9 +573,8 @@ def playlist_ingest_start(*, user, spotify_id: str) -> Job:
     """Starts ingesting a playlist as a Job with live progress."""
     from .tasks import ingest_playlist_task
 
-    job = job_create(user=user, kind="recommend.ingest", label=f"Import playlist {spotify_id}")
-    transaction.on_commit(lambda: ingest_playlist_task.delay(job.pk, spotify_id))
-    return job
+    return job_start(user=user, kind="recommend.ingest", label=f"Import playlist {spotify_id}",
+                     task=ingest_playlist_task, args=(spotify_id,))
 
 
 @dataclass
@@ -659,9 +655,7 @@ def library_import_start(*, user) -> Job:
 
     if spotify_token_for(user) is None:
         raise InvalidInput("Log in with Spotify first to import your playlists and saved tracks.")
-    job = job_create(user=user, kind="recommend.library", label="Import my Spotify library")
-    transaction.on_commit(lambda: import_library_task.delay(job.pk))
-    return job
+    return job_start(user=user, kind="recommend.library", label="Import my Spotify library", task=import_library_task)
 
 
 def library_import_run(*, job_id: int) -> None:
@@ -815,9 +809,8 @@ def index_rebuild_start(*, user) -> Job:
     """Starts a full rebuild as a Job with progress (staff button and admin action)."""
     from .tasks import rebuild_index_task
 
-    job = job_create(user=user, kind="recommend.rebuild", label="Rebuild the recommendation index")
-    transaction.on_commit(lambda: rebuild_index_task.delay(job.pk))
-    return job
+    return job_start(user=user, kind="recommend.rebuild", label="Rebuild the recommendation index",
+                     task=rebuild_index_task)
 
 
 def index_rebuild_run(*, job_id: int | None, reason: str = "job") -> None:

@@ -923,12 +923,8 @@ def songs_enrich_bulk_start(*, user, song_ids: list[int] | None = None) -> Job:
     if not _spotify_client().configured():
         raise ServiceUnavailable("Spotify is not configured on this server (SPOTIFY_CLIENT_ID and "
                                  "SPOTIFY_CLIENT_SECRET are unset), so enrichment is off.", retry_after=3600)
-    job = common_services.job_create(user=user, kind="tracks.enrich", label=f"Spotify details for {len(ids)} songs",
-                                     total=len(ids))
-    job.result = {"song_ids": ids}
-    job.save(update_fields=["result"])
-    transaction.on_commit(lambda: enrich_songs.delay(job.pk))
-    return job
+    return common_services.job_start(user=user, kind="tracks.enrich", label=f"Spotify details for {len(ids)} songs",
+                                     task=enrich_songs, total=len(ids), result={"song_ids": ids})
 
 
 def songs_enrich_bulk(*, job_id: int) -> None:

@@ -5,6 +5,7 @@ import pytest
 from django.core import mail
 
 from common.models import Job
+from common.services import job_create
 from digger import services
 from digger.models import CollectionItem, DiggerProfile, Notification
 from tests.digger.factories import ListingFactory, SavedSearchFactory
@@ -40,10 +41,10 @@ def test_sync_pages_through_both_lists_and_flags_listings(configured_owner, digg
 
 def test_second_sync_stops_at_known_items(configured_owner, digger_replay, discogs_data):
     add_routes(digger_replay, discogs_data)
-    first = services.job_create(user=configured_owner, kind="digger.sync", label="sync")
+    first = job_create(user=configured_owner, kind="digger.sync", label="sync")
     services.collection_sync_run(job_id=first.pk)
     digger_replay.requests.clear()
-    second = services.job_create(user=configured_owner, kind="digger.sync", label="sync")
+    second = job_create(user=configured_owner, kind="digger.sync", label="sync")
     job = services.collection_sync_run(job_id=second.pk)
     assert job.result == {"collection": 0, "want": 0, "removed": 0}
     assert [r.param("page") for r in digger_replay.requests_to(COLLECTION)] == ["1"]  # page 2 is known
@@ -52,14 +53,14 @@ def test_second_sync_stops_at_known_items(configured_owner, digger_replay, disco
 def test_full_sync_removes_items_gone_from_discogs(configured_owner, digger_replay, discogs_data):
     add_routes(digger_replay, discogs_data)
     CollectionItem.objects.create(user=configured_owner, kind="want", release_id=42, title="Sold to me elsewhere")
-    job = services.job_create(user=configured_owner, kind="digger.sync", label="sync")
+    job = job_create(user=configured_owner, kind="digger.sync", label="sync")
     job = services.collection_sync_run(job_id=job.pk, full=True)
     assert job.result["removed"] == 1 and not CollectionItem.objects.filter(release_id=42).exists()
 
 
 def test_sync_with_rejected_token_fails_and_notifies(configured_owner, digger_replay, shared_fixtures):
     digger_replay.add(COLLECTION, status=401, file=shared_fixtures / "discogs/error_invalid_consumer_token.json")
-    job = services.job_create(user=configured_owner, kind="digger.sync", label="sync")
+    job = job_create(user=configured_owner, kind="digger.sync", label="sync")
     job = services.collection_sync_run(job_id=job.pk)
     assert job.status == Job.Status.FAILED and job.message == "Discogs rejected the token"
     assert Notification.objects.filter(user=configured_owner, kind="error").exists()
@@ -68,7 +69,7 @@ def test_sync_with_rejected_token_fails_and_notifies(configured_owner, digger_re
 
 def test_sync_without_username_is_a_clear_failure(owner, digger_replay):
     services.credentials_update(user=owner, discogs_token="tok-123456789")
-    job = services.job_create(user=owner, kind="digger.sync", label="sync")
+    job = job_create(user=owner, kind="digger.sync", label="sync")
     job = services.collection_sync_run(job_id=job.pk)
     assert job.status == Job.Status.FAILED and "username" in job.message
     assert digger_replay.requests == []
