@@ -18,7 +18,8 @@ def aoty_user_detail(*, username: str) -> AotyUser | None:
 
 
 def aoty_user_stored(*, username: str) -> bool:
-    return AotyUser.objects.filter(username=username.lower()).exists()
+    """Whether the profile is stored; `username` as services.username_normalize() gives it."""
+    return AotyUser.objects.filter(username=username).exists()
 
 
 def aoty_user_list(*, limit: int = 50) -> QuerySet[AotyUser]:

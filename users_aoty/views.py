@@ -27,10 +27,12 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def detail(request: HttpRequest, username: str) -> HttpResponse:
-    # Only a profile we have not stored is fetched from AOTY while the visitor waits: that costs a call.
-    if not selectors.aoty_user_stored(username=username) and (limited := external_page_limit(request)):
-        return limited
     try:
+        # Only a profile we have not stored is fetched from AOTY while the visitor waits: that costs a call.
+        # Stored names are normalised ("Foo_Bar" is stored as "foo-bar"), so the check must be too.
+        if (not selectors.aoty_user_stored(username=services.username_normalize(username))
+                and (limited := external_page_limit(request))):
+            return limited
         served = services.aoty_user_serve(username=username)
     except (NotFound, InvalidInput) as exc:
         raise Http404(exc.detail)

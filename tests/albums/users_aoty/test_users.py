@@ -100,3 +100,18 @@ def test_aoty_user_page_limits_fetching_unknown_profiles_not_stored_ones(client,
     assert stored.status_code == 200  # stored: no call to AOTY, so no limit
     assert unknown.status_code == 429 and int(unknown["Retry-After"]) >= 1
     assert aoty.requests_to("/user/someone-else/") == []
+
+
+def test_aoty_user_page_limit_counts_a_stored_profile_as_stored_however_its_name_is_written(client, user_route, db,
+                                                                                             settings):
+    from django.utils import timezone
+
+    from users_aoty.models import AotyUser
+
+    settings.API_EXTERNAL_RATE = "1/m"
+    AotyUser.objects.create(username="vinyl-mole", display_name="Vinyl Mole", fetched_at=timezone.now())
+    assert client.get("/aoty-users/vinylmole/").status_code == 200  # fetched: the one call of the minute
+
+    stored = client.get("/aoty-users/Vinyl_Mole/")  # stored as "vinyl-mole": no call, so no limit
+
+    assert stored.status_code == 200 and "Vinyl Mole" in stored.content.decode()
