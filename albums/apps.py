@@ -20,10 +20,12 @@ class AlbumsConfig(AppConfig):
     verbose_name = "Albums"
 
     def ready(self) -> None:
-        from common.selectors import register_home_card, register_stats
+        from common.selectors import register_demo, register_home_card, register_search, register_stats
 
-        from . import selectors
+        from . import demo, selectors
 
         register_home_card("albums", selectors.home_card)
         register_stats("albums", selectors.statistics)
         post_migrate.connect(ensure_periodic_tasks, sender=self, dispatch_uid="albums.periodic_tasks")
+        register_search("albums", "Albums & artists", selectors.global_search)
+        register_demo("albums", demo)

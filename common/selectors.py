@@ -160,29 +160,23 @@ def catalogue_summary() -> dict:
     return result
 
 
-_SEARCH_SECTIONS = [
-    ("albums", "Albums & artists"),
-    ("concerts", "Concerts"),
-    ("archive", "Recordings"),
-    ("recommend", "Tracks"),
-    ("tracks", "My songs"),
-    ("digger", "My saved searches"),
-]
+# app -> (title, search(user=, query=, limit=) -> list[dict]); each app registers itself in AppConfig.ready(),
+# so common never imports a feature app. Insertion order is the order the groups are shown in.
+_SEARCH_SECTIONS: dict[str, tuple[str, Callable]] = {}
+
+
+def register_search(app: str, title: str, search: Callable) -> None:
+    """Adds a section to the site-wide search: search(user=, query=, limit=) returns result dicts."""
+    _SEARCH_SECTIONS[app] = (title, search)
 
 
 def global_search(*, user, query: str, limit: int = 5) -> list[dict]:
-    """One search over every section, grouped: each app's `selectors.global_search` (private data only for its owner)."""
-    from importlib import import_module
-
+    """One search over every registered section, grouped (private data only for its owner)."""
     query = " ".join((query or "").split())[:100]
     if len(query) < 2:
         return []
     groups = []
-    for app, title in _SEARCH_SECTIONS:
-        try:
-            search = import_module(f"{app}.selectors").global_search
-        except (ImportError, AttributeError):
-            continue
+    for app, (title, search) in _SEARCH_SECTIONS.items():
         try:
             results = search(user=user, query=query, limit=limit)
         except Exception:  # one section failing must not break the search box
@@ -190,3 +184,18 @@ def global_search(*, user, query: str, limit: int = 5) -> list[dict]:
         if results:
             groups.append({"section": app, "title": title, "results": results[:limit]})
     return groups
+
+
+# app -> module-like object with load(user=, staff=, stdout=) and optionally unload(stdout=); filled in
+# each app's AppConfig.ready(), read by the load_demo and unload_demo commands.
+_DEMO_SECTIONS: dict[str, object] = {}
+
+
+def register_demo(app: str, module: object) -> None:
+    """Registers an app's demo content (a module with load(user=, staff=, stdout=) and unload(stdout=))."""
+    _DEMO_SECTIONS[app] = module
+
+
+def demo_sections() -> dict[str, object]:
+    """The registered demo sections, in registration (INSTALLED_APPS) order."""
+    return dict(_DEMO_SECTIONS)

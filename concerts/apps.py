@@ -6,8 +6,10 @@ class ConcertsConfig(AppConfig):
     verbose_name = "Concerts"
 
     def ready(self) -> None:
-        from common.selectors import register_stats
+        from common.selectors import register_demo, register_search, register_stats
 
-        from . import selectors
+        from . import demo, selectors
 
         register_stats("concerts", selectors.concerts_statistics)
+        register_search("concerts", "Concerts", selectors.global_search)
+        register_demo("concerts", demo)

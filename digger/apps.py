@@ -6,9 +6,9 @@ class DiggerConfig(AppConfig):
     verbose_name = "Digger"
 
     def ready(self) -> None:
-        from common.selectors import register_home_card, register_realtime_group, register_stats
+        from common.selectors import register_demo, register_home_card, register_realtime_group, register_search, register_stats
 
-        from . import selectors
+        from . import demo, selectors
         from .models import SavedSearch
 
         register_realtime_group(
@@ -16,3 +16,5 @@ class DiggerConfig(AppConfig):
         )
         register_home_card("digger", selectors.home_card)
         register_stats("digger", selectors.stats)
+        register_search("digger", "My saved searches", selectors.global_search)
+        register_demo("digger", demo)

@@ -13,11 +13,13 @@ class RecommendConfig(AppConfig):
     verbose_name = "Recommend"
 
     def ready(self) -> None:
-        from common.selectors import register_home_card, register_stats
+        from common.selectors import register_demo, register_home_card, register_search, register_stats
 
-        from . import selectors
+        from . import demo, selectors
 
         register_home_card("recommend", selectors.home_card)
         register_stats("recommend", selectors.stats)
         # the nightly rebuild's beat row, created idempotently so production gets it too
         post_migrate.connect(_schedule, sender=self, dispatch_uid="recommend.schedule_nightly_rebuild")
+        register_search("recommend", "Tracks", selectors.global_search)
+        register_demo("recommend", demo)

@@ -6,9 +6,11 @@ class UsersAotyConfig(AppConfig):
     verbose_name = "AOTY users"
 
     def ready(self) -> None:
-        from common.selectors import register_stats
+        from common.selectors import register_demo, register_stats
 
+        from . import demo
         from .models import AotyUser
 
         register_stats("aoty_users", lambda: {"profiles": AotyUser.objects.count(),
                                               "fetched": AotyUser.objects.filter(fetched_at__isnull=False).count()})
+        register_demo("users_aoty", demo)

@@ -1,17 +1,15 @@
-"""Loads the offline demo content: users, then each section's own `<app>/demo.py`.
+"""Loads the offline demo content: users, then each section's own `<app>/demo.py` (registered in its AppConfig).
 
 Idempotent: running it twice leaves the same data. Never touches the network.
 """
-from importlib import import_module
-
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from common.selectors import demo_sections
+
 DEMO_USER, DEMO_PASSWORD = "demo", "stylus-demo-2026"
 STAFF_USER, STAFF_PASSWORD = "admin", "stylus-admin-2026"
-SECTIONS = ["albums", "users_aoty", "tracks", "recommend", "digger", "archive", "concerts"]
 
 
 class Command(BaseCommand):
@@ -30,15 +28,7 @@ class Command(BaseCommand):
             if created:
                 staff.set_password(STAFF_PASSWORD)
                 staff.save()
-        for app in SECTIONS:
-            if app not in settings.INSTALLED_APPS:
-                continue
-            try:
-                module = import_module(f"{app}.demo")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"{app}.demo":
-                    raise
-                continue
+        for app, module in demo_sections().items():
             self.stdout.write(f"Loading demo content for {app}…")
             module.load(user=demo, staff=staff, stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS(
