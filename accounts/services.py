@@ -158,7 +158,7 @@ def _user_models() -> list[tuple[type[models.Model], str]]:
 
 def user_data_export_start(*, user) -> Job:
     """Creates an export job and queues it after commit."""
-    from common.tasks import export_user_data
+    from accounts.tasks import export_user_data
 
     return common_services.job_start(user=user, kind="export", label="Export my data", task=export_user_data,
                                      total=len(_user_models()))

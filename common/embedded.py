@@ -28,9 +28,8 @@ def start_worker(*, beat: bool = True, concurrency: int = 4):
     with _started:
         if _worker is not None:
             return _worker
+        from celery import current_app as app
         from celery.beat import EmbeddedService
-
-        from config.celery import app
 
         app.conf.task_always_eager = False
         worker = app.WorkController(

@@ -103,7 +103,7 @@ def failed_job_record(*, task_name: str, task_id: str, args: Any, kwargs: Any, e
 
 def failed_job_retry(*, failed_job: FailedJob) -> str:
     """Re-queues a failed task with its original arguments and marks the record resolved."""
-    from config.celery import app
+    from celery import current_app as app
 
     with transaction.atomic():
         locked = FailedJob.objects.select_for_update().get(pk=failed_job.pk)

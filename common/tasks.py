@@ -5,7 +5,6 @@ import logging
 import uuid
 
 import celery
-from celery import shared_task
 from kombu.exceptions import OperationalError as BrokerError
 
 from integrations.errors import TransientError
@@ -45,10 +44,3 @@ class StylusTask(celery.Task):
             task_name=self.name, task_id=task_id or "", args=args, kwargs=kwargs, exc=exc,
             retries=self.request.retries or 0, traceback=str(einfo)[-8000:],
         )
-
-
-@shared_task(base=StylusTask, bind=True, acks_late=True)
-def export_user_data(self, job_id: int) -> None:
-    from accounts.services import user_data_export
-
-    user_data_export(job_id=job_id)

@@ -189,7 +189,7 @@ def asgi_server(transactional_db, settings, _end_server_thread_sessions):
     server.should_exit = True
     thread.join(timeout=10)
     embedded.stop_worker()
-    from config.celery import app
+    from celery import current_app as app
 
     app.conf.task_always_eager = True
 

@@ -53,7 +53,7 @@ def test_progress_bar_updates_live_from_background_job(asgi_server, page):
     assert bar.get_attribute("data-status") == "pending"
     page.wait_for_function("() => window.__wsOpen === true")
 
-    from common.tasks import export_user_data
+    from accounts.tasks import export_user_data
 
     export_user_data.delay(job.pk)  # the in-process worker runs it in the background
     page.wait_for_selector(f"#job-{job.pk}[data-status=succeeded]", timeout=15_000)

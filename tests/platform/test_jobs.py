@@ -86,7 +86,7 @@ def test_throttle_returns_429_with_retry_after_on_31st_call(client):
 def test_enqueue_with_broker_down_records_failed_job_instead_of_500():
     import time
 
-    from config.celery import app
+    from celery import current_app as app
 
     CALLS.clear()
     old = (app.conf.task_always_eager, app.conf.broker_url)

@@ -18,7 +18,7 @@ from tests.factories import UserFactory
 def test_job_progress_reaches_real_websocket_from_background_worker(asgi_server):
     user = UserFactory(username="live")
     job = services.job_create(user=user, kind="export", label="Export my data")
-    from common.tasks import export_user_data
+    from accounts.tasks import export_user_data
 
     cookie = session_cookie(user)
 
