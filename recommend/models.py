@@ -57,6 +57,8 @@ class Track(TimeStampedModel):
                               related_name="recommend_tracks")
     audio_ref = models.CharField(max_length=300, blank=True,
                                  help_text="Where the audio came from (upload id or archive file), for own audio.")
+    # Catalogue tracks that are not on Spotify (Internet Archive concert tracks: "ia:<identifier>/<file>")
+    external_key = models.CharField(max_length=300, unique=True, null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["owner", "audio_ref"])]
@@ -88,11 +90,12 @@ class TrackArtist(models.Model):
 
 class TrackFeatures(models.Model):
     """One feature vector for a track from one source. The index uses the best source a track has
-    (spotify > dataset > audio > metadata)."""
+    (spotify > dataset > archive > audio > metadata)."""
 
     class Source(models.TextChoices):
         SPOTIFY = "spotify", "Spotify audio features"
         DATASET = "dataset", "Imported dataset"
+        ARCHIVE = "archive", "Internet Archive analysis"
         AUDIO = "audio", "Computed from audio"
         METADATA = "metadata", "Metadata only (low confidence)"
 
@@ -101,7 +104,11 @@ class TrackFeatures(models.Model):
         MEDIUM = "medium", "Medium"
         LOW = "low", "Low"
 
-    PRIORITY = {Source.SPOTIFY: 0, Source.DATASET: 1, Source.AUDIO: 2, Source.METADATA: 3}
+    # Archive after dataset: it is measured from audio, so it lacks valence, speechiness, liveness and
+    # instrumentalness that Spotify and the datasets carry. Before audio: the archive analyses the whole
+    # lossless recording it downloaded and names the exact file (stable provenance), whereas "audio" is
+    # our first-120-seconds librosa pass over whatever a user uploaded.
+    PRIORITY = {Source.SPOTIFY: 0, Source.DATASET: 1, Source.ARCHIVE: 2, Source.AUDIO: 3, Source.METADATA: 4}
 
     track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="features")
     source = models.CharField(max_length=16, choices=Source.choices, db_index=True)

@@ -156,6 +156,91 @@ def _spotify_values(feats: AudioFeatures, *, year: int | None) -> dict[str, Any]
     return values
 
 
+# -- Internet Archive tracks -----------------------------------------------------------------
+_NOTE_NAMES = {"C": 0, "B#": 0, "C#": 1, "DB": 1, "D": 2, "D#": 3, "EB": 3, "E": 4, "FB": 4, "F": 5, "E#": 5,
+               "F#": 6, "GB": 6, "G": 7, "G#": 8, "AB": 8, "A": 9, "A#": 10, "BB": 10, "B": 11, "CB": 11}
+# (name, lowest, highest): values outside are measurement failures, left unknown rather than clipped
+_ARCHIVE_RANGES = {"tempo": (1.0, 300.0), "loudness": (-80.0, 10.0), "danceability": (0.0, 1.0),
+                   "energy": (0.0, 1.0), "spectral_centroid": (1.0, 20_000.0), "spectral_flatness": (0.0, 1.0)}
+
+
+def _archive_key(value: Any) -> int | None:
+    if isinstance(value, str):
+        name = value.strip().upper().replace("♯", "#").replace("♭", "B")
+        if name in _NOTE_NAMES:
+            return _NOTE_NAMES[name]
+    number = _to_float(value)
+    return int(number) if number is not None and number.is_integer() and 0 <= number <= 11 else None
+
+
+def _archive_mode(value: Any) -> int | None:
+    if isinstance(value, str) and value.strip().lower() in ("major", "minor"):
+        return 1 if value.strip().lower() == "major" else 0
+    number = _to_float(value)
+    return int(number) if number in (0.0, 1.0) else None
+
+
+def archive_values(values: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """The archive's analysis mapped onto our feature names, and an honest confidence for it."""
+    out: dict[str, Any] = {}
+    for name, (low, high) in _ARCHIVE_RANGES.items():
+        number = _to_float(values.get(name))
+        if number is not None and low <= number <= high:
+            out[name] = number
+    key, mode = _archive_key(values.get("key")), _archive_mode(values.get("mode"))
+    if key is not None:
+        out["key"] = key
+    if mode is not None:
+        out["mode"] = mode
+    if "spectral_centroid" in out:
+        # the same proxy as our own audio analysis (audio.py), so the two sources agree
+        out["acousticness"] = round(max(0.0, min(1.0, 1.0 - out["spectral_centroid"] / 3500.0)), 4)
+    mfcc = values.get("mfcc_mean")
+    if isinstance(mfcc, list | tuple) and all(_to_float(v) is not None for v in mfcc):
+        out["mfcc_mean"] = [float(v) for v in mfcc][:40]  # kept for a later feature version, not in the vector
+    year = _year(values.get("year") or values.get("date"))
+    if year:
+        out["year"] = year
+    # Never HIGH: valence, speechiness, instrumentalness and liveness have no audio proxy. MEDIUM (like our
+    # own audio analysis) needs the measured core (tempo, energy, loudness); fewer places it loosely.
+    core = sum(1 for name in ("tempo", "energy", "loudness") if name in out)
+    confidence = Confidence.MEDIUM if core == 3 else Confidence.LOW
+    return out, confidence
+
+
+def track_features_import_archive(*, identifier: str, filename: str, title: str, artist: str,
+                                  values: dict[str, Any]) -> None:
+    """Upserts the catalogue track for one Internet Archive concert file (key "ia:<identifier>/<filename>")
+    and its `archive` features. Idempotent; values too sparse to place the track store no vector (and
+    drop a stale one), so the track is listed but not recommended."""
+    identifier, filename = (identifier or "").strip(), (filename or "").strip()
+    if not identifier or not filename:
+        raise InvalidInput("An archive track needs its item identifier and file name.", field="identifier")
+    key = f"ia:{identifier}/{filename}"
+    if len(key) > 300:
+        raise InvalidInput("The archive identifier and file name are too long (300 characters together).",
+                           field="filename")
+    mapped, confidence = archive_values(values or {})
+    title = (title or "").strip()[:300] or Path(filename).stem[:300]
+    artist = (artist or "").strip()[:300]
+    with transaction.atomic():
+        track, _ = Track.objects.update_or_create(
+            external_key=key,
+            defaults={"title": title, "artist_names": artist, "match_key": match_key(title, artist),
+                      "year": mapped.get("year")},
+        )
+        credited = artist_upsert(name=artist) if artist else None
+        TrackArtist.objects.filter(track=track).exclude(artist=credited).delete()  # the archive renamed it
+        if credited is not None:
+            TrackArtist.objects.get_or_create(track=track, artist=credited, defaults={"position": 0})
+        try:
+            features_store(track=track, source=Source.ARCHIVE, values=mapped, confidence=confidence)
+        except fs.FeatureError:
+            TrackFeatures.objects.filter(track=track, source=Source.ARCHIVE).delete()
+            return
+    index_add_later(track_ids=[track.pk])
+
+
 # -- dataset import ---------------------------------------------------------------------------
 DATASET_ALIASES: dict[str, tuple[str, ...]] = {
     "track_id": ("track_id", "id", "spotify_id", "spotify_track_id", "uri"),
