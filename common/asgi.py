@@ -9,6 +9,8 @@ them with async_to_sync from inside the chain, as it does under WSGI.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from asgiref.sync import sync_to_async
 from django.core.handlers.asgi import ASGIHandler
 
@@ -16,4 +18,4 @@ from django.core.handlers.asgi import ASGIHandler
 class SyncChainASGIHandler(ASGIHandler):
     def load_middleware(self, is_async: bool = False) -> None:
         super().load_middleware(is_async=False)
-        self._middleware_chain = sync_to_async(self._middleware_chain, thread_sensitive=True)
+        self._middleware_chain: Any = sync_to_async(self._middleware_chain, thread_sensitive=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from typing import Any
 
 from django.conf import settings
 
@@ -22,7 +23,7 @@ _worker = None
 _beat = None
 
 
-def start_worker(*, beat: bool = True, concurrency: int = 4):
+def start_worker(*, beat: bool = True, concurrency: int = 4) -> Any:
     """Starts the in-process worker (idempotent). Returns the WorkController."""
     global _worker, _beat
     with _started:
@@ -64,10 +65,10 @@ def stop_worker() -> None:
 class LifespanApp:
     """Wraps the ASGI router to handle lifespan: bind the loop and start the embedded worker."""
 
-    def __init__(self, app) -> None:
+    def __init__(self, app: Any) -> None:
         self.app = app
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "lifespan":
             return await self.app(scope, receive, send)
         while True:

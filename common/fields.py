@@ -2,6 +2,8 @@
 an UndecryptableSecret marker instead of crashing, so the UI can ask for it again."""
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 
 from . import crypto
@@ -17,8 +19,8 @@ class UndecryptableSecret(str):
 UNDECRYPTABLE = UndecryptableSecret("")
 
 
-class EncryptedTextField(models.TextField):
-    def from_db_value(self, value, expression, connection):
+class EncryptedTextField(models.TextField):  # type: ignore[type-arg]  # django-stubs' field generics add nothing here
+    def from_db_value(self, value: str | None, expression: Any, connection: Any) -> str | None:
         if value in (None, ""):
             return value
         try:
@@ -26,7 +28,7 @@ class EncryptedTextField(models.TextField):
         except crypto.DecryptionFailed:
             return UNDECRYPTABLE
 
-    def get_prep_value(self, value):
+    def get_prep_value(self, value: Any) -> Any:
         value = super().get_prep_value(value)
         if value in (None, "") or isinstance(value, UndecryptableSecret):
             return value

@@ -9,8 +9,12 @@ from __future__ import annotations
 import threading
 import time
 from collections import defaultdict
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+
+if TYPE_CHECKING:
+    import redis
 
 _HASH = "stylus:metrics"
 _FLUSH_EVERY = 1.0
@@ -24,7 +28,7 @@ class Metrics:
         self._local: dict[str, float] = defaultdict(float)  # everything ever recorded here
         self._local_max: dict[str, float] = {}
         self._last_flush = time.monotonic()
-        self._redis = None
+        self._redis: redis.Redis | None = None
         self._redis_down_until = 0.0
 
     # -- recording -------------------------------------------------------------------------
@@ -68,7 +72,7 @@ class Metrics:
             self._add(f"errors:{kind}")
 
     # -- storage ------------------------------------------------------------------------------
-    def _client(self):
+    def _client(self) -> redis.Redis | None:
         if not settings.REDIS_URL or time.monotonic() < self._redis_down_until:
             return None
         if self._redis is None:
@@ -126,7 +130,7 @@ class Metrics:
             raw.update(self._local_max)
             return raw
 
-    def snapshot(self) -> dict:
+    def snapshot(self) -> dict[str, Any]:
         raw = self._raw()
         requests = int(raw.get("requests", 0))
         endpoints = {}

@@ -1,6 +1,8 @@
 """Shared models: the generic background Job (for progress), failed jobs, and the search log."""
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
@@ -54,7 +56,7 @@ class Job(TimeStampedModel):
         return f"job.{self.pk}"
 
     @property
-    def progress(self) -> dict:
+    def progress(self) -> dict[str, Any]:
         from .realtime import progress_context
 
         return progress_context(

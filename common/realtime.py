@@ -12,6 +12,7 @@ import asyncio
 import logging
 import threading
 import time
+from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
@@ -30,7 +31,7 @@ def bind_server_loop(loop: asyncio.AbstractEventLoop | None) -> None:
     _server_loop = loop
 
 
-def send_now(group: str, event: dict) -> None:
+def send_now(group: str, event: dict[str, Any]) -> None:
     """Sends `event` to `group` immediately (use publish() inside transactions)."""
     layer = get_channel_layer()
     if layer is None:
@@ -51,7 +52,7 @@ def send_now(group: str, event: dict) -> None:
         log.warning("realtime publish to %s failed", group, exc_info=True)
 
 
-def publish(group: str, event: dict) -> None:
+def publish(group: str, event: dict[str, Any]) -> None:
     """Sends `event` to `group` once the current transaction commits."""
     transaction.on_commit(lambda: send_now(group, event))
 
@@ -63,14 +64,14 @@ def publish_html(groups: list[str] | str, html: str) -> None:
 
 
 def progress_context(*, dom_id: str, done: int, total: int, label: str, status: str = "running", message: str = "",
-                     ws_url: str = "", oob: bool = False) -> dict:
+                     ws_url: str = "", oob: bool = False) -> dict[str, Any]:
     """What templates/_partials/progress.html needs; ws_url makes the bar live."""
     percent = 100 if status in ("succeeded", "completed") else (int(done * 100 / total) if total else 0)
     return {"dom_id": dom_id, "done": done, "total": total, "label": label, "status": status,
             "message": message, "percent": max(0, min(percent, 100)), "ws_url": ws_url, "oob": oob}
 
 
-def render_progress(**kwargs) -> str:
+def render_progress(**kwargs: Any) -> str:
     return render_to_string("_partials/progress.html#bar", {"p": progress_context(**kwargs)})
 
 

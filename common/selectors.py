@@ -1,25 +1,28 @@
 """Reads for the platform: job access, realtime group access, and staff statistics."""
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable
+from typing import Any, Protocol
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from .models import FailedJob, Job, SearchLog
+from .types import AnyUser, AuthUser, JSONDict
 
 # kind -> check(user, object_id) -> bool. Apps register theirs in AppConfig.ready().
-_GROUP_CHECKS: dict[str, Callable] = {}
+_GROUP_CHECKS: dict[str, Callable[..., bool]] = {}
 # kind -> snapshot(object_id) -> html: the current state, sent when a socket joins (e.g. after a reconnect).
-_GROUP_SNAPSHOTS: dict[str, Callable] = {}
+_GROUP_SNAPSHOTS: dict[str, Callable[..., str | None]] = {}
 # name -> callable() -> dict of figures for the staff statistics page.
-_STATS_PROVIDERS: dict[str, Callable[[], dict]] = {}
+_STATS_PROVIDERS: dict[str, Callable[[], JSONDict]] = {}
 
 
-def register_realtime_group(kind: str, check: Callable, snapshot: Callable | None = None) -> None:
+def register_realtime_group(kind: str, check: Callable[..., bool], snapshot: Callable[..., str | None] | None = None) -> None:
     """Lets users join `<kind>.<id>` groups when check(user=..., object_id=...) is True.
 
     snapshot(object_id=...) may return HTML for the object's current state, pushed on join so a
@@ -35,17 +38,17 @@ def realtime_group_snapshot(*, kind: str, object_id: str) -> str | None:
     return snapshot(object_id=int(object_id)) if snapshot else None
 
 
-def register_stats(name: str, provider: Callable[[], dict]) -> None:
+def register_stats(name: str, provider: Callable[[], JSONDict]) -> None:
     """Adds a section's figures (e.g. downloads count and bytes) to the staff statistics page."""
     _STATS_PROVIDERS[name] = provider
 
 
-def realtime_group_allowed(*, user, kind: str, object_id: str) -> bool:
+def realtime_group_allowed(*, user: AnyUser, kind: str, object_id: str) -> bool:
     check = _GROUP_CHECKS.get(kind)
     return bool(check and check(user=user, object_id=int(object_id)))
 
 
-def job_get_for_user(*, user, job_id: int) -> Job:
+def job_get_for_user(*, user: AuthUser, job_id: int) -> Job:
     """The user's own job, or Http404."""
     job = Job.objects.filter(pk=job_id, user=user).first()
     if job is None:
@@ -53,7 +56,7 @@ def job_get_for_user(*, user, job_id: int) -> Job:
     return job
 
 
-def job_list_for_user(*, user, limit: int = 20):
+def job_list_for_user(*, user: AuthUser, limit: int = 20) -> QuerySet[Job]:
     return Job.objects.filter(user=user)[:limit]
 
 
@@ -72,13 +75,13 @@ register_realtime_group(
 )
 
 
-def staff_statistics() -> dict:
+def staff_statistics() -> JSONDict:
     """Users, jobs, searches (top queries) and each section's own figures."""
     User = get_user_model()
     now = timezone.now()
-    week = now - timezone.timedelta(days=7)
+    week = now - dt.timedelta(days=7)
     jobs = dict(Job.objects.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
-    stats = {
+    stats: JSONDict = {
         "users": {
             "total": User.objects.count(),
             "active_7d": User.objects.filter(last_login__gte=week).count(),
@@ -108,16 +111,16 @@ def staff_statistics() -> dict:
 
 
 # name -> callable(user) -> dict | None, rendered as a card on the home page.
-_HOME_CARDS: dict[str, Callable] = {}
+_HOME_CARDS: dict[str, Callable[..., JSONDict | None]] = {}
 
 
-def register_home_card(name: str, provider: Callable) -> None:
+def register_home_card(name: str, provider: Callable[..., JSONDict | None]) -> None:
     """Adds a card to the home page: provider(user=...) returns {"title", "template", ...} or None."""
     _HOME_CARDS[name] = provider
 
 
-def home_cards(*, user) -> list[dict]:
-    cards = []
+def home_cards(*, user: AnyUser) -> list[JSONDict]:
+    cards: list[JSONDict] = []
     for name, provider in _HOME_CARDS.items():
         try:
             card = provider(user=user)
@@ -131,10 +134,10 @@ def home_cards(*, user) -> list[dict]:
 # The summary is public, read on every API summary call and changes slowly: each process keeps the
 # shared cache's copy for a few seconds, sparing a Redis round trip per request (at most 60 + 5 s stale).
 SUMMARY_MEMO_SECONDS = 5.0
-_summary_memo: dict[str, tuple[float, dict]] = {}
+_summary_memo: dict[str, tuple[float, JSONDict]] = {}
 
 
-def catalogue_summary() -> dict:
+def catalogue_summary() -> JSONDict:
     """Row counts of the public catalogue models (settings.PUBLIC_CATALOGUE_MODELS), cached 60 s."""
     from django.apps import apps
     from django.conf import settings
@@ -162,15 +165,15 @@ def catalogue_summary() -> dict:
 
 # app -> (title, search(user=, query=, limit=) -> list[dict]); each app registers itself in AppConfig.ready(),
 # so common never imports a feature app. Insertion order is the order the groups are shown in.
-_SEARCH_SECTIONS: dict[str, tuple[str, Callable]] = {}
+_SEARCH_SECTIONS: dict[str, tuple[str, Callable[..., list[JSONDict]]]] = {}
 
 
-def register_search(app: str, title: str, search: Callable) -> None:
+def register_search(app: str, title: str, search: Callable[..., list[JSONDict]]) -> None:
     """Adds a section to the site-wide search: search(user=, query=, limit=) returns result dicts."""
     _SEARCH_SECTIONS[app] = (title, search)
 
 
-def global_search(*, user, query: str, limit: int = 5) -> list[dict]:
+def global_search(*, user: AnyUser, query: str, limit: int = 5) -> list[JSONDict]:
     """One search over every registered section, grouped (private data only for its owner)."""
     query = " ".join((query or "").split())[:100]
     if len(query) < 2:
@@ -188,14 +191,20 @@ def global_search(*, user, query: str, limit: int = 5) -> list[dict]:
 
 # app -> module-like object with load(user=, staff=, stdout=) and optionally unload(stdout=); filled in
 # each app's AppConfig.ready(), read by the load_demo and unload_demo commands.
-_DEMO_SECTIONS: dict[str, object] = {}
+class DemoSection(Protocol):
+    """An app's demo module: load() creates its made-up rows (marked demo); unload() removes exactly those."""
+
+    def load(self, *, user: AuthUser, staff: AuthUser, stdout: Any) -> None: ...
 
 
-def register_demo(app: str, module: object) -> None:
+_DEMO_SECTIONS: dict[str, DemoSection] = {}
+
+
+def register_demo(app: str, module: DemoSection) -> None:
     """Registers an app's demo content (a module with load(user=, staff=, stdout=) and unload(stdout=))."""
     _DEMO_SECTIONS[app] = module
 
 
-def demo_sections() -> dict[str, object]:
+def demo_sections() -> dict[str, DemoSection]:
     """The registered demo sections, in registration (INSTALLED_APPS) order."""
     return dict(_DEMO_SECTIONS)

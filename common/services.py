@@ -12,18 +12,19 @@ from django.utils import timezone
 
 from . import realtime
 from .models import FailedJob, Job, SearchLog
+from .types import AnyUser, AuthUser, JSONDict
 
 _JOB_WRITE_INTERVAL = 0.5  # progress rows are written at most twice a second per job
 _last_job_write: dict[int, float] = {}
 
 
-def job_create(*, user, kind: str, label: str, total: int = 0, result: dict | None = None) -> Job:
+def job_create(*, user: AuthUser, kind: str, label: str, total: int = 0, result: JSONDict | None = None) -> Job:
     """Creates a pending job (job_start also queues its task)."""
     return Job.objects.create(user=user, kind=kind, label=label, total=total, result=result or {})
 
 
-def job_start(*, user, kind: str, label: str, task, args: tuple = (), total: int = 0,
-              result: dict | None = None) -> Job:
+def job_start(*, user: AuthUser, kind: str, label: str, task: Any, args: tuple[Any, ...] = (), total: int = 0,
+              result: JSONDict | None = None) -> Job:
     """Creates a pending job and queues task(job.pk, *args) once the transaction commits, so the
     worker always finds the row. The task claims the job with job_claim()."""
     job = job_create(user=user, kind=kind, label=label, total=total, result=result)
@@ -59,7 +60,7 @@ def job_progress(*, job: Job, done: int, total: int | None = None, message: str 
     _push(job)
 
 
-def job_finish(*, job: Job, status: str = Job.Status.SUCCEEDED, message: str = "", result: dict | None = None) -> Job:
+def job_finish(*, job: Job, status: str = Job.Status.SUCCEEDED, message: str = "", result: JSONDict | None = None) -> Job:
     """Marks the job finished and pushes the final state of the bar."""
     _last_job_write.pop(job.pk, None)
     job.status = status
@@ -117,7 +118,7 @@ def failed_job_retry(*, failed_job: FailedJob) -> str:
         return locked.retried_task_id
 
 
-def search_log_record(*, section: str, query: str, user=None) -> None:
+def search_log_record(*, section: str, query: str, user: AnyUser | None = None) -> None:
     """Logs a search for the staff statistics page (top queries)."""
     query = (query or "").strip()
     if not query:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from typing import Any
 
 import celery
 from kombu.exceptions import OperationalError as BrokerError
@@ -12,7 +13,7 @@ from integrations.errors import TransientError
 log = logging.getLogger(__name__)
 
 
-class StylusTask(celery.Task):
+class StylusTask(celery.Task):  # type: ignore[misc]  # celery ships no type information
     """Retries transient integration errors with backoff and jitter; records final failures.
 
     acks_late stays off here: tasks opt in with acks_late=True only when they are idempotent.
@@ -24,7 +25,7 @@ class StylusTask(celery.Task):
     retry_jitter = True
     max_retries = 5
 
-    def apply_async(self, args=None, kwargs=None, **options):
+    def apply_async(self, args: Any = None, kwargs: Any = None, **options: Any) -> Any:
         # With the broker (Redis) down, enqueueing must not turn the user's request into a 500:
         # the task is recorded as a failed job that staff can re-queue once the broker is back.
         try:
@@ -37,7 +38,7 @@ class StylusTask(celery.Task):
                               exc=exc, traceback="broker unavailable when enqueueing")
             return None
 
-    def on_failure(self, exc, task_id, args, kwargs, einfo):
+    def on_failure(self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any) -> None:
         from .services import failed_job_record
 
         failed_job_record(

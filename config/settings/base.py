@@ -3,7 +3,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import django_stubs_ext
 import environ
+
+# Generic Django classes (ModelAdmin[Job], QuerySet[Album]) subscriptable at run time, as django-stubs types them.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
@@ -51,6 +55,7 @@ INSTALLED_APPS = [
     "digger",
     "archive",
     "concerts",
+    "listening",
 ]
 
 MIDDLEWARE = [
@@ -73,6 +78,17 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
+
+# What e-mails and page titles call this installation (allauth's sign-up and reset mails use them
+# through accounts.adapter, not the django.contrib.sites row, which says "example.com" until edited).
+SITE_NAME = env("SITE_NAME", default="Stylus")
+SITE_DOMAIN = env("SITE_DOMAIN", default="localhost:8000")
+# The addresses whose X-Forwarded-For / X-Forwarded-Proto are believed (uvicorn and gunicorn read the same
+# variable; config/gunicorn.py passes it on). Everyone else's client address is the TCP peer, so a made-up
+# header cannot buy a fresh per-client budget. Behind a real proxy, set it to that proxy's address.
+FORWARDED_ALLOW_IPS = env("FORWARDED_ALLOW_IPS", default="127.0.0.1")
+# /metrics (Prometheus) and /health's per-check details: staff, or a scraper sending this bearer token.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -97,28 +113,34 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------
+# SQLite with WAL and IMMEDIATE transactions so the embedded worker thread and the
+# web requests don't trip over "database is locked".
+_SQLITE_OPTIONS = {
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+}
 if DATABASE_URL:
     DATABASES = {"default": env.db_url_config(DATABASE_URL)}
-    # Under ASGI each request may run on a different thread, so persistent per-thread connections
-    # pile up; psycopg's pool (Django 5.1+) bounds them per process instead.
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-        "min_size": env.int("DB_POOL_MIN", default=1),
-        "max_size": env.int("DB_POOL_MAX", default=10),
-        "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
-    }
+    if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        # DATABASE_URL=sqlite:///path/to.db: the same SQLite tuning as SQLITE_PATH; the pool below is
+        # psycopg's and SQLite's driver refuses the keyword.
+        DATABASES["default"].setdefault("OPTIONS", {}).update(_SQLITE_OPTIONS)
+    else:
+        # Under ASGI each request may run on a different thread, so persistent per-thread connections
+        # pile up; psycopg's pool (Django 5.1+) bounds them per process instead.
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": env.int("DB_POOL_MIN", default=1),
+            "max_size": env.int("DB_POOL_MAX", default=10),
+            "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
+        }
 else:
-    # SQLite with WAL and IMMEDIATE transactions so the embedded worker thread and the
-    # web requests don't trip over "database is locked".
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": env("SQLITE_PATH", default=str(BASE_DIR / "var" / "stylus.sqlite3")),
-            "OPTIONS": {
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-            },
+            "OPTIONS": dict(_SQLITE_OPTIONS),
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -182,7 +204,12 @@ LOGIN_REDIRECT_URL = "home"
 ACCOUNT_LOGOUT_REDIRECT_URL = "home"
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
-ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="optional")
+# Mandatory verification is what lets allauth hide which e-mails are registered: a sign-up with a taken
+# address looks exactly like a new one, and the address's owner gets an "you already have an account" mail.
+ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="mandatory")
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+# login_failed: the form and POST /api/v1/auth/token share it, keyed on the account (accounts.adapter).
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 SPOTIFY_CLIENT_ID = env("SPOTIFY_CLIENT_ID", default="")
 SPOTIFY_CLIENT_SECRET = env("SPOTIFY_CLIENT_SECRET", default="")
@@ -231,13 +258,17 @@ MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
+# The origin (scheme://host[:port]) of IA_BASE_URL, for the CSP's media-src.
+_ia_url = env("IA_BASE_URL", default="https://archive.org").split("/")
+IA_MEDIA_ORIGIN = "/".join(_ia_url[:3])
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:", "https:"],
-        "media-src": ["'self'", "https:"],
+        # The player streams archive files straight from IA_BASE_URL's origin; nothing else (issue 14).
+        "media-src": ["'self'", IA_MEDIA_ORIGIN],
         "connect-src": ["'self'", "ws:", "wss:"],
         "frame-ancestors": ["'none'"],
         "form-action": ["'self'", "https://accounts.spotify.com"],
@@ -355,6 +386,14 @@ TRACKS_MAX_IMAGE_BYTES = env.int("TRACKS_MAX_IMAGE_BYTES", default=4 * 1024 * 10
 # rapidfuzz score (0-100) above which a Spotify search result is applied without asking the user.
 TRACKS_SPOTIFY_MATCH_THRESHOLD = env.float("TRACKS_SPOTIFY_MATCH_THRESHOLD", default=88.0)
 TRACKS_SONGS_PER_PAGE = env.int("TRACKS_SONGS_PER_PAGE", default=50)
+
+# listening
+LISTENBRAINZ_API_URL = env("LISTENBRAINZ_API_URL", default="https://api.listenbrainz.org")
+LASTFM_API_URL = env("LASTFM_API_URL", default="https://ws.audioscrobbler.com/2.0")
+LASTFM_AUTH_URL = env("LASTFM_AUTH_URL", default="https://www.last.fm/api/auth/")
+LASTFM_API_KEY = env("LASTFM_API_KEY", default="")
+LASTFM_API_SECRET = env("LASTFM_API_SECRET", default="")
+OFFLINE_CACHE_MB = env.int("OFFLINE_CACHE_MB", default=2048)  # played tracks kept by the service worker, LRU
 
 # --- Logging -------------------------------------------------------------------------------
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")

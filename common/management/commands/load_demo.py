@@ -2,6 +2,8 @@
 
 Idempotent: running it twice leaves the same data. Never touches the network.
 """
+from typing import Any
+
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -15,7 +17,7 @@ STAFF_USER, STAFF_PASSWORD = "admin", "stylus-admin-2026"
 class Command(BaseCommand):
     help = "Load demo content so every section of the site has something to show (idempotent)."
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         User = get_user_model()
         with transaction.atomic():
             demo, created = User.objects.get_or_create(username=DEMO_USER, defaults={"email": "demo@stylus.local"})

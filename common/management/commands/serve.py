@@ -4,20 +4,21 @@ In embedded mode (no REDIS_URL) the lifespan startup also starts the in-process 
 and beat, so it must be exactly one process.
 """
 import os
+from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 
 class Command(BaseCommand):
     help = "Run the ASGI server (embedded worker included when REDIS_URL is unset)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
         parser.add_argument("--workers", type=int, default=1)
 
-    def handle(self, *args, host, port, workers, **options):
+    def handle(self, *args: Any, host: str, port: int, workers: int, **options: Any) -> None:
         import uvicorn
 
         if settings.STYLUS_EMBEDDED and workers != 1:
