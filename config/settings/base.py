@@ -253,6 +253,8 @@ MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
+# Largest image (width x height) any upload may decode to; bigger ones are refused with a 400 (common.apps).
+IMAGE_MAX_PIXELS = env.int("IMAGE_MAX_PIXELS", default=40_000_000)
 
 # --- Security headers (production.py tightens the rest) -----------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -308,6 +310,9 @@ INTEGRATION_MAX_RETRIES = env.int("INTEGRATION_MAX_RETRIES", default=3)
 # RateLimited(retry_after) and a Celery task reschedules itself instead.
 INTEGRATION_MAX_INLINE_WAIT = env.float("INTEGRATION_MAX_INLINE_WAIT", default=30.0)
 INTEGRATION_TIMEOUT = env.float("INTEGRATION_TIMEOUT", default=20.0)
+# A web request never waits longer than this on upstream Retry-After and backoff (summed): past it the
+# visitor gets a 503 with Retry-After at once, and only background jobs wait (common.middleware).
+INTEGRATION_MAX_WEB_WAIT = env.float("INTEGRATION_MAX_WEB_WAIT", default=5.0)
 
 STYLUS_FIXTURES_DIR = env("STYLUS_FIXTURES_DIR", default=str(BASE_DIR.parent / "shared" / "fixtures"))
 
@@ -330,6 +335,18 @@ AOTY_USER_TTL = env.int("AOTY_USER_TTL", default=3600)
 AOTY_SEARCH_TTL = env.int("AOTY_SEARCH_TTL", default=12 * 3600)
 AOTY_LIST_TTL = env.int("AOTY_LIST_TTL", default=6 * 3600)
 AOTY_REFRESH_BATCH = env.int("AOTY_REFRESH_BATCH", default=20)  # stale albums the periodic task refreshes per run
+# Warm browser pages (issue 18): pages kept open in one long-lived context per process, each replaced
+# after AOTY_PAGE_RECYCLE fetches (or a crash or hang). "request" fetches through the context's request
+# API (same cookies and user agent) once a page has loaded a normal AOTY page, falling back to a full
+# navigation on a challenge; "navigate" always navigates.
+AOTY_BROWSER_PAGES = env.int("AOTY_BROWSER_PAGES", default=2)
+AOTY_PAGE_RECYCLE = env.int("AOTY_PAGE_RECYCLE", default=200)
+AOTY_FETCH_MODE = env("AOTY_FETCH_MODE", default="request")
+AOTY_REQUEST_CHALLENGE_LIMIT = env.int("AOTY_REQUEST_CHALLENGE_LIMIT", default=3)  # in a row, then navigate only
+# Covers are stored once in media storage (albums.services.covers); AOTY_COVER_BASE_URL replaces
+# the CDN's scheme and host (a mirror, or the replay server in tests).
+AOTY_STORE_COVERS = env.bool("AOTY_STORE_COVERS", default=True)
+AOTY_COVER_BASE_URL = env("AOTY_COVER_BASE_URL", default="")
 
 # archive / concerts
 IA_MIN_INTERVAL = env.float("IA_MIN_INTERVAL", default=1.0)

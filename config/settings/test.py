@@ -48,3 +48,7 @@ SPOTIFY_ACCOUNTS_URL = _NOWHERE
 CELERY_TASK_DEFAULT_QUEUE = "stylus-test"
 WHITENOISE_USE_FINDERS = True  # browser tests see app static files without a collectstatic
 WHITENOISE_AUTOREFRESH = True
+# Album covers are stored by a background task: the suite stores none unless a test turns it on
+# and points AOTY_COVER_BASE_URL at the replay server.
+AOTY_STORE_COVERS = False
+AOTY_COVER_BASE_URL = _NOWHERE
