@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import Router, Status
+from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
 from common.api import Pagination, auth_required, external_throttle, request_user
 from common.exceptions import InvalidInput
+from common.schemas import errors
 
 from . import selectors, services
 from .schemas import (
@@ -24,59 +25,65 @@ from .schemas import (
 )
 
 router = Router(tags=["Digger"])
+FILTER_MAX = 100  # the pages cut the same filters at 100 characters
 
 
-@router.get("/searches", response=list[SavedSearchOut], auth=auth_required, summary="Your saved searches")
+@router.get("/searches", response={200: list[SavedSearchOut], **errors(401, 422)}, auth=auth_required,
+            summary="Your saved searches")
 @paginate(Pagination)
 def searches_list(request: HttpRequest):
     return selectors.search_list_for_user(user=request_user(request))
 
 
-@router.post("/searches", response={201: SavedSearchOut}, auth=auth_required, summary="Create a saved search")
+@router.post("/searches", response={201: SavedSearchOut, **errors(401, 422)}, auth=auth_required, summary="Create a saved search")
 def searches_create(request: HttpRequest, payload: SavedSearchIn):
     return Status(201, services.search_create(user=request_user(request), data=payload.dict()))
 
 
-@router.get("/searches/{search_id}", response=SavedSearchOut, auth=auth_required, summary="One saved search")
+@router.get("/searches/{search_id}", response={200: SavedSearchOut, **errors(401, 404)}, auth=auth_required, summary="One saved search")
 def searches_get(request: HttpRequest, search_id: int):
     return selectors.search_get_for_user(user=request_user(request), search_id=search_id)
 
 
-@router.patch("/searches/{search_id}", response=SavedSearchOut, auth=auth_required, summary="Update a saved search")
+@router.patch("/searches/{search_id}", response={200: SavedSearchOut, **errors(401, 404, 422)}, auth=auth_required, summary="Update a saved search")
 def searches_update(request: HttpRequest, search_id: int, payload: SavedSearchPatch):
     search = selectors.search_get_for_user(user=request_user(request), search_id=search_id)
     return services.search_update(search=search, data=payload.dict(exclude_unset=True))
 
 
-@router.put("/searches/{search_id}", response=SavedSearchOut, auth=auth_required, summary="Replace a saved search")
+@router.put("/searches/{search_id}", response={200: SavedSearchOut, **errors(401, 404, 422)}, auth=auth_required, summary="Replace a saved search")
 def searches_replace(request: HttpRequest, search_id: int, payload: SavedSearchIn):
     search = selectors.search_get_for_user(user=request_user(request), search_id=search_id)
     return services.search_update(search=search, data=payload.dict())
 
 
-@router.delete("/searches/{search_id}", response={204: None}, auth=auth_required, summary="Delete a saved search")
+@router.delete("/searches/{search_id}", response={204: None, **errors(401, 404)}, auth=auth_required,
+               summary="Delete a saved search")
 def searches_delete(request: HttpRequest, search_id: int):
     services.search_delete(search=selectors.search_get_for_user(user=request_user(request), search_id=search_id))
     return Status(204, None)
 
 
-@router.post("/searches/{search_id}/run", response={202: RunOut}, auth=auth_required, throttle=external_throttle(),
+@router.post("/searches/{search_id}/run", response={202: RunOut, **errors(401, 404, 409, 429)},
+             auth=auth_required, throttle=external_throttle(),
              summary="Run a saved search now (409 if one is already running)")
 def searches_run(request: HttpRequest, search_id: int):
     search = selectors.search_get_for_user(user=request_user(request), search_id=search_id)
     return Status(202, services.search_run_request(search=search))
 
 
-@router.get("/searches/{search_id}/runs", response=list[RunOut], auth=auth_required, summary="Run history")
+@router.get("/searches/{search_id}/runs", response={200: list[RunOut], **errors(401, 404, 422)},
+            auth=auth_required, summary="Run history")
 @paginate(Pagination)
 def searches_runs(request: HttpRequest, search_id: int):
     return selectors.search_get_for_user(user=request_user(request), search_id=search_id).runs.all()
 
 
-@router.get("/searches/{search_id}/results", response=list[ListingOut], auth=auth_required,
+@router.get("/searches/{search_id}/results", response={200: list[ListingOut], **errors(401, 404, 422)}, auth=auth_required,
             summary="A search's listings (sort: price, -price, title, seller, condition, new, match)")
 @paginate(Pagination)
-def searches_results(request: HttpRequest, search_id: int, sort: str = "price", platform: str = "",
+def searches_results(request: HttpRequest, search_id: int, sort: str = Query("price", max_length=FILTER_MAX),
+                     platform: str = Query("", max_length=FILTER_MAX),
                      status: str = "active", wanted: bool = False):
     search = selectors.search_get_for_user(user=request_user(request), search_id=search_id)
     if sort not in selectors.RESULT_SORTS:
@@ -84,7 +91,8 @@ def searches_results(request: HttpRequest, search_id: int, sort: str = "price", 
     return selectors.listing_results(search=search, sort=sort, platform=platform, status=status, wanted=wanted)
 
 
-@router.get("/deals", response=list[DealOut], auth=auth_required, summary="Deals grouped by seller, best first")
+@router.get("/deals", response={200: list[DealOut], **errors(401, 422)}, auth=auth_required,
+            summary="Deals grouped by seller, best first")
 @paginate(Pagination)
 def deals_list(request: HttpRequest, wanted: bool = False):
     deals = selectors.deals_for_user(user=request_user(request), wanted_only=wanted)
@@ -93,19 +101,22 @@ def deals_list(request: HttpRequest, wanted: bool = False):
              "items": [item.__dict__ for item in deal.items]} for deal in deals]
 
 
-@router.get("/collection", response=list[CollectionItemOut], auth=auth_required, summary="Your synced Discogs collection")
+@router.get("/collection", response={200: list[CollectionItemOut], **errors(401, 422)}, auth=auth_required,
+            summary="Your synced Discogs collection")
 @paginate(Pagination)
-def collection_list(request: HttpRequest, q: str = ""):
+def collection_list(request: HttpRequest, q: str = Query("", max_length=FILTER_MAX)):
     return selectors.collection_for_user(user=request_user(request), kind="collection", q=q)
 
 
-@router.get("/wantlist", response=list[CollectionItemOut], auth=auth_required, summary="Your synced Discogs want list")
+@router.get("/wantlist", response={200: list[CollectionItemOut], **errors(401, 422)}, auth=auth_required,
+            summary="Your synced Discogs want list")
 @paginate(Pagination)
-def wantlist_list(request: HttpRequest, q: str = ""):
+def wantlist_list(request: HttpRequest, q: str = Query("", max_length=FILTER_MAX)):
     return selectors.collection_for_user(user=request_user(request), kind="want", q=q)
 
 
-@router.post("/sync", response={202: SyncOut}, auth=auth_required, throttle=external_throttle(),
+@router.post("/sync", response={202: SyncOut, **errors(401, 422, 429)}, auth=auth_required,
+             throttle=external_throttle(),
              summary="Sync collection and want list from Discogs")
 def sync_start(request: HttpRequest):
     user = request_user(request)
@@ -117,12 +128,13 @@ def sync_start(request: HttpRequest):
     return Status(202, {"job_id": job.pk, "status": job.status, "progress_ws": f"/ws/progress/job/{job.pk}/"})
 
 
-@router.get("/credentials", response=CredentialsOut, auth=auth_required, summary="Credential status (masked)")
+@router.get("/credentials", response={200: CredentialsOut, **errors(401)}, auth=auth_required,
+            summary="Credential status (masked)")
 def credentials_get(request: HttpRequest):
     return selectors.credentials_status(user=request_user(request))
 
 
-@router.put("/credentials", response=CredentialsOut, auth=auth_required,
+@router.put("/credentials", response={200: CredentialsOut, **errors(401, 422)}, auth=auth_required,
             summary="Set credentials (write-only: reads come back masked)")
 def credentials_put(request: HttpRequest, payload: CredentialsIn):
     user = request_user(request)
@@ -130,7 +142,8 @@ def credentials_put(request: HttpRequest, payload: CredentialsIn):
     return selectors.credentials_status(user=user)
 
 
-@router.post("/credentials/{service}/test", response=TestOut, auth=auth_required, throttle=external_throttle(),
+@router.post("/credentials/{service}/test", response={200: TestOut, **errors(401, 422, 429)}, auth=auth_required,
+             throttle=external_throttle(),
              summary="Test connection (discogs or ebay)")
 def credentials_test(request: HttpRequest, service: str):
     if service not in ("discogs", "ebay"):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
@@ -48,8 +49,11 @@ MARKET = {372000: {"VG+": "36.00", "VG": "24.00", "NM": "48.00"}, 1018055: {"NM"
           1215019: {"VG+": "12.83", "VG": "8.88", "NM": "16.78"}, 79: {"VG+": "26.00", "NM": "32.00"},
           1: {"NM": "18.00", "VG+": "14.00"}}
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
-def load(*, user, staff, stdout) -> None:
+
+def load(*, user: AbstractBaseUser | AnonymousUser, staff, stdout) -> None:
     now = timezone.now()
     for kind, rows in ((CollectionItem.Kind.COLLECTION, COLLECTION), (CollectionItem.Kind.WANT, WANTS)):
         for index, (rid, artist, title, year, catno, label) in enumerate(rows):

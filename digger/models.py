@@ -63,6 +63,15 @@ class DiggerProfile(TimeStampedModel):
     preferred_location = models.CharField(max_length=3, choices=Location.choices, default=Location.ANY)
     digest_sent_at = models.DateTimeField(null=True, blank=True)
     collection_synced_at = models.DateTimeField(null=True, blank=True)
+    # The cart optimizer and alerts: everything is converted to `currency`; duty_rates maps a seller's
+    # ISO country code to the import duty in percent the user pays on goods from there.
+    currency = models.CharField(max_length=3, default="USD")
+    duty_rates = models.JSONField(default=dict, blank=True)
+    country_allow = models.JSONField(default=list, blank=True)
+    country_block = models.JSONField(default=list, blank=True)
+    min_seller_rating = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    cart_drop_alert_percent = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("10"))
+    webhook_secret = EncryptedTextField(blank=True, default="")
 
     def __str__(self) -> str:
         return f"Digger profile of {self.user}"
@@ -92,6 +101,7 @@ class SavedSearch(TimeStampedModel):
     interval_hours = models.PositiveIntegerField(default=24, validators=[MinValueValidator(1)])
     active = models.BooleanField(default=True)
     last_run_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    is_demo = models.BooleanField(default=False, editable=False)  # made by load_demo; unload_demo removes it
 
     class Meta:
         ordering = ["name", "pk"]
@@ -260,6 +270,7 @@ class ReleasePrice(TimeStampedModel):
     lowest_price = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
     num_for_sale = models.PositiveIntegerField(null=True, blank=True)
     fetched_at = models.DateTimeField()
+    is_demo = models.BooleanField(default=False, editable=False)
 
     def __str__(self) -> str:
         return f"Market prices of release {self.release_id}"
@@ -287,6 +298,17 @@ class CollectionItem(TimeStampedModel):
     catno = models.CharField(max_length=120, blank=True)
     thumb = models.URLField(max_length=600, blank=True)
     date_added = models.DateTimeField(null=True, blank=True)
+    # Per-want buying rules (want-list items only): the cart honours the grades and must_have,
+    # alerts honour all of them. max_price is landed (with shipping and duty) in the user's currency.
+    must_have = models.BooleanField(default=False)
+    min_media_condition = models.CharField(max_length=3, choices=Condition.choices, blank=True)
+    min_sleeve_condition = models.CharField(max_length=3, choices=Condition.choices, blank=True)
+    max_price = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True,
+                                    validators=[MinValueValidator(Decimal("0"))])
+    min_seller_rating = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    steal_only = models.BooleanField(default=False)
+    alert_active = models.BooleanField(default=False)
+    is_demo = models.BooleanField(default=False, editable=False)
 
     class Meta:
         ordering = ["-date_added", "artist", "title"]
@@ -306,6 +328,10 @@ class Notification(models.Model):
     kind = models.CharField(max_length=20, default="match")
     message = models.CharField(max_length=500)
     url = models.CharField(max_length=300, blank=True)
+    # What the digest links to: the search and the listings the notice is about.
+    search = models.ForeignKey(SavedSearch, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    listings = models.ManyToManyField(Listing, blank=True, related_name="+")
+    is_demo = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
@@ -315,3 +341,130 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+
+class ExchangeRate(models.Model):
+    """Units of `currency` per 1 USD, edited by staff in the admin; settings.DIGGER_EXCHANGE_RATES fills gaps."""
+
+    currency = models.CharField(max_length=3, unique=True)
+    per_usd = models.DecimalField(max_digits=14, decimal_places=6, validators=[MinValueValidator(Decimal("0.000001"))])
+    set_on = models.DateField()
+
+    class Meta:
+        ordering = ["currency"]
+
+    def __str__(self) -> str:
+        return f"1 USD = {self.per_usd} {self.currency} (set {self.set_on})"
+
+
+class CartPlan(TimeStampedModel):
+    """One solve of the cart optimizer: its options, the plan and whether it is proven optimal."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digger_carts")
+    job = models.OneToOneField("common.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(max_length=10, default="pending", db_index=True)  # pending/running/solved/infeasible/failed
+    options = models.JSONField(default=dict, blank=True)
+    plan = models.JSONField(default=dict, blank=True)
+    currency = models.CharField(max_length=3, default="USD")
+    landed_total = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    optimal = models.BooleanField(default=False)
+    gap = models.FloatField(null=True, blank=True)
+    is_demo = models.BooleanField(default=False, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Cart {self.pk} of {self.user} ({self.status})"
+
+
+class PriceBand(models.Model):
+    """P25/P50/P75 of the landed price of one release in one media grade (manage.py compute_price_bands)."""
+
+    class Method(models.TextChoices):
+        QUANTILES = "quantiles", "Plain quantiles"
+        REGRESSION = "regression", "Quantile regression on time"
+
+    release_id = models.PositiveBigIntegerField()
+    media_condition = models.CharField(max_length=3)
+    currency = models.CharField(max_length=3)
+    p25 = models.DecimalField(max_digits=10, decimal_places=2)
+    p50 = models.DecimalField(max_digits=10, decimal_places=2)
+    p75 = models.DecimalField(max_digits=10, decimal_places=2)
+    count = models.PositiveIntegerField()
+    method = models.CharField(max_length=10, choices=Method.choices)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["release_id", "media_condition"]
+        constraints = [models.UniqueConstraint(fields=["release_id", "media_condition", "currency"],
+                                               name="digger_priceband_natural_key")]
+
+    def __str__(self) -> str:
+        return f"Release {self.release_id} {self.media_condition}: {self.p25}/{self.p50}/{self.p75} {self.currency}"
+
+
+class AlertChannel(TimeStampedModel):
+    """Where a user's alerts go: e-mail or a webhook (JSON POST signed with the user's secret)."""
+
+    class Kind(models.TextChoices):
+        EMAIL = "email", "E-mail"
+        WEBHOOK = "webhook", "Webhook"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digger_alert_channels")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    url = models.URLField(max_length=500, blank=True)
+    failures = models.PositiveIntegerField(default=0)
+    paused_at = models.DateTimeField(null=True, blank=True)
+    notice = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} alerts of {self.user}"
+
+
+class Alert(TimeStampedModel):
+    """One alert about one marketplace listing (never twice: unique per user and listing) or a cheaper cart."""
+
+    class Kind(models.TextChoices):
+        LISTING = "listing", "Listing passes a want's rules"
+        CART = "cart", "Cart total dropped"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digger_alerts")
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.LISTING)
+    platform = models.CharField(max_length=8, blank=True)
+    external_id = models.CharField(max_length=64, blank=True)
+    payload = models.JSONField(default=dict)
+    is_demo = models.BooleanField(default=False, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["user", "platform", "external_id"], condition=Q(kind="listing"),
+                                               name="digger_alert_once_per_listing")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} alert {self.pk} for {self.user}"
+
+
+class AlertDelivery(TimeStampedModel):
+    """An alert on its way to one channel: pending until sent, kept while the channel is paused."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENT = "sent", "Sent"
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="deliveries")
+    channel = models.ForeignKey(AlertChannel, on_delete=models.CASCADE, related_name="deliveries")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING, db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [models.UniqueConstraint(fields=["alert", "channel"], name="digger_delivery_once_per_channel")]
+
+    def __str__(self) -> str:
+        return f"Alert {self.alert_id} to channel {self.channel_id}: {self.status}"

@@ -1,50 +1,75 @@
 """API schemas for digger: explicit fields in and out."""
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from decimal import Decimal
+from typing import Annotated
 
 from ninja import Schema
+from pydantic import Field, field_validator
+
+# The same limits as SavedSearch and SavedSearchForm: SQLite enforces no lengths, so the API must.
+Name = Annotated[str, Field(min_length=1, max_length=120)]
+Text200 = Annotated[str, Field(max_length=200)]
+Barcode = Annotated[str, Field(max_length=40)]
+Catno = Annotated[str, Field(max_length=60)]
+ReleaseId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+Amount = Annotated[Decimal, Field(ge=0, lt=Decimal("100000000"))]  # rounded to cents in search_clean, like the form
+Code = Annotated[str, Field(max_length=8)]  # platform, condition and location codes: checked in search_clean
+FormatText = Annotated[str, Field(max_length=20)]
+Interval = Annotated[int, Field(ge=1, le=24 * 90)]
+
+
+def _currency(value: str | None) -> str | None:
+    # fullmatch: "^...$" with .match would accept a trailing newline.
+    if value is not None and not re.fullmatch(r"[A-Za-z]{3}", value):
+        raise ValueError("Currency is a three-letter code such as USD, EUR or GBP.")
+    return value
 
 
 class SavedSearchIn(Schema):
-    name: str
-    query: str = ""
-    artist: str = ""
-    title: str = ""
-    barcode: str = ""
-    catno: str = ""
-    release_id: int | None = None
-    platform: str = "both"
-    price_min: Decimal | None = None
-    price_max: Decimal | None = None
+    name: Name
+    query: Text200 = ""
+    artist: Text200 = ""
+    title: Text200 = ""
+    barcode: Barcode = ""
+    catno: Catno = ""
+    release_id: ReleaseId | None = None
+    platform: Code = "both"
+    price_min: Amount | None = None
+    price_max: Amount | None = None
     currency: str = "USD"
-    min_media_condition: str = ""
-    min_sleeve_condition: str = ""
-    format: str = ""
-    seller_location: str = "any"
-    interval_hours: int = 24
+    min_media_condition: Code = ""
+    min_sleeve_condition: Code = ""
+    format: FormatText = ""
+    seller_location: Code = "any"
+    interval_hours: Interval = 24
     active: bool = True
+
+    _check_currency = field_validator("currency")(_currency)
 
 
 class SavedSearchPatch(Schema):
-    name: str | None = None
-    query: str | None = None
-    artist: str | None = None
-    title: str | None = None
-    barcode: str | None = None
-    catno: str | None = None
-    release_id: int | None = None
-    platform: str | None = None
-    price_min: Decimal | None = None
-    price_max: Decimal | None = None
+    name: Name | None = None
+    query: Text200 | None = None
+    artist: Text200 | None = None
+    title: Text200 | None = None
+    barcode: Barcode | None = None
+    catno: Catno | None = None
+    release_id: ReleaseId | None = None
+    platform: Code | None = None
+    price_min: Amount | None = None
+    price_max: Amount | None = None
     currency: str | None = None
-    min_media_condition: str | None = None
-    min_sleeve_condition: str | None = None
-    format: str | None = None
-    seller_location: str | None = None
-    interval_hours: int | None = None
+    min_media_condition: Code | None = None
+    min_sleeve_condition: Code | None = None
+    format: FormatText | None = None
+    seller_location: Code | None = None
+    interval_hours: Interval | None = None
     active: bool | None = None
+
+    _check_currency = field_validator("currency")(_currency)
 
 
 class SavedSearchOut(Schema):
@@ -166,13 +191,14 @@ class SyncOut(Schema):
 
 
 class CredentialsIn(Schema):
-    discogs_username: str | None = None
-    discogs_token: str | None = None
-    ebay_client_id: str | None = None
-    ebay_client_secret: str | None = None
-    email_digest: str | None = None
-    preferred_location: str | None = None
-    clear: list[str] = []
+    # The limits of DiggerProfile and CredentialsForm.
+    discogs_username: Annotated[str, Field(max_length=100)] | None = None
+    discogs_token: Annotated[str, Field(max_length=500)] | None = None
+    ebay_client_id: Annotated[str, Field(max_length=500)] | None = None
+    ebay_client_secret: Annotated[str, Field(max_length=500)] | None = None
+    email_digest: Annotated[str, Field(max_length=10)] | None = None
+    preferred_location: Annotated[str, Field(max_length=3)] | None = None
+    clear: Annotated[list[Annotated[str, Field(max_length=40)]], Field(max_length=3)] = []
 
 
 class DiscogsCredentialsOut(Schema):

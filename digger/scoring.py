@@ -26,7 +26,6 @@ rate for domestic or international) plus the additional-item rate for each furth
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -181,11 +180,17 @@ def build_deals(rows: Iterable[dict], *, preferred: str = "any", weights: dict[s
     """Groups listing rows (dicts with the Listing fields) by (platform, seller, currency) and scores each."""
     groups: dict[tuple[str, str, str], Deal] = {}
     cheapest: dict[str, Decimal] = {}
-    seen_items: dict[tuple[str, str, str], set[int]] = defaultdict(set)
+    # One marketplace listing found by two saved searches is stored once per search: it is still one
+    # record to buy, so it counts once in every bundle and total (keyed on the platform's own id).
+    seen: set[tuple[str, str]] = set()
     for row in rows:
         seller = row.get("seller") or ""
         if not seller:
             continue
+        identity = (row["platform"], str(row.get("external_id") or f"pk:{row['id']}"))
+        if identity in seen:
+            continue
+        seen.add(identity)
         key = f"r{row['release_id']}" if row.get("release_id") else f"t{(row.get('artist') or '').lower()}|{row['title'].lower()}"
         item = DealItem(listing_id=row["id"], title=row["title"], artist=row.get("artist") or "", price=row["price"],
                         currency=row["currency"], shipping=row.get("shipping"), market_price=row.get("market_price"),
@@ -195,9 +200,6 @@ def build_deals(rows: Iterable[dict], *, preferred: str = "any", weights: dict[s
         if item.key not in cheapest or item.price < cheapest[item.key]:
             cheapest[item.key] = item.price
         group_key = (row["platform"], seller, row["currency"])
-        if item.listing_id in seen_items[group_key]:
-            continue
-        seen_items[group_key].add(item.listing_id)
         deal = groups.get(group_key)
         if deal is None:
             deal = groups[group_key] = Deal(platform=row["platform"], seller=seller, currency=row["currency"], items=[],

@@ -1,7 +1,9 @@
 """Reads for digger: the user's own searches, runs, listings, deals, collection and notifications."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Max, Min, Q, QuerySet
 from django.http import Http404
@@ -20,8 +22,11 @@ RESULT_SORTS = {
     "new": ("-first_seen_at", "pk"), "match": ("-match_confidence", "price"),
 }
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
-def profile_for(*, user) -> DiggerProfile | None:
+
+def profile_for(*, user: AbstractBaseUser | AnonymousUser) -> DiggerProfile | None:
     return DiggerProfile.objects.filter(user=user).first()
 
 
@@ -33,7 +38,7 @@ def _secret_state(value) -> dict:
     return {"state": "set", "masked": mask(value)}
 
 
-def credentials_status(*, user) -> dict:
+def credentials_status(*, user: AbstractBaseUser | AnonymousUser) -> dict:
     """What the settings page and the API show: never a secret in full, and a clear state per service."""
     profile = profile_for(user=user)
     token = _secret_state(profile.discogs_token if profile else "")
@@ -65,7 +70,7 @@ def credentials_status(*, user) -> dict:
     }
 
 
-def search_list_for_user(*, user) -> QuerySet[SavedSearch]:
+def search_list_for_user(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[SavedSearch]:
     return (SavedSearch.objects.filter(user=user)
             .annotate(active_listings=Count("listings", filter=Q(listings__status=Listing.Status.ACTIVE), distinct=True),
                       wanted=Count("listings", filter=Q(listings__status=Listing.Status.ACTIVE,
@@ -73,7 +78,7 @@ def search_list_for_user(*, user) -> QuerySet[SavedSearch]:
             .order_by("name", "pk"))
 
 
-def search_get_for_user(*, user, search_id: int) -> SavedSearch:
+def search_get_for_user(*, user: AbstractBaseUser | AnonymousUser, search_id: int) -> SavedSearch:
     """The user's own saved search, or Http404 (another user's search does not exist for them)."""
     search = SavedSearch.objects.filter(pk=search_id, user=user).first()
     if search is None:
@@ -107,7 +112,7 @@ def run_latest_for_search(*, search: SavedSearch) -> SearchRun | None:
     return search.runs.first()
 
 
-def runs_recent_for_user(*, user, limit: int = 10) -> list[SearchRun]:
+def runs_recent_for_user(*, user: AbstractBaseUser | AnonymousUser, limit: int = 10) -> list[SearchRun]:
     return list(SearchRun.objects.filter(search__user=user).select_related("search")[:limit])
 
 
@@ -138,19 +143,30 @@ def listing_results(*, search: SavedSearch, sort: str = "price", platform: str =
     return qs.order_by(*RESULT_SORTS.get(sort, RESULT_SORTS["price"]))
 
 
-def listing_get_for_user(*, user, listing_id: int) -> Listing:
+def listings_distinct(listings: Iterable[Listing]) -> list[Listing]:
+    """Each marketplace listing once (two saved searches that found it hold a row each), first row wins."""
+    seen: set[tuple[str, str]] = set()
+    kept = []
+    for listing in listings:
+        if (listing.platform, listing.external_id) not in seen:
+            seen.add((listing.platform, listing.external_id))
+            kept.append(listing)
+    return kept
+
+
+def listing_get_for_user(*, user: AbstractBaseUser | AnonymousUser, listing_id: int) -> Listing:
     listing = Listing.objects.filter(pk=listing_id, search__user=user).select_related("search").first()
     if listing is None:
         raise Http404("No such listing.")
     return listing
 
 
-_DEAL_FIELDS = ("id", "platform", "seller", "title", "artist", "price", "currency", "shipping", "market_price",
+_DEAL_FIELDS = ("id", "external_id", "platform", "seller", "title", "artist", "price", "currency", "shipping", "market_price",
                 "in_wantlist", "in_collection", "release_id", "media_condition", "url", "seller_rating",
                 "seller_ratings_count", "seller_country")
 
 
-def deals_for_user(*, user, search: SavedSearch | None = None, limit: int | None = None,
+def deals_for_user(*, user: AbstractBaseUser | AnonymousUser, search: SavedSearch | None = None, limit: int | None = None,
                    wanted_only: bool = False) -> list[Deal]:
     """Active listings of the user's active searches grouped by seller and scored (digger/scoring.py).
 
@@ -163,27 +179,29 @@ def deals_for_user(*, user, search: SavedSearch | None = None, limit: int | None
     if wanted_only:
         qs = qs.filter(in_wantlist=True)
     profile = profile_for(user=user)
-    deals = build_deals(qs.values(*_DEAL_FIELDS), preferred=profile.preferred_location if profile else "any")
+    # Oldest row first, so a listing two searches found is represented by the same row every time.
+    rows = qs.order_by("pk").values(*_DEAL_FIELDS)
+    deals = build_deals(rows, preferred=profile.preferred_location if profile else "any")
     return deals[:limit] if limit else deals
 
 
-def collection_for_user(*, user, kind: str, q: str = "") -> QuerySet[CollectionItem]:
+def collection_for_user(*, user: AbstractBaseUser | AnonymousUser, kind: str, q: str = "") -> QuerySet[CollectionItem]:
     qs = CollectionItem.objects.filter(user=user, kind=kind)
     if q:
         qs = qs.filter(Q(artist__icontains=q) | Q(title__icontains=q) | Q(catno__icontains=q))
     return qs
 
 
-def collection_counts(*, user) -> dict[str, int]:
+def collection_counts(*, user: AbstractBaseUser | AnonymousUser) -> dict[str, int]:
     counts = dict(CollectionItem.objects.filter(user=user).values_list("kind").annotate(n=Count("id"))
                   .values_list("kind", "n"))
     return {"collection": counts.get("collection", 0), "want": counts.get("want", 0)}
 
 
-def release_overview_for_user(*, user, release_id: int) -> dict:
+def release_overview_for_user(*, user: AbstractBaseUser | AnonymousUser, release_id: int) -> dict:
     """The user's listings of one Discogs release with their price history, and the market view."""
-    listings = list(Listing.objects.filter(search__user=user, release_id=release_id).select_related("search")
-                    .order_by("status", "price"))
+    listings = listings_distinct(Listing.objects.filter(search__user=user, release_id=release_id).select_related("search")
+                                 .order_by("status", "price", "pk"))
     owned = list(CollectionItem.objects.filter(user=user, release_id=release_id))
     history = list(PriceHistory.objects.filter(listing__in=listings).select_related("listing").order_by("recorded_at"))
     # Only the user's own data is shown, so a release they have nothing for is an empty page, not a 404.
@@ -223,20 +241,20 @@ def price_chart(history: list[PriceHistory], *, width: int = 640, height: int = 
             "first": f"{first:%Y-%m-%d}", "last": f"{last:%Y-%m-%d}", "currency": history[0].currency}
 
 
-def notifications_for_user(*, user, unread_only: bool = False, limit: int = 20) -> list[Notification]:
+def notifications_for_user(*, user: AbstractBaseUser | AnonymousUser, unread_only: bool = False, limit: int = 20) -> list[Notification]:
     qs = Notification.objects.filter(user=user)
     if unread_only:
         qs = qs.filter(read_at__isnull=True)
     return list(qs[:limit])
 
 
-def dashboard_for_user(*, user) -> dict:
+def dashboard_for_user(*, user: AbstractBaseUser | AnonymousUser) -> dict:
     new_since = timezone.now() - timedelta(days=7)
     new_matches = (Listing.objects.filter(search__user=user, status=Listing.Status.ACTIVE, in_wantlist=True,
                                           first_seen_at__gte=new_since).select_related("search")
-                   .order_by("-first_seen_at", "price")[:10])
+                   .order_by("-first_seen_at", "price")[:40])
     return {
-        "new_matches": list(new_matches),
+        "new_matches": listings_distinct(new_matches)[:10],
         "deals": deals_for_user(user=user, limit=5),
         "runs": runs_recent_for_user(user=user, limit=8),
         "notifications": notifications_for_user(user=user, unread_only=True, limit=8),
@@ -246,20 +264,20 @@ def dashboard_for_user(*, user) -> dict:
     }
 
 
-def home_card(*, user) -> dict | None:
+def home_card(*, user: AbstractBaseUser | AnonymousUser) -> dict | None:
     """The home page card "New digger matches" (want-list items found in the last 7 days)."""
     if not user.is_authenticated:
         return None
     since = timezone.now() - timedelta(days=7)
-    matches = list(Listing.objects.filter(search__user=user, status=Listing.Status.ACTIVE, in_wantlist=True,
-                                          first_seen_at__gte=since).order_by("price")[:5])
+    matches = listings_distinct(Listing.objects.filter(search__user=user, status=Listing.Status.ACTIVE, in_wantlist=True,
+                                                       first_seen_at__gte=since).order_by("price")[:20])[:5]
     if not matches and not SavedSearch.objects.filter(user=user).exists():
         return None
     return {"title": "New digger matches", "url": reverse("digger:index"), "template": "digger/_home_card.html",
             "matches": matches}
 
 
-def global_search(*, user, query: str, limit: int = 5) -> list[dict]:
+def global_search(*, user: AbstractBaseUser | AnonymousUser, query: str, limit: int = 5) -> list[dict]:
     """The user's own saved searches matching `query` (for the header search)."""
     if not user or not user.is_authenticated or not (query or "").strip():
         return []

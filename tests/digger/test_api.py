@@ -45,7 +45,7 @@ def test_create_list_update_delete(api, owner_api, owner):
 def test_bad_input_is_422_with_field_details(api, owner_api, payload, field):
     r = post(api, f"{BASE}/searches", {"name": "x", "artist": "Can", **payload}, owner_api)
     assert r.status_code == 422
-    assert r.json()["detail"][0]["loc"] == ["body", field]
+    assert r.json()["detail"][0]["loc"][-1] == field
     assert not SavedSearch.objects.exists()
 
 
@@ -135,3 +135,56 @@ def test_outsider_never_sees_owner_data(api, owner, outsider_api, configured_own
     assert api.get(f"{BASE}/collection", **outsider_api).json()["count"] == 0
     assert api.get(f"{BASE}/credentials", **outsider_api).json()["discogs"]["status"] == "not_configured"
     assert SavedSearch.objects.filter(pk=search.pk).exists()
+
+
+@pytest.mark.parametrize(("payload", "field"), [
+    ({"query": "x" * 20_000}, "query"),
+    ({"artist": "a" * 5_000}, "artist"),
+    ({"name": "n" * 121}, "name"),
+    ({"title": "t" * 201}, "title"),
+    ({"catno": "c" * 61}, "catno"),
+    ({"barcode": "1" * 41}, "barcode"),
+    ({"format": "f" * 21}, "format"),
+    ({"currency": "USD\n"}, "currency"),
+    ({"price_max": "-1"}, "price_max"),
+    ({"price_max": "100000000"}, "price_max"),
+    ({"interval_hours": 24 * 90 + 1}, "interval_hours"),
+    ({"release_id": 2**63}, "release_id"),
+])
+def test_searches_create_rejects_input_past_the_model_limits(api, owner_api, payload, field):
+    r = post(api, f"{BASE}/searches", {"name": "x", "artist": "Can", **payload}, owner_api)
+    assert r.status_code == 422, r.content
+    assert r.json()["detail"][0]["loc"][-1] == field
+    assert not SavedSearch.objects.exists()
+
+
+def test_searches_patch_rejects_over_long_text_and_keeps_the_row(api, owner_api, owner):
+    search = SavedSearchFactory(user=owner, artist="The Fall")
+    r = api.patch(f"{BASE}/searches/{search.pk}", data={"artist": "a" * 5_000}, content_type="application/json",
+                  **owner_api)
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"][-1] == "artist"
+    search.refresh_from_db()
+    assert search.artist == "The Fall"
+
+
+def test_credentials_put_rejects_over_long_token(api, owner_api):
+    r = api.put(f"{BASE}/credentials", data={"discogs_token": "t" * 501}, content_type="application/json", **owner_api)
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"][-1] == "discogs_token"
+
+
+def test_collection_filter_over_100_characters_is_422(api, owner_api):
+    assert api.get(f"{BASE}/collection", {"q": "q" * 101}, **owner_api).status_code == 422
+
+
+def test_every_digger_operation_declares_its_error_answers():
+    from common.schemas import ErrorOut
+    from digger.api import router
+
+    operations = [op for view in router.path_operations.values() for op in view.operations]
+    assert len(operations) >= 16
+    for op in operations:
+        declared = {code: op.response_models[code] for code in op.response_models if 400 <= code < 500}
+        assert 401 in declared, op.view_func.__name__
+        for model in declared.values():
+            assert model.__annotations__["response"] is ErrorOut or "ErrorOut" in str(model.model_fields["response"].annotation), \
+                op.view_func.__name__

@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from common.exceptions import Conflict
 from digger import services
 from digger.models import Listing, Notification, PriceHistory, ReleasePrice, SavedSearch, SearchRun
-from tests.digger.factories import CollectionItemFactory
+from tests.digger.factories import CollectionItemFactory, SavedSearchFactory
 from tests.digger.fixtures import add_discogs_search_routes, add_ebay_routes
 
 pytestmark = pytest.mark.django_db
@@ -259,3 +259,12 @@ def test_market_price_falls_back_to_marketplace_stats(fall_search, digger_replay
     market = ReleasePrice.objects.get(release_id=1018055)
     assert market.suggestions == {} and market.lowest_price == Decimal("50.00") and market.num_for_sale == 3
     assert Listing.objects.get(external_id="2001002").market_price == Decimal("50.00")
+
+
+def test_search_run_past_its_time_limit_stops_and_says_so(configured_owner, digger_replay, discogs_data, settings):
+    settings.DIGGER_RUN_SOFT_TIME_LIMIT = 0
+    add_discogs_search_routes(digger_replay, discogs_data)
+    search = SavedSearchFactory(user=configured_owner, platform="discogs")
+    run = services.search_run_now(search=search)
+    assert run.status == SearchRun.Status.FAILED and "Time limit reached" in run.message
+    assert not Listing.objects.exists()

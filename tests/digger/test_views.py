@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from common.selectors import realtime_group_allowed
 from digger.models import SavedSearch, SearchRun
 from tests.digger.factories import CollectionItemFactory, ListingFactory, SavedSearchFactory
 
@@ -185,3 +186,9 @@ def test_settings_page_asks_to_re_enter_undecryptable_credentials(owner_client, 
     assert "Your Discogs token can no longer be decrypted. Please re-enter it." in body
     assert "Your eBay credentials can no longer be decrypted. Please re-enter them." in body
     assert "Please re-enter your credentials" in owner_client.get(reverse("digger:index")).content.decode()
+
+
+def test_search_progress_group_admits_only_the_owner(owner, outsider):
+    search = SavedSearchFactory(user=owner)
+    assert realtime_group_allowed(user=owner, kind="diggersearch", object_id=str(search.pk))
+    assert not realtime_group_allowed(user=outsider, kind="diggersearch", object_id=str(search.pk))

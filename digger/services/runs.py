@@ -1,359 +1,55 @@
-"""Writes for digger: credentials, saved searches and their runs, collection sync, notifications."""
+"""Running a saved search: fetch from Discogs and eBay, match, store, report and notify."""
 from __future__ import annotations
 
-import logging
 import re
 import time
 from dataclasses import dataclass
 from datetime import timedelta
-from decimal import Decimal, InvalidOperation
-from typing import Any
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.core.mail import send_mail
-from django.db import IntegrityError, connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
-from common import crypto
-from common.exceptions import Conflict, InvalidInput
-from common.fields import UndecryptableSecret
 from common.locks import exclusive
-from common.models import Job
 from common.realtime import publish_progress
-from common.services import job_claim, job_finish, job_progress, job_start, search_log_record
+from common.services import search_log_record
 from integrations.discogs.client import DiscogsClient
 from integrations.discogs.errors import ScrapingDisabled, TokenRejected
-from integrations.discogs.types import CONDITION_CODES, condition_rank
+from integrations.discogs.types import condition_rank
 from integrations.ebay.client import EbayClient
 from integrations.ebay.errors import BudgetExhausted, CredentialsRejected
-from integrations.errors import IntegrationError, NotConfigured, NotFound, PermanentError, TransientError
+from integrations.errors import NotConfigured, NotFound, PermanentError, TransientError
 
-from .matching import Matcher, Owned
-from .models import (
+from ..matching import Matcher, Owned
+from ..models import (
     CollectionItem,
     DiggerProfile,
     Listing,
     Location,
-    Notification,
     Platform,
     PriceHistory,
     ReleasePrice,
     SavedSearch,
     SearchRun,
 )
+from .credentials import discogs_client_for, ebay_client_for, profile_get_or_create
+from .notifications import digest_send, notification_create
+from .searches import search_run_request
 
-log = logging.getLogger(__name__)
-SECRET_FIELDS = ("discogs_token", "ebay_client_id", "ebay_client_secret")
 EBAY_CONDITIONS = [("1000", "M"), ("1500", "NM"), ("2750", "NM"), ("4000", "VG+"), ("3000", "VG"), ("5000", "VG"),
                    ("6000", "G")]
 EBAY_CONDITION_CODES = dict(EBAY_CONDITIONS)
 EBAY_LOCATION = {"US": {"location_country": "US"}, "UK": {"location_country": "GB"},
                  "EU": {"location_region": "EUROPEAN_UNION"}}
 
-
-# -- credentials ---------------------------------------------------------------------------------------
-def profile_get_or_create(*, user) -> DiggerProfile:
-    profile, _ = DiggerProfile.objects.get_or_create(user=user)
-    return profile
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 
-def credentials_update(*, user, discogs_username: str | None = None, discogs_token: str | None = None,
-                       ebay_client_id: str | None = None, ebay_client_secret: str | None = None,
-                       email_digest: str | None = None, preferred_location: str | None = None,
-                       clear: list[str] | None = None) -> DiggerProfile:
-    """Sets the given credentials (None or blank keeps the stored value; `clear` names ones to remove)."""
-    profile = profile_get_or_create(user=user)
-    changed: list[str] = []
-    if discogs_username is not None and discogs_username.strip() != profile.discogs_username:
-        username = discogs_username.strip()
-        if username and not re.fullmatch(r"[A-Za-z0-9_.\-]{1,100}", username):
-            raise InvalidInput("Discogs usernames contain only letters, digits, '.', '-' and '_'.", field="discogs_username")
-        profile.discogs_username = username
-        changed.append("discogs_username")
-    for name, value in (("discogs_token", discogs_token), ("ebay_client_id", ebay_client_id),
-                        ("ebay_client_secret", ebay_client_secret)):
-        if value is not None and value.strip():
-            if len(value.strip()) > 500:
-                raise InvalidInput("That value is too long.", field=name)
-            setattr(profile, name, value.strip())
-            changed.append(name)
-    for name in clear or []:
-        if name in SECRET_FIELDS:
-            setattr(profile, name, "")
-            changed.append(name)
-    if any(n.startswith("discogs") for n in changed):
-        profile.discogs_checked_at, profile.discogs_check_ok, profile.discogs_check_message = None, None, ""
-        changed += ["discogs_checked_at", "discogs_check_ok", "discogs_check_message"]
-    if any(n.startswith("ebay") for n in changed):
-        profile.ebay_checked_at, profile.ebay_check_ok, profile.ebay_check_message = None, None, ""
-        changed += ["ebay_checked_at", "ebay_check_ok", "ebay_check_message"]
-    if email_digest is not None:
-        if email_digest not in DiggerProfile.Digest.values:
-            raise InvalidInput("Choose off, per_run or daily.", field="email_digest")
-        profile.email_digest = email_digest
-        changed.append("email_digest")
-    if preferred_location is not None:
-        if preferred_location not in Location.values:
-            raise InvalidInput("Choose any, US, EU or UK.", field="preferred_location")
-        profile.preferred_location = preferred_location
-        changed.append("preferred_location")
-    if changed:
-        # Undecryptable secrets read back as "" markers; only the fields changed here are written.
-        profile.save(update_fields=[*set(changed), "updated_at"])
-    return profile
-
-
-def discogs_client_for(profile: DiggerProfile) -> DiscogsClient:
-    """A client with the user's token; NotConfigured with a clear message when it is missing or unreadable."""
-    if isinstance(profile.discogs_token, UndecryptableSecret):
-        raise NotConfigured("Your Discogs token can no longer be decrypted: please re-enter it in Digger settings.",
-                            service="discogs")
-    if not profile.discogs_token:
-        raise NotConfigured("Discogs is not configured: add your personal access token in Digger settings.",
-                            service="discogs")
-    return DiscogsClient(token=profile.discogs_token, username=profile.discogs_username)
-
-
-def ebay_client_for(profile: DiggerProfile) -> EbayClient:
-    if isinstance(profile.ebay_client_id, UndecryptableSecret) or isinstance(profile.ebay_client_secret, UndecryptableSecret):
-        raise NotConfigured("Your eBay credentials can no longer be decrypted: please re-enter them in Digger settings.",
-                            service="ebay")
-    if not profile.ebay_client_id or not profile.ebay_client_secret:
-        raise NotConfigured("eBay is not configured: add your application's client id and secret in Digger settings.",
-                            service="ebay")
-    return EbayClient(client_id=profile.ebay_client_id, client_secret=profile.ebay_client_secret)
-
-
-def discogs_lookup(*, user, artist: str, title: str, limit: int = 5) -> dict[str, Any]:
-    """Discogs masters and vinyl releases matching an artist and title, to pick a release id when a
-    saved search starts from an album page ("Find on vinyl"). Never raises for upstream trouble:
-    the form still works without the lookup, so the reason comes back as `error`."""
-    artist, title = (artist or "").strip()[:200], (title or "").strip()[:200]
-    result: dict[str, Any] = {"masters": [], "releases": [], "error": ""}
-    if not (artist or title):
-        return result
-    try:
-        client = discogs_client_for(profile_get_or_create(user=user))
-        try:
-            result["masters"] = client.search(type="master", artist=artist, release_title=title, per_page=limit).results[:limit]
-            result["releases"] = client.search(type="release", artist=artist, release_title=title, format="Vinyl",
-                                               per_page=limit).results[:limit]
-        finally:
-            client.close()
-    except IntegrationError as exc:
-        result["error"] = str(exc) if isinstance(exc, NotConfigured) else f"Discogs lookup unavailable right now ({exc})."
-    return result
-
-
-def credentials_test(*, user, service: str) -> tuple[bool, str]:
-    """Calls the service with the stored credentials and records the outcome ("test connection")."""
-    profile = profile_get_or_create(user=user)
-    ok, message = False, ""
-    try:
-        if service == "discogs":
-            client = discogs_client_for(profile)
-            try:
-                identity = client.identity()
-            finally:
-                client.close()
-            ok = True
-            message = f"Connected to Discogs as {identity.username}."
-            if profile.discogs_username and identity.username.lower() != profile.discogs_username.lower():
-                message += f" (The username you saved is {profile.discogs_username}.)"
-        elif service == "ebay":
-            client = ebay_client_for(profile)
-            try:
-                client.drop_token()
-                client.token()
-            finally:
-                client.close()
-            ok, message = True, "Connected to eBay: the application token was granted."
-        else:
-            raise InvalidInput("Unknown service.", field="service")
-    except NotConfigured as exc:
-        message = str(exc)
-    except TokenRejected:
-        message = "Discogs rejected the token. Check it and enter it again."
-    except CredentialsRejected:
-        message = "eBay rejected the client id or secret."
-    except IntegrationError as exc:
-        message = f"Could not reach {service}: {exc}"
-    now = timezone.now()
-    DiggerProfile.objects.filter(pk=profile.pk).update(**{
-        f"{service}_checked_at": now, f"{service}_check_ok": ok, f"{service}_check_message": message[:300],
-    })
-    return ok, message
-
-
-def credentials_rotate() -> dict[str, int]:
-    """Re-encrypts every stored secret with the first FIELD_ENCRYPTION_KEYS key (common.crypto.rotate).
-
-    Works on the raw ciphertext, so a value no key can decrypt is counted and left as it is
-    (the user is asked to re-enter it) rather than being wiped.
-    """
-    table = DiggerProfile._meta.db_table
-    rotated = undecryptable = 0
-    columns = ", ".join(SECRET_FIELDS)
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT id, {columns} FROM {table}")  # noqa: S608 - fixed identifiers
-            rows = cursor.fetchall()
-        for row in rows:
-            pk, values = row[0], row[1:]
-            updates = {}
-            for name, value in zip(SECRET_FIELDS, values, strict=True):
-                if not value:
-                    continue
-                try:
-                    updates[name] = crypto.rotate(value)
-                except crypto.DecryptionFailed:
-                    undecryptable += 1
-            if updates:
-                sets = ", ".join(f"{name} = %s" for name in updates)
-                with connection.cursor() as cursor:
-                    cursor.execute(f"UPDATE {table} SET {sets} WHERE id = %s", [*updates.values(), pk])  # noqa: S608
-                rotated += len(updates)
-    return {"rotated": rotated, "undecryptable": undecryptable, "profiles": len(rows)}
-
-
-# -- saved searches ----------------------------------------------------------------------------------------
-SEARCH_FIELDS = ("name", "query", "artist", "title", "barcode", "catno", "release_id", "platform", "price_min",
-                 "price_max", "currency", "min_media_condition", "min_sleeve_condition", "format", "seller_location",
-                 "interval_hours", "active")
-
-
-def _decimal(value: Any, field: str) -> Decimal | None:
-    if value in (None, ""):
-        return None
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation as exc:
-        raise InvalidInput("Enter a number.", field=field) from exc
-    if amount < 0 or amount >= Decimal("100000000"):
-        raise InvalidInput("Enter an amount between 0 and 99,999,999.", field=field)
-    return amount.quantize(Decimal("0.01"))
-
-
-def search_clean(data: dict[str, Any], *, instance: SavedSearch | None = None) -> dict[str, Any]:
-    """Validates saved-search fields (shared by the form and the API); InvalidInput names the field."""
-    values = {f: getattr(instance, f) for f in SEARCH_FIELDS} if instance else {}
-    values.update({k: v for k, v in data.items() if k in SEARCH_FIELDS})
-    for text in ("name", "query", "artist", "title", "barcode", "catno", "format"):
-        values[text] = str(values.get(text) or "").strip()
-    if not values["name"]:
-        raise InvalidInput("Give the search a name.", field="name")
-    if values.get("platform", Platform.BOTH) not in Platform.values:
-        raise InvalidInput(f"Platform must be one of {', '.join(Platform.values)}.", field="platform")
-    values.setdefault("platform", Platform.BOTH)
-    release_id = values.get("release_id")
-    if release_id in ("", None):
-        values["release_id"] = None
-    else:
-        try:
-            values["release_id"] = int(release_id)
-        except (TypeError, ValueError) as exc:
-            raise InvalidInput("A Discogs release id is a number.", field="release_id") from exc
-        if values["release_id"] < 1:
-            raise InvalidInput("A Discogs release id is a positive number.", field="release_id")
-    if not any(values.get(f) for f in ("query", "artist", "title", "barcode", "catno", "release_id")):
-        raise InvalidInput("Enter a query: text, artist, title, barcode, catalogue number or Discogs release id.",
-                           field="query")
-    if values["barcode"] and not re.fullmatch(r"[0-9 ]{6,20}", values["barcode"]):
-        raise InvalidInput("A barcode is 6 to 20 digits.", field="barcode")
-    values["price_min"] = _decimal(values.get("price_min"), "price_min")
-    values["price_max"] = _decimal(values.get("price_max"), "price_max")
-    if values["price_min"] is not None and values["price_max"] is not None and values["price_min"] > values["price_max"]:
-        raise InvalidInput("The minimum price is above the maximum price.", field="price_min")
-    currency = str(values.get("currency") or "USD").upper()
-    if not re.fullmatch(r"[A-Z]{3}", currency):
-        raise InvalidInput("Currency is a three-letter code such as USD, EUR or GBP.", field="currency")
-    values["currency"] = currency
-    for name in ("min_media_condition", "min_sleeve_condition"):
-        value = values.get(name) or ""
-        if value and value not in CONDITION_CODES:
-            raise InvalidInput(f"Unknown condition: use one of {', '.join(CONDITION_CODES)}.", field=name)
-        values[name] = value
-    location = values.get("seller_location") or Location.ANY
-    if location not in Location.values:
-        raise InvalidInput("Seller location is US, EU, UK or any.", field="seller_location")
-    values["seller_location"] = location
-    try:
-        interval = int(values.get("interval_hours") if values.get("interval_hours") not in (None, "") else 24)
-    except (TypeError, ValueError) as exc:
-        raise InvalidInput("The interval is a whole number of hours.", field="interval_hours") from exc
-    if interval < 1:
-        raise InvalidInput("The interval is at least 1 hour.", field="interval_hours")
-    if interval > 24 * 90:
-        raise InvalidInput("The interval is at most 90 days.", field="interval_hours")
-    values["interval_hours"] = interval
-    values["active"] = bool(values.get("active", True))
-    if len(values["name"]) > 120:
-        raise InvalidInput("Keep the name under 120 characters.", field="name")
-    return values
-
-
-def search_create(*, user, data: dict[str, Any]) -> SavedSearch:
-    """Creates a saved search for `user` from validated fields."""
-    return SavedSearch.objects.create(user=user, **search_clean(data))
-
-
-def search_update(*, search: SavedSearch, data: dict[str, Any]) -> SavedSearch:
-    for name, value in search_clean(data, instance=search).items():
-        setattr(search, name, value)
-    search.save()
-    return search
-
-
-def search_delete(*, search: SavedSearch) -> None:
-    search.delete()
-
-
-def _enqueue_run(run_id: int) -> None:
-    from .tasks import run_saved_search
-
-    transaction.on_commit(lambda: run_saved_search.delay(run_id))
-
-
-def _expire_stale_runs(search: SavedSearch) -> None:
-    """A run left pending/running past the hard time limit (a killed worker) no longer blocks new runs."""
-    cutoff = timezone.now() - timedelta(seconds=settings.DIGGER_RUN_TIME_LIMIT + 120)
-    SearchRun.objects.filter(search=search, status__in=SearchRun.ACTIVE, updated_at__lt=cutoff).update(
-        status=SearchRun.Status.FAILED, finished_at=timezone.now(), message="Abandoned: the worker stopped responding.",
-    )
-
-
-def search_run_request(*, search: SavedSearch, trigger: str = SearchRun.Trigger.MANUAL, enqueue: bool = True) -> SearchRun:
-    """Queues one run; Conflict if the search already has one pending or running (only one proceeds)."""
-    _expire_stale_runs(search)
-    try:
-        with transaction.atomic():
-            run = SearchRun.objects.create(search=search, trigger=trigger, message="Queued")
-    except IntegrityError as exc:
-        active = SearchRun.objects.filter(search=search, status__in=SearchRun.ACTIVE).first()
-        raise Conflict(f"“{search.name}” is already running (run {active.pk if active else '?'}).") from exc
-    if enqueue:
-        _enqueue_run(run.pk)
-    return run
-
-
-def searches_queue_due(*, now=None) -> int:
-    """Queues one run for each due search (never run, or last run older than its interval)."""
-    from .selectors import searches_due
-
-    queued = 0
-    for search in searches_due(now=now or timezone.now()):
-        try:
-            search_run_request(search=search, trigger=SearchRun.Trigger.SCHEDULED)
-        except Conflict:
-            continue
-        queued += 1
-    return queued
-
-
-# -- running a search -----------------------------------------------------------------------------------------
 @dataclass
 class ListingData:
     """A listing from either platform, normalised for storage."""
@@ -424,7 +120,7 @@ def _keep(search: SavedSearch, item: ListingData) -> bool:
                 search.format.lower() == "vinyl" and re.search(r"\b(LP|12\"|10\"|7\")", item.format)):
             return False
     if search.seller_location != Location.ANY and item.seller_country:
-        from .scoring import region_of
+        from ..scoring import region_of
 
         if region_of(item.seller_country) != search.seller_location:
             return False
@@ -551,7 +247,7 @@ def _refresh_market_prices(client: DiscogsClient, release_ids: list[int], progre
     return fetched
 
 
-def matcher_for_user(user) -> Matcher:
+def matcher_for_user(user: AbstractBaseUser | AnonymousUser) -> Matcher:
     items = CollectionItem.objects.filter(user=user).values_list("release_id", "kind", "artist", "title", "catno")
     return Matcher((Owned(release_id=r, kind=k, artist=a, title=t, catno=c) for r, k, a, t, c in items),
                    threshold=settings.DIGGER_FUZZY_THRESHOLD)
@@ -700,9 +396,13 @@ def search_run_execute(*, run_id: int, discogs: DiscogsClient | None = None, eba
         all_release_ids = set(release_ids) | set(matcher.by_release)
         prices = {p.release_id: p for p in ReleasePrice.objects.filter(release_id__in=all_release_ids)}
         totals = {"found": 0, "new": 0, "changed": 0, "gone": 0, "new_wanted": 0}
+        # Looked up on the package at call time: the fault drills patch digger.services._store_platform
+        # to kill the worker mid-store, and the split into modules must not hide that seam.
+        from digger import services as package
+
         with transaction.atomic():
             for platform, items in fetched.items():
-                counts = _store_platform(run=run, platform=platform, items=items, matcher=matcher, prices=prices,
+                counts = package._store_platform(run=run, platform=platform, items=items, matcher=matcher, prices=prices,
                                          now=timezone.now())
                 notes.setdefault(platform, {}).update(counts)
                 for key in totals:
@@ -790,138 +490,3 @@ def run_report_text(run: SearchRun) -> str:
     for error in run.errors:
         lines.append(f"  error [{error.get('platform') or 'run'}]: {error.get('error')}")
     return "\n".join(lines)
-
-
-# -- collection and want list --------------------------------------------------------------------------------------
-def collection_sync_request(*, user) -> Job:
-    """Queues a collection + want list sync (one at a time per user)."""
-    active = Job.objects.filter(user=user, kind="digger.sync", status__in=[Job.Status.PENDING, Job.Status.RUNNING]).first()
-    if active is not None:
-        return active
-    from .tasks import sync_collection
-
-    return job_start(user=user, kind="digger.sync", label="Discogs collection and want list", task=sync_collection)
-
-
-def _parse_added(value: str):
-    parsed = parse_datetime(value) if value else None
-    return parsed
-
-
-def collection_sync_run(*, job_id: int, full: bool = False) -> Job:
-    """Syncs the user's Discogs collection and want list, newest first, stopping at known items.
-
-    With full=True every page is read and items no longer on Discogs are removed. Each page is
-    upserted on (user, kind, release_id), so a repeated or interrupted sync never duplicates.
-    """
-    job = Job.objects.select_related("user").get(pk=job_id)
-    if job.status == Job.Status.PENDING and not job_claim(job_id=job_id):
-        return job
-    job.status = Job.Status.RUNNING
-    user = job.user
-    profile = profile_get_or_create(user=user)
-    counts = {"collection": 0, "want": 0, "removed": 0}
-    try:
-        if not profile.discogs_username:
-            raise NotConfigured("Add your Discogs username in Digger settings to sync your collection.", service="discogs")
-        client = discogs_client_for(profile)
-        try:
-            done = 0
-            for kind, source in ((CollectionItem.Kind.COLLECTION, "collection"), (CollectionItem.Kind.WANT, "wants")):
-                known = set(CollectionItem.objects.filter(user=user, kind=kind).values_list("release_id", flat=True))
-                seen: set[int] = set()
-                complete = True
-                for page in client.iter_pages(source, profile.discogs_username):
-                    if page.pagination.page == 1:
-                        job.total = (job.total or 0) + page.pagination.pages
-                    new_here = [i for i in page.items if i.release_id not in known]
-                    with transaction.atomic():
-                        for item in page.items:
-                            CollectionItem.objects.update_or_create(user=user, kind=kind, release_id=item.release_id, defaults={
-                                "artist": item.artist[:300], "title": item.title[:300] or f"Release {item.release_id}",
-                                "year": item.year, "format": "; ".join(item.formats)[:200],
-                                "label": ", ".join(item.labels)[:200], "catno": ", ".join(item.catnos)[:120],
-                                "thumb": item.thumb[:600] if item.thumb.startswith("http") else "",
-                                "date_added": _parse_added(item.date_added),
-                            })
-                    seen.update(i.release_id for i in page.items)
-                    counts[kind] += len(new_here)
-                    done += 1
-                    job_progress(job=job, done=done, total=max(job.total, done),
-                                 message=f"{kind}: page {page.pagination.page} of {page.pagination.pages}")
-                    if not full and page.items and not new_here:
-                        complete = False  # everything older is already known
-                        break
-                if full and complete:
-                    removed, _ = CollectionItem.objects.filter(user=user, kind=kind).exclude(release_id__in=seen).delete()
-                    counts["removed"] += removed
-        finally:
-            client.close()
-        listings_rematch(user=user)
-        DiggerProfile.objects.filter(pk=profile.pk).update(collection_synced_at=timezone.now())
-        message = f"{counts['collection']} new in collection, {counts['want']} new wanted"
-        return job_finish(job=job, message=message, result=counts)
-    except TokenRejected:
-        notification_create(user=user, kind="error", message="Collection sync: Discogs rejected the token",
-                            url="/digger/settings/")
-        return job_finish(job=job, status=Job.Status.FAILED, message="Discogs rejected the token")
-    except (NotConfigured, PermanentError) as exc:
-        return job_finish(job=job, status=Job.Status.FAILED, message=str(exc))
-    except TransientError:
-        Job.objects.filter(pk=job.pk).update(status=Job.Status.PENDING, message="Waiting to retry")
-        raise
-
-
-def listings_rematch(*, user) -> int:
-    """Re-flags every listing of the user's searches against the current collection and want list."""
-    matcher = matcher_for_user(user)
-    listings = list(Listing.objects.filter(search__user=user))
-    changed = []
-    for listing in listings:
-        source_release = listing.release_id if listing.platform == Platform.DISCOGS else None
-        match = matcher.match(release_id=source_release, catno=listing.catno, barcode=listing.barcode,
-                              artist=listing.artist, title=listing.title)
-        new = (match.in_collection, match.in_wantlist, match.method, match.confidence)
-        if new != (listing.in_collection, listing.in_wantlist, listing.match_method, listing.match_confidence):
-            listing.in_collection, listing.in_wantlist, listing.match_method, listing.match_confidence = new
-            if listing.platform == Platform.EBAY:
-                listing.release_id = match.release_id
-            changed.append(listing)
-    Listing.objects.bulk_update(changed, ["in_collection", "in_wantlist", "match_method", "match_confidence",
-                                          "release_id"], batch_size=500)
-    return len(changed)
-
-
-# -- notifications --------------------------------------------------------------------------------------------------
-def notification_create(*, user, message: str, kind: str = "match", url: str = "") -> Notification:
-    return Notification.objects.create(user=user, kind=kind, message=message[:500], url=url[:300])
-
-
-def notifications_mark_read(*, user, notification_id: int | None = None) -> int:
-    qs = Notification.objects.filter(user=user, read_at__isnull=True)
-    if notification_id is not None:
-        qs = qs.filter(pk=notification_id)
-    return qs.update(read_at=timezone.now())
-
-
-def digest_send(*, user) -> int:
-    """E-mails the user's not yet e-mailed notifications in one message; returns how many it held."""
-    pending = list(Notification.objects.filter(user=user, emailed_at__isnull=True).order_by("created_at")[:100])
-    if not pending or not user.email:
-        return 0
-    body = "\n".join(f"- {n.message}" for n in pending)
-    send_mail(subject=f"Stylus Digger: {len(pending)} update{'s' if len(pending) != 1 else ''}",
-              message=f"New on Stylus Digger:\n\n{body}\n", from_email=settings.DEFAULT_FROM_EMAIL,
-              recipient_list=[user.email], fail_silently=False)
-    now = timezone.now()
-    Notification.objects.filter(pk__in=[n.pk for n in pending]).update(emailed_at=now)
-    DiggerProfile.objects.filter(user=user).update(digest_sent_at=now)
-    return len(pending)
-
-
-def digests_send_daily() -> int:
-    """Sends the daily digest to every user who chose it."""
-    sent = 0
-    for profile in DiggerProfile.objects.filter(email_digest=DiggerProfile.Digest.DAILY).select_related("user"):
-        sent += int(digest_send(user=profile.user) > 0)
-    return sent
