@@ -20,6 +20,7 @@ def _mount() -> None:
     from common.api import router as common_router
     from concerts.api import router as concerts_router
     from digger.api import router as digger_router
+    from listening.api import router as listening_router
     from recommend.api import router as recommend_router
     from tracks.api import router as tracks_router
     from users_aoty.api import router as users_aoty_router
@@ -34,6 +35,8 @@ def _mount() -> None:
     api.add_router("/recommend", recommend_router)
     api.add_router("/digger", digger_router)
     api.add_router("/tracks", tracks_router)
+    # listening's router owns both /listens... and /listening/...
+    api.add_router("/", listening_router)
 
 
 _mount()

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from common import views as common_views
 from config.api import api
+from listening import views as listening_views
 
 admin.site.site_header = "Stylus administration"
 admin.site.site_title = "Stylus admin"
@@ -26,6 +27,12 @@ urlpatterns = [
     path("digger/", include("digger.urls")),
     path("archive/", include("archive.urls")),
     path("concerts/", include("concerts.urls")),
+    path("listening/", include("listening.urls")),
+    # ListenBrainz's own protocol (not the /api/v1 NinjaAPI), for players that scrobble into Stylus.
+    path("apis/listenbrainz/", include("listening.listenbrainz_compat")),
+    # The service worker must be served from the root for its scope to cover every page.
+    path("sw.js", listening_views.service_worker, name="service_worker"),
+    path("manifest.webmanifest", listening_views.manifest, name="manifest"),
 ]
 
 handler404 = "common.views.page_not_found"

@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "listening.middleware.BoostedAsPageMiddleware",  # before django_htmx's: boosted navigation gets whole pages
     "django_htmx.middleware.HtmxMiddleware",
     "common.middleware.UpstreamErrorMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -271,7 +272,8 @@ CONTENT_SECURITY_POLICY = {
         "img-src": ["'self'", "data:", "https:"],
         # The player streams archive files straight from IA_BASE_URL's origin; nothing else (issue 14).
         "media-src": ["'self'", IA_MEDIA_ORIGIN],
-        "connect-src": ["'self'", "ws:", "wss:"],
+        # IA's origin too: gapless decoding and "Keep offline" fetch the archive's files.
+        "connect-src": ["'self'", "ws:", "wss:", IA_MEDIA_ORIGIN],
         "frame-ancestors": ["'none'"],
         "form-action": ["'self'", "https://accounts.spotify.com"],
         "base-uri": ["'self'"],

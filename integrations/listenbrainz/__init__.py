@@ -1,0 +1,1 @@
+"""ListenBrainz API client (submit-listens, validate-token); also talks to compatible servers (Maloja, Koito)."""
