@@ -5,6 +5,7 @@ from django.urls import include, path
 from common import views as common_views
 from config.api import api
 from listening import views as listening_views
+from subsonic.urls import rest_urlpatterns as subsonic_rest
 
 admin.site.site_header = "Stylus administration"
 admin.site.site_title = "Stylus admin"
@@ -33,6 +34,9 @@ urlpatterns = [
     # The service worker must be served from the root for its scope to cover every page.
     path("sw.js", listening_views.service_worker, name="service_worker"),
     path("manifest.webmanifest", listening_views.manifest, name="manifest"),
+    path("subsonic/", include("subsonic.urls")),
+    # OpenSubsonic's own protocol at /rest/<method>[.view] (not the /api/v1 NinjaAPI), for Subsonic apps.
+    path("rest/", include(subsonic_rest)),
 ]
 
 handler404 = "common.views.page_not_found"

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "archive",
     "concerts",
     "listening",
+    "subsonic",
 ]
 
 MIDDLEWARE = [
