@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "common.middleware.RequestGuardMiddleware",  # bad multipart -> 400 before CSRF reads it; upstream wait cap
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -263,8 +264,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
 # The origin (scheme://host[:port]) of IA_BASE_URL, for the CSP's media-src.
-_ia_url = env("IA_BASE_URL", default="https://archive.org").split("/")
-IA_MEDIA_ORIGIN = "/".join(_ia_url[:3])
+IA_MEDIA_ORIGIN = "/".join(env("IA_BASE_URL", default="https://archive.org").split("/")[:3])
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -400,6 +400,14 @@ DIGGER_PRICE_LOOKUPS_PER_RUN = env.int("DIGGER_PRICE_LOOKUPS_PER_RUN", default=5
 DIGGER_RUN_SOFT_TIME_LIMIT = env.int("DIGGER_RUN_SOFT_TIME_LIMIT", default=15 * 60)
 DIGGER_RUN_TIME_LIMIT = env.int("DIGGER_RUN_TIME_LIMIT", default=16 * 60)
 DIGGER_DUE_CHECK_MINUTES = env.int("DIGGER_DUE_CHECK_MINUTES", default=10)
+# Cart optimizer (digger/optimizer.py): HiGHS stops here and reports the remaining gap.
+CART_TIME_LIMIT_S = env.float("CART_TIME_LIMIT_S", default=20.0)
+# Units per 1 USD, with the date they were set; staff override them in the admin (digger.ExchangeRate).
+DIGGER_EXCHANGE_RATES = {"USD": "1", "EUR": "0.92", "GBP": "0.79", "CAD": "1.37", "AUD": "1.53", "JPY": "151.0",
+                         "CHF": "0.88", "SEK": "10.6", "NOK": "10.8", "DKK": "6.87", "PLN": "3.98", "NZD": "1.66",
+                         "BRL": "5.05", "MXN": "17.1"}
+DIGGER_EXCHANGE_RATES_DATE = env("DIGGER_EXCHANGE_RATES_DATE", default="2026-11-01")
+DIGGER_WEBHOOK_MAX_FAILURES = env.int("DIGGER_WEBHOOK_MAX_FAILURES", default=5)  # then the channel is paused
 
 # tracks
 TRACKS_MAX_IMAGE_BYTES = env.int("TRACKS_MAX_IMAGE_BYTES", default=4 * 1024 * 1024)
