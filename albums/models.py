@@ -70,7 +70,10 @@ class Album(TimeStampedModel):
     labels = models.ManyToManyField(Label, related_name="albums", blank=True)
     genres = models.ManyToManyField(Genre, through="AlbumGenre", related_name="albums", blank=True)
     tags = models.JSONField(default=list, blank=True)
-    cover_url = models.URLField(max_length=500, blank=True)
+    cover_url = models.URLField(max_length=500, blank=True, help_text="AOTY's image; never shown directly.")
+    cover_file = models.FileField(upload_to="covers/albums/", max_length=200, blank=True,
+                                  help_text="The stored copy pages serve (albums.services.album_cover_store).")
+    cover_source_url = models.URLField(max_length=500, blank=True, help_text="The cover_url the stored copy came from.")
     critic_score = models.PositiveSmallIntegerField(null=True, blank=True, db_index=True)
     critic_score_exact = models.FloatField(null=True, blank=True)
     critic_count = models.PositiveIntegerField(null=True, blank=True)

@@ -50,3 +50,15 @@ def refresh_stale_albums_task(self) -> dict:
         if not mine:
             return {"skipped": True}
         return refresh_stale()
+
+
+@shared_task(base=StylusTask, bind=True, acks_late=True)
+def album_cover_store_task(self, album_id: int) -> bool:
+    """Stores the album's cover in media storage; safe to run twice (a stored cover is not fetched again).
+
+    Transient errors retry with backoff (StylusTask); a final failure is recorded for staff to retry,
+    and pages show the generated placeholder meanwhile.
+    """
+    from .services import album_cover_store
+
+    return album_cover_store(album_id=album_id)

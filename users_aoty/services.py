@@ -9,22 +9,20 @@ from django.db.models import F
 from django.utils import timezone
 
 from albums import services as album_services
-from common.exceptions import InvalidInput, NotFound
+from common.exceptions import InvalidInput
 from integrations.aoty import parser
-from integrations.aoty.errors import AotyBlocked
 from integrations.aoty.types import UserProfile
-from integrations.errors import IntegrationError
-from integrations.errors import NotFound as UpstreamNotFound
 
 from .models import AotyUser, AotyUserFavorite, AotyUserRating
 
-USERNAME = re.compile(r"^[A-Za-z0-9_.\-]{1,60}$")
+# fullmatch, never ^...$ with .match: "$" also matches before a trailing newline.
+USERNAME = re.compile(r"[A-Za-z0-9_.\-]{1,60}")
 
 
 def username_normalize(username: str) -> str:
     """AOTY profile slugs are lower-case, with underscores shown as hyphens in URLs."""
-    username = (username or "").strip().strip("/")
-    if not USERNAME.match(username):
+    username = (username or "").strip(" /")
+    if not USERNAME.fullmatch(username):
         raise InvalidInput("A username has 1–60 letters, digits, dots, hyphens or underscores.", field="username")
     return username.lower().replace("_", "-")
 
@@ -35,7 +33,7 @@ def aoty_user_save(*, profile: UserProfile) -> AotyUser:
     user, _ = AotyUser.objects.select_for_update().update_or_create(
         username=profile.username.lower(),
         defaults={
-            "display_name": profile.display_name[:150], "avatar_url": profile.avatar_url, "location": profile.location[:200],
+            "display_name": profile.display_name[:150], "avatar_url": parser.http_url(profile.avatar_url)[:500], "location": profile.location[:200],
             "about": profile.about, "member_since": profile.member_since[:60],
             "ratings_count": profile.ratings_count, "reviews_count": profile.reviews_count,
             "lists_count": profile.lists_count, "followers_count": profile.followers_count,
@@ -65,15 +63,14 @@ def aoty_user_fetch(*, username: str, refresh: bool = False) -> AotyUser:
 
 
 def aoty_user_refresh(*, aoty_user_id: int) -> AotyUser | None:
-    from django.core.cache import cache
-
+    """Re-scrapes a stored profile (background refresh). Returns None when the profile is gone."""
     user = AotyUser.objects.filter(pk=aoty_user_id).first()
     if user is None:
         return None
     try:
         return aoty_user_fetch(username=user.username, refresh=True)
     finally:
-        cache.delete(album_services.refreshing_key("aoty_user", aoty_user_id))
+        album_services.refresh_done(kind="aoty_user", object_id=aoty_user_id)
 
 
 def aoty_user_serve(*, username: str, refresh: bool = False) -> album_services.Served:
@@ -82,19 +79,12 @@ def aoty_user_serve(*, username: str, refresh: bool = False) -> album_services.S
 
     username = username_normalize(username)
     user = AotyUser.objects.filter(username=username).first()
-    if user is None or refresh:
-        try:
-            return album_services.Served(aoty_user_fetch(username=username, refresh=refresh))
-        except UpstreamNotFound:
-            raise NotFound(f"AOTY has no user called {username}.")
-        except IntegrationError as error:
-            if user is None:
-                raise album_services.unavailable(error)
-            return album_services.Served(user, stale=True, blocked=album_services.block_notice() if isinstance(error, AotyBlocked) else None,
-                                         error=album_services.unavailable(error).detail)
-    AotyUser.objects.filter(pk=user.pk).update(view_count=F("view_count") + 1)
-    stale = album_services.is_stale(user.fetched_at, settings.AOTY_USER_TTL)
-    refreshing = album_services.is_refreshing(kind="aoty_user", object_id=user.pk)
-    if stale and not refreshing:
-        refreshing = album_services.refresh_enqueue(kind="aoty_user", object_id=user.pk, task=aoty_user_refresh_task)
-    return album_services.Served(user, stale=stale, refreshing=refreshing, blocked=album_services.block_notice() if stale else None)
+    if user is not None and not refresh:
+        AotyUser.objects.filter(pk=user.pk).update(view_count=F("view_count") + 1)
+    return album_services.serve(
+        stored=user, fetch_now=user is None or refresh,
+        fetch=lambda: aoty_user_fetch(username=username, refresh=refresh),
+        stale=user is not None and album_services.is_stale(user.fetched_at, settings.AOTY_USER_TTL),
+        refresh_kind="aoty_user", refresh_task=aoty_user_refresh_task,
+        not_found=f"AOTY has no user called {username}.",
+    )

@@ -26,10 +26,10 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
-from common.metrics import metrics
 from integrations.errors import NotConfigured, NotFound, PermanentError, RateLimited, TransientError
 from integrations.http import HttpClient, parse_retry_after
 
+from . import hooks
 from .errors import AotyBlocked, AotyDisallowed
 from .parser import looks_like_challenge
 
@@ -165,7 +165,7 @@ class Fetcher:
             ok = True
             return page
         finally:
-            metrics.record_timing(name=f"aoty.fetch.{self.name}", duration=time.perf_counter() - start, ok=ok)
+            hooks.record_timing(name=f"aoty.fetch.{self.name}", duration=time.perf_counter() - start, ok=ok)
 
     def post_form(self, url: str, data: dict[str, str]) -> FetchedPage:
         """POSTs a form (AOTY's side requests, e.g. scripts/moreStatsAlbum.php) with the same rules as fetch()."""
@@ -178,7 +178,7 @@ class Fetcher:
             ok = True
             return page
         finally:
-            metrics.record_timing(name=f"aoty.fetch.{self.name}", duration=time.perf_counter() - start, ok=ok)
+            hooks.record_timing(name=f"aoty.fetch.{self.name}", duration=time.perf_counter() - start, ok=ok)
 
     def _fetch_once(self, url: str) -> FetchedPage:
         raise NotImplementedError
@@ -284,11 +284,11 @@ class _BrowserLoop:
                     executable_path=settings.AOTY_CHROMIUM_PATH or None, args=list(settings.AOTY_CHROMIUM_ARGS), headless=True,
                 )
             except PlaywrightError as exc:
-                metrics.record_timing(name="aoty.browser.launch", duration=time.perf_counter() - start, ok=False)
+                hooks.record_timing(name="aoty.browser.launch", duration=time.perf_counter() - start, ok=False)
                 raise NotConfigured(f"Chromium could not be started ({str(exc).splitlines()[0][:160]}); "
                                     "install it or set AOTY_FETCHER=http", service="aoty") from exc
             self.launches += 1
-            metrics.record_timing(name="aoty.browser.launch", duration=time.perf_counter() - start)
+            hooks.record_timing(name="aoty.browser.launch", duration=time.perf_counter() - start)
         return self._browser
 
     async def _fetch(self, url: str, timeout_ms: int) -> FetchedPage:
@@ -328,7 +328,7 @@ class _BrowserLoop:
                 return FetchedPage(url=page.url, status=status, html=html)
             finally:
                 await context.close()
-                metrics.record_timing(name="aoty.browser.page", duration=time.perf_counter() - start, ok=ok)
+                hooks.record_timing(name="aoty.browser.page", duration=time.perf_counter() - start, ok=ok)
 
     def fetch(self, url: str, timeout: float) -> FetchedPage:
         return self._run(self._fetch(url, int(timeout * 1000)), timeout + 30)

@@ -57,7 +57,7 @@ def test_album_scrape_cache_falls_back_to_memory_when_redis_is_down(album_route,
     from common.cache import FallbackCache
 
     dead_redis = FallbackCache("redis://127.0.0.1:1/0", {"TIMEOUT": 300, "OPTIONS": {"retry_after": 30}})
-    monkeypatch.setattr(services, "cache", dead_redis)
+    monkeypatch.setattr(services.kernel, "cache", dead_redis)
 
     services.album_scrape(url=ALBUM_PATH)
     services.album_scrape(url=ALBUM_PATH)
