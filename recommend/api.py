@@ -7,6 +7,7 @@ from ninja import Router
 from common.api import auth_optional, auth_required, auth_staff, external_throttle, request_user
 from common.exceptions import InvalidInput
 from common.models import Job
+from common.schemas import errors
 from integrations.spotify.client import parse_spotify_link
 from integrations.spotify.errors import InvalidSpotifyLink
 
@@ -39,14 +40,15 @@ def recommendation_payload(result: services.RecommendationResult) -> dict:
     }
 
 
-@router.get("/health", response=RecommendHealthOut, auth=auth_optional, summary="Index health")
+@router.get("/health", response={200: RecommendHealthOut, **errors(401)}, auth=auth_optional, summary="Index health")
 def health(request: HttpRequest):
     status = selectors.index_status()
     return RecommendHealthOut(ok=status["ok"], index_size=status["index_size"], index_type=status["index_type"],
                      built_at=status["built_at"], message=status["message"])
 
 
-@router.post("", response=RecommendOut, auth=auth_optional, throttle=external_throttle(),
+@router.post("", response={200: RecommendOut, **errors(401, 404, 422, 429, 503)}, auth=auth_optional,
+             throttle=external_throttle(),
              summary="Recommendations for a Spotify track or playlist link")
 def recommend(request: HttpRequest, payload: RecommendIn):
     result = services.recommend_from_link(user=request_user(request), url=payload.url, limit=payload.limit,
@@ -54,14 +56,16 @@ def recommend(request: HttpRequest, payload: RecommendIn):
     return recommendation_payload(result)
 
 
-@router.get("/catalogue", response=RecommendCatalogueOut, auth=auth_optional, summary="Catalogue counts and index status")
+@router.get("/catalogue", response={200: RecommendCatalogueOut, **errors(401)}, auth=auth_optional,
+            summary="Catalogue counts and index status")
 def catalogue(request: HttpRequest):
     counts = selectors.catalogue_counts()
     status = selectors.index_status()
     return {**counts, "index": {k: status[k] for k in ("ok", "index_size", "index_type", "built_at", "message")}}
 
 
-@router.post("/playlists", response={202: RecommendJobOut}, auth=auth_required, throttle=external_throttle(),
+@router.post("/playlists", response={202: RecommendJobOut, **errors(401, 422, 429, 503)}, auth=auth_required,
+             throttle=external_throttle(),
              summary="Import a Spotify playlist into the catalogue (a job with progress)")
 def playlist_import(request: HttpRequest, payload: RecommendPlaylistIn):
     try:
@@ -71,18 +75,20 @@ def playlist_import(request: HttpRequest, payload: RecommendPlaylistIn):
     return 202, _job_out(services.playlist_ingest_start(user=request_user(request), spotify_id=ref.id))
 
 
-@router.post("/library", response={202: RecommendJobOut}, auth=auth_required, throttle=external_throttle(),
+@router.post("/library", response={202: RecommendJobOut, **errors(401, 422, 429, 503)}, auth=auth_required,
+             throttle=external_throttle(),
              summary="Import my Spotify playlists and saved tracks (needs a Spotify login)")
 def library_import(request: HttpRequest):
     return 202, _job_out(services.library_import_start(user=request_user(request)))
 
 
-@router.post("/analyse-archive", response={202: RecommendJobOut}, auth=auth_required,
+@router.post("/analyse-archive", response={202: RecommendJobOut, **errors(401)}, auth=auth_required,
              summary="Analyse my downloaded archive recordings (a job with progress)")
 def analyse_archive(request: HttpRequest):
     return 202, _job_out(services.features_from_archive_downloads(user=request_user(request)))
 
 
-@router.post("/index/rebuild", response={202: RecommendJobOut}, auth=auth_staff, summary="Rebuild the index (staff)")
+@router.post("/index/rebuild", response={202: RecommendJobOut, **errors(401, 403)}, auth=auth_staff,
+             summary="Rebuild the index (staff)")
 def index_rebuild(request: HttpRequest):
     return 202, _job_out(services.index_rebuild_start(user=request_user(request)))

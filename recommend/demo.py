@@ -13,6 +13,8 @@ from pathlib import Path
 
 from django.utils import timezone
 
+from common.types import AuthUser
+
 BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 DEMO_PLAYLIST_ID = "0DemoPlaylistStylus001"  # 22 base62 characters
 
@@ -77,7 +79,7 @@ def write_demo_csv(path: Path, rows: list[dict]) -> None:
         writer.writerows(rows)
 
 
-def load(*, user, staff, stdout) -> None:
+def load(*, user: AuthUser, staff, stdout) -> None:
     """Idempotent: upserts the generated catalogue, the demo playlist, and (re)builds the index."""
     from . import services
     from .models import Playlist, PlaylistTrack, SavedTrack, Track
@@ -109,7 +111,7 @@ def load(*, user, staff, stdout) -> None:
                  f"Try https://open.spotify.com/track/{first['track_id']} or spotify:playlist:{DEMO_PLAYLIST_ID}\n")
 
 
-def _demo_audio(*, user, stdout) -> None:
+def _demo_audio(*, user: AuthUser, stdout) -> None:
     """One analysed recording for the demo user: a generated 10-second groove at 124 BPM, analysed by librosa
     exactly like an upload (skipped when it already exists)."""
     import numpy as np

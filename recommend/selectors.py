@@ -7,6 +7,8 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 
+from common.types import AnyUser, AuthUser
+
 from . import index as faiss_index
 from .models import AudioUpload, IndexBuild, Playlist, SavedTrack, Track, TrackFeatures
 
@@ -52,19 +54,19 @@ def index_builds(*, limit: int = 10) -> QuerySet[IndexBuild]:
     return IndexBuild.objects.all()[:limit]
 
 
-def playlists_for_user(*, user) -> QuerySet[Playlist]:
+def playlists_for_user(*, user: AuthUser) -> QuerySet[Playlist]:
     return Playlist.objects.filter(imported_by=user).order_by("-last_ingested_at", "-updated_at")
 
 
-def uploads_for_user(*, user) -> QuerySet[AudioUpload]:
+def uploads_for_user(*, user: AuthUser) -> QuerySet[AudioUpload]:
     return AudioUpload.objects.filter(user=user).select_related("track")
 
 
-def own_tracks_for_user(*, user) -> QuerySet[Track]:
+def own_tracks_for_user(*, user: AuthUser) -> QuerySet[Track]:
     return Track.objects.filter(owner=user).prefetch_related("features").order_by("-created_at")
 
 
-def own_track_get_for_user(*, user, track_id: int) -> Track:
+def own_track_get_for_user(*, user: AuthUser, track_id: int) -> Track:
     track = Track.objects.filter(pk=track_id, owner=user).prefetch_related("features", "artists").first()
     if track is None:
         raise Http404("No such track.")
@@ -77,7 +79,7 @@ def demo_tracks(*, limit: int = 6) -> list[Track]:
                 .select_related("album").distinct().order_by("-popularity", "pk")[:limit])
 
 
-def track_search(*, user, query: str, limit: int = 20) -> QuerySet[Track]:
+def track_search(*, user: AnyUser, query: str, limit: int = 20) -> QuerySet[Track]:
     visible = Q(owner__isnull=True) | Q(owner=user) if user is not None and user.is_authenticated \
         else Q(owner__isnull=True)
     words = query.split()
@@ -87,7 +89,7 @@ def track_search(*, user, query: str, limit: int = 20) -> QuerySet[Track]:
     return qs.order_by("-popularity", "title")[:limit]
 
 
-def global_search(*, user, query: str, limit: int = 5) -> list[dict]:
+def global_search(*, user: AnyUser, query: str, limit: int = 5) -> list[dict]:
     """Header search: catalogue tracks (and the user's own analysed audio) matching the query."""
     query = (query or "").strip()
     if len(query) < 2:
@@ -105,7 +107,7 @@ def global_search(*, user, query: str, limit: int = 5) -> list[dict]:
     return out
 
 
-def home_card(*, user) -> dict | None:
+def home_card(*, user: AnyUser) -> dict | None:
     """"Recommended for you": a few tracks like the user's latest saved, imported or analysed track."""
     if user is None or not user.is_authenticated:
         return None

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from common import selectors as common_selectors
 from common.exceptions import StylusError
-from integrations.spotify.client import parse_spotify_link
+from integrations.spotify.client import SpotifyClient, parse_spotify_link
 from integrations.spotify.errors import InvalidSpotifyLink
 
 from . import selectors, services
@@ -73,7 +73,7 @@ def playlists(request: HttpRequest) -> HttpResponse:
             return redirect("recommend:job", pk=job.pk)
     context = {"playlists": selectors.playlists_for_user(user=request.user), "error": error,
                "spotify_login": bool(services.spotify_token_for(request.user)),
-               "spotify_configured": services.SpotifyClient.configured()}
+               "spotify_configured": SpotifyClient.configured()}
     return render(request, "recommend/playlist_list.html", context, status=422 if error else 200)
 
 

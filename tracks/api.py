@@ -6,6 +6,7 @@ from ninja import File, Query, Router, Status, UploadedFile
 from ninja.pagination import paginate
 
 from common.api import Pagination, auth_optional, auth_required, external_throttle, request_user
+from common.schemas import errors
 
 from . import selectors, services
 from .permissions import Role
@@ -73,7 +74,7 @@ class SongPagination(Pagination):
         return page
 
 
-@router.get("/songs", response=list[SongOut], summary="Songs you own or collaborate on")
+@router.get("/songs", response={200: list[SongOut], **errors(401, 422)}, summary="Songs you own or collaborate on")
 @paginate(SongPagination)
 def song_list(request: HttpRequest, filters: Query[SongFilter]):
     user = request_user(request)
@@ -84,13 +85,14 @@ def song_list(request: HttpRequest, filters: Query[SongFilter]):
     return selectors.song_list(user=user, **filters.model_dump())
 
 
-@router.post("/songs", response={201: SongDetailOut}, summary="Create a song")
+@router.post("/songs", response={201: SongDetailOut, **errors(401, 422)}, summary="Create a song")
 def song_create(request: HttpRequest, payload: SongIn):
     song = services.song_create(user=request_user(request), data=payload.model_dump())
     return Status(201, _song_out(request, song.pk))
 
 
-@router.post("/songs/batch", response={201: list[SongOut]}, summary="Create several songs, in order, all or none")
+@router.post("/songs/batch", response={201: list[SongOut], **errors(401, 422)},
+             summary="Create several songs, in order, all or none")
 def song_batch_create(request: HttpRequest, payload: SongBatchIn):
     user = request_user(request)
     songs = services.songs_batch_create(user=user, items=[s.model_dump() for s in payload.songs])
@@ -99,23 +101,27 @@ def song_batch_create(request: HttpRequest, payload: SongBatchIn):
     return Status(201, [by_id[s.pk] for s in songs])
 
 
-@router.post("/songs/bulk-delete", response=CountOut, summary="Delete your songs, all or none")
+@router.post("/songs/bulk-delete", response={200: CountOut, **errors(401, 403, 404, 422)},
+             summary="Delete your songs, all or none")
 def song_bulk_delete(request: HttpRequest, payload: SongIdsIn):
     return {"count": services.songs_bulk_delete(user=request_user(request), song_ids=payload.ids)}
 
 
-@router.post("/songs/bulk-status", response=CountOut, summary="Move songs to a status, all or none")
+@router.post("/songs/bulk-status", response={200: CountOut, **errors(401, 403, 404, 422)},
+             summary="Move songs to a status, all or none")
 def song_bulk_status(request: HttpRequest, payload: SongBulkStatusIn):
     return {"count": services.songs_bulk_status(user=request_user(request), song_ids=payload.ids, status=payload.status)}
 
 
-@router.post("/songs/bulk-pack", response=CountOut, summary="Put your songs in one of your packs (or none)")
+@router.post("/songs/bulk-pack", response={200: CountOut, **errors(401, 403, 404, 422)},
+             summary="Put your songs in one of your packs (or none)")
 def song_bulk_pack(request: HttpRequest, payload: SongBulkPackIn):
     return {"count": services.songs_bulk_add_to_pack(user=request_user(request), song_ids=payload.ids,
                                                      pack_id=payload.pack_id)}
 
 
-@router.post("/songs/import-playlist", response={201: PlaylistImportOut}, throttle=external_throttle(),
+@router.post("/songs/import-playlist", response={201: PlaylistImportOut, **errors(401, 422, 429, 503)},
+             throttle=external_throttle(),
              summary="Import a Spotify playlist as Future Plans songs")
 def song_import_playlist(request: HttpRequest, payload: PlaylistImportIn):
     user = request_user(request)
@@ -126,19 +132,21 @@ def song_import_playlist(request: HttpRequest, payload: PlaylistImportIn):
     return Status(201, {"created": len(created), "skipped": skipped, "songs": songs})
 
 
-@router.post("/songs/enrich", response={202: JobOut}, throttle=external_throttle(),
+@router.post("/songs/enrich", response={202: JobOut, **errors(401, 422, 429, 503)}, throttle=external_throttle(),
              summary="Enrich songs from Spotify in the background (progress on the job)")
 def song_bulk_enrich(request: HttpRequest, payload: BulkEnrichIn):
     job = services.songs_enrich_bulk_start(user=request_user(request), song_ids=payload.ids)
     return Status(202, job)
 
 
-@router.get("/songs/{song_id}", response=SongDetailOut, summary="One song with its checklist")
+@router.get("/songs/{song_id}", response={200: SongDetailOut, **errors(401, 404, 422)},
+            summary="One song with its checklist")
 def song_get(request: HttpRequest, song_id: int):
     return _song_out(request, song_id)
 
 
-@router.put("/songs/{song_id}", response=SongDetailOut, summary="Replace a song's fields")
+@router.put("/songs/{song_id}", response={200: SongDetailOut, **errors(401, 403, 404, 422)},
+            summary="Replace a song's fields")
 def song_replace(request: HttpRequest, song_id: int, payload: SongIn):
     user = request_user(request)
     song = selectors.song_get_for_user(user=user, song_id=song_id, need=Role.EDITOR)
@@ -149,7 +157,8 @@ def song_replace(request: HttpRequest, song_id: int, payload: SongIn):
     return _song_out(request, song_id)
 
 
-@router.patch("/songs/{song_id}", response=SongDetailOut, summary="Change some of a song's fields")
+@router.patch("/songs/{song_id}", response={200: SongDetailOut, **errors(401, 403, 404, 422)},
+              summary="Change some of a song's fields")
 def song_update(request: HttpRequest, song_id: int, payload: SongPatch):
     user = request_user(request)
     song = selectors.song_get_for_user(user=user, song_id=song_id, need=Role.EDITOR)
@@ -157,14 +166,15 @@ def song_update(request: HttpRequest, song_id: int, payload: SongPatch):
     return _song_out(request, song_id)
 
 
-@router.delete("/songs/{song_id}", response={204: None}, summary="Delete a song (owner)")
+@router.delete("/songs/{song_id}", response={204: None, **errors(401, 403, 404, 422)}, summary="Delete a song (owner)")
 def song_delete(request: HttpRequest, song_id: int):
     user = request_user(request)
     services.song_delete(user=user, song=selectors.song_get_for_user(user=user, song_id=song_id, need=Role.OWNER))
     return Status(204, None)
 
 
-@router.put("/songs/{song_id}/steps/{step_id}", response=SongDetailOut, summary="Tick or untick a checklist step")
+@router.put("/songs/{song_id}/steps/{step_id}", response={200: SongDetailOut, **errors(401, 403, 404, 422)},
+            summary="Tick or untick a checklist step")
 def song_step_set(request: HttpRequest, song_id: int, step_id: int, payload: StepSetIn):
     user = request_user(request)
     song = selectors.song_get_for_user(user=user, song_id=song_id, need=Role.EDITOR)
@@ -172,7 +182,8 @@ def song_step_set(request: HttpRequest, song_id: int, step_id: int, payload: Ste
     return _song_out(request, song_id)
 
 
-@router.post("/songs/{song_id}/cover", response=SongDetailOut, summary="Upload a cover image (JPEG/PNG/WebP/GIF)")
+@router.post("/songs/{song_id}/cover", response={200: SongDetailOut, **errors(401, 403, 404, 422)},
+             summary="Upload a cover image (JPEG/PNG/WebP/GIF)")
 def song_cover(request: HttpRequest, song_id: int, cover: File[UploadedFile]):
     user = request_user(request)
     song = selectors.song_get_for_user(user=user, song_id=song_id, need=Role.EDITOR)
@@ -180,14 +191,16 @@ def song_cover(request: HttpRequest, song_id: int, cover: File[UploadedFile]):
     return _song_out(request, song_id)
 
 
-@router.get("/songs/{song_id}/spotify-matches", response=list[SpotifyMatchOut], throttle=external_throttle(),
+@router.get("/songs/{song_id}/spotify-matches", response={200: list[SpotifyMatchOut], **errors(401, 404, 422, 429, 503)},
+            throttle=external_throttle(),
             summary="Spotify's top matches for the song, to pick from")
 def song_spotify_matches(request: HttpRequest, song_id: int):
     song = selectors.song_get_for_user(user=request_user(request), song_id=song_id, need=Role.EDITOR)
     return services.spotify_candidates(song=song)
 
 
-@router.post("/songs/{song_id}/enrich", response=EnrichOut, throttle=external_throttle(),
+@router.post("/songs/{song_id}/enrich", response={200: EnrichOut, **errors(401, 403, 404, 422, 429, 503)},
+             throttle=external_throttle(),
              summary="Fill album, cover, year and track id from Spotify (or return matches to pick from)")
 def song_enrich(request: HttpRequest, song_id: int, payload: EnrichIn):
     user = request_user(request)
@@ -198,77 +211,86 @@ def song_enrich(request: HttpRequest, song_id: int, payload: EnrichIn):
 
 
 # -- workflow ----------------------------------------------------------------------------------------------
-@router.get("/workflow/steps", response=list[WorkflowStepOut], summary="Your authoring workflow, in order")
+@router.get("/workflow/steps", response={200: list[WorkflowStepOut], **errors(401)},
+            summary="Your authoring workflow, in order")
 def workflow_list(request: HttpRequest):
     return services.workflow_ensure(user=request_user(request))
 
 
-@router.post("/workflow/steps", response={201: WorkflowStepOut}, summary="Add a workflow step")
+@router.post("/workflow/steps", response={201: WorkflowStepOut, **errors(401, 422)}, summary="Add a workflow step")
 def workflow_step_create(request: HttpRequest, payload: WorkflowStepIn):
     return Status(201, services.workflow_step_create(user=request_user(request), name=payload.name, position=payload.position))
 
 
-@router.patch("/workflow/steps/{step_id}", response=WorkflowStepOut, summary="Rename a workflow step")
+@router.patch("/workflow/steps/{step_id}", response={200: WorkflowStepOut, **errors(401, 403, 404, 422)},
+              summary="Rename a workflow step")
 def workflow_step_rename(request: HttpRequest, step_id: int, payload: WorkflowStepPatch):
     return services.workflow_step_rename(user=request_user(request), step_id=step_id, name=payload.name)
 
 
-@router.delete("/workflow/steps/{step_id}", response={204: None}, summary="Remove a workflow step from every song")
+@router.delete("/workflow/steps/{step_id}", response={204: None, **errors(401, 403, 404, 422)},
+               summary="Remove a workflow step from every song")
 def workflow_step_delete(request: HttpRequest, step_id: int):
     services.workflow_step_delete(user=request_user(request), step_id=step_id)
     return Status(204, None)
 
 
-@router.put("/workflow/order", response=list[WorkflowStepOut], summary="Reorder the workflow steps")
+@router.put("/workflow/order", response={200: list[WorkflowStepOut], **errors(401, 403, 422)},
+            summary="Reorder the workflow steps")
 def workflow_order(request: HttpRequest, payload: WorkflowOrderIn):
     return services.workflow_reorder(user=request_user(request), step_ids=payload.step_ids)
 
 
-@router.post("/workflow/reset", response=list[WorkflowStepOut], summary="Back to the default 15 steps")
+@router.post("/workflow/reset", response={200: list[WorkflowStepOut], **errors(401)},
+             summary="Back to the default 15 steps")
 def workflow_reset(request: HttpRequest):
     return services.workflow_reset(user=request_user(request))
 
 
 # -- packs --------------------------------------------------------------------------------------------------
-@router.get("/packs", response=list[PackOut], summary="Packs you own or collaborate on")
+@router.get("/packs", response={200: list[PackOut], **errors(401, 422)}, summary="Packs you own or collaborate on")
 @paginate(Pagination)
 def pack_list(request: HttpRequest, filters: Query[PackFilter]):
     return selectors.pack_list(user=request_user(request), **filters.model_dump())
 
 
-@router.post("/packs", response={201: PackOut}, summary="Create a pack")
+@router.post("/packs", response={201: PackOut, **errors(401, 422)}, summary="Create a pack")
 def pack_create(request: HttpRequest, payload: PackIn):
     pack = services.pack_create(user=request_user(request), data=payload.model_dump())
     return Status(201, pack)
 
 
-@router.get("/packs/{pack_id}", response=PackOut, summary="One pack")
+@router.get("/packs/{pack_id}", response={200: PackOut, **errors(401, 404, 422)}, summary="One pack")
 def pack_get(request: HttpRequest, pack_id: int):
     return selectors.pack_get_for_user(user=request_user(request), pack_id=pack_id)
 
 
-@router.put("/packs/{pack_id}", response=PackOut, summary="Replace a pack's fields")
+@router.put("/packs/{pack_id}", response={200: PackOut, **errors(401, 403, 404, 422)},
+            summary="Replace a pack's fields")
 def pack_replace(request: HttpRequest, pack_id: int, payload: PackIn):
     user = request_user(request)
     pack = selectors.pack_get_for_user(user=user, pack_id=pack_id, need=Role.EDITOR)
     return services.pack_update(user=user, pack=pack, data=payload.model_dump())
 
 
-@router.patch("/packs/{pack_id}", response=PackOut, summary="Change some of a pack's fields")
+@router.patch("/packs/{pack_id}", response={200: PackOut, **errors(401, 403, 404, 422)},
+              summary="Change some of a pack's fields")
 def pack_update(request: HttpRequest, pack_id: int, payload: PackPatch):
     user = request_user(request)
     pack = selectors.pack_get_for_user(user=user, pack_id=pack_id, need=Role.EDITOR)
     return services.pack_update(user=user, pack=pack, data=payload.model_dump(exclude_unset=True))
 
 
-@router.delete("/packs/{pack_id}", response={204: None}, summary="Delete a pack (its songs stay)")
+@router.delete("/packs/{pack_id}", response={204: None, **errors(401, 403, 404, 422)},
+               summary="Delete a pack (its songs stay)")
 def pack_delete(request: HttpRequest, pack_id: int):
     user = request_user(request)
     services.pack_delete(user=user, pack=selectors.pack_get_for_user(user=user, pack_id=pack_id, need=Role.OWNER))
     return Status(204, None)
 
 
-@router.post("/packs/{pack_id}/release", response=PackOut, summary="Release a pack and every song in it")
+@router.post("/packs/{pack_id}/release", response={200: PackOut, **errors(401, 403, 404, 422)},
+             summary="Release a pack and every song in it")
 def pack_release(request: HttpRequest, pack_id: int, payload: PackReleaseIn):
     user = request_user(request)
     pack = selectors.pack_get_for_user(user=user, pack_id=pack_id, need=Role.OWNER)
@@ -276,7 +298,8 @@ def pack_release(request: HttpRequest, pack_id: int, payload: PackReleaseIn):
     return selectors.pack_get_for_user(user=user, pack_id=pack_id)
 
 
-@router.post("/packs/{pack_id}/cover", response=PackOut, summary="Upload a pack cover (JPEG/PNG/WebP/GIF)")
+@router.post("/packs/{pack_id}/cover", response={200: PackOut, **errors(401, 403, 404, 422)},
+             summary="Upload a pack cover (JPEG/PNG/WebP/GIF)")
 def pack_cover(request: HttpRequest, pack_id: int, cover: File[UploadedFile]):
     user = request_user(request)
     pack = selectors.pack_get_for_user(user=user, pack_id=pack_id, need=Role.EDITOR)
@@ -297,23 +320,25 @@ def _series_detail(series) -> dict:
             "percent": comparison["percent"]}
 
 
-@router.get("/album-series", response=list[AlbumSeriesOut], summary="Your album series")
+@router.get("/album-series", response={200: list[AlbumSeriesOut], **errors(401, 422)}, summary="Your album series")
 @paginate(Pagination)
 def series_list(request: HttpRequest, filters: Query[SeriesFilter]):
     return selectors.album_series_list(user=request_user(request), **filters.model_dump())
 
 
-@router.post("/album-series", response={201: AlbumSeriesDetailOut}, summary="Start an album series")
+@router.post("/album-series", response={201: AlbumSeriesDetailOut, **errors(401, 422)}, summary="Start an album series")
 def series_create(request: HttpRequest, payload: AlbumSeriesIn):
     return Status(201, _series_detail(services.album_series_create(user=request_user(request), data=payload.model_dump())))
 
 
-@router.get("/album-series/{series_id}", response=AlbumSeriesDetailOut, summary="A series with its tracklist comparison")
+@router.get("/album-series/{series_id}", response={200: AlbumSeriesDetailOut, **errors(401, 404, 422)},
+            summary="A series with its tracklist comparison")
 def series_get(request: HttpRequest, series_id: int):
     return _series_detail(selectors.album_series_get_for_user(user=request_user(request), series_id=series_id))
 
 
-@router.patch("/album-series/{series_id}", response=AlbumSeriesDetailOut, summary="Change a series")
+@router.patch("/album-series/{series_id}", response={200: AlbumSeriesDetailOut, **errors(401, 403, 404, 422)},
+              summary="Change a series")
 def series_update(request: HttpRequest, series_id: int, payload: AlbumSeriesPatch):
     user = request_user(request)
     series = selectors.album_series_get_for_user(user=user, series_id=series_id)
@@ -321,14 +346,16 @@ def series_update(request: HttpRequest, series_id: int, payload: AlbumSeriesPatc
                                                        data=payload.model_dump(exclude_unset=True)))
 
 
-@router.delete("/album-series/{series_id}", response={204: None}, summary="Delete a series (its songs stay)")
+@router.delete("/album-series/{series_id}", response={204: None, **errors(401, 403, 404, 422)},
+               summary="Delete a series (its songs stay)")
 def series_delete(request: HttpRequest, series_id: int):
     user = request_user(request)
     services.album_series_delete(user=user, series=selectors.album_series_get_for_user(user=user, series_id=series_id))
     return Status(204, None)
 
 
-@router.post("/album-series/{series_id}/tracklist", response=AlbumSeriesDetailOut, throttle=external_throttle(),
+@router.post("/album-series/{series_id}/tracklist", response={200: AlbumSeriesDetailOut, **errors(401, 403, 404, 422, 429, 503)},
+             throttle=external_throttle(),
              summary="Fetch the album's tracklist from Spotify")
 def series_fetch_tracklist(request: HttpRequest, series_id: int, album: str = ""):
     user = request_user(request)
@@ -336,7 +363,7 @@ def series_fetch_tracklist(request: HttpRequest, series_id: int, album: str = ""
     return _series_detail(services.album_series_fetch_tracklist(user=user, series=series, album=album))
 
 
-@router.post("/album-series/{series_id}/marks", response=AlbumSeriesDetailOut,
+@router.post("/album-series/{series_id}/marks", response={200: AlbumSeriesDetailOut, **errors(401, 403, 404, 422)},
              summary="Mark a tracklist entry irrelevant (or relevant again)")
 def series_mark(request: HttpRequest, series_id: int, payload: TrackMarkIn):
     user = request_user(request)
@@ -345,7 +372,7 @@ def series_mark(request: HttpRequest, series_id: int, payload: TrackMarkIn):
                                                            irrelevant=payload.irrelevant))
 
 
-@router.post("/album-series/{series_id}/add-missing", response=AlbumSeriesDetailOut,
+@router.post("/album-series/{series_id}/add-missing", response={200: AlbumSeriesDetailOut, **errors(401, 403, 404, 422)},
              summary="Add each missing track as a Future Plans song")
 def series_add_missing(request: HttpRequest, series_id: int):
     user = request_user(request)
@@ -355,13 +382,15 @@ def series_add_missing(request: HttpRequest, series_id: int):
 
 
 # -- collaborations ----------------------------------------------------------------------------------------
-@router.get("/collaborations", response=list[CollaborationOut], summary="Invitations to you and collaborators on yours")
+@router.get("/collaborations", response={200: list[CollaborationOut], **errors(401, 422)},
+            summary="Invitations to you and collaborators on yours")
 @paginate(Pagination)
 def collaboration_list(request: HttpRequest, filters: Query[CollaborationFilter]):
     return selectors.collaboration_list(user=request_user(request), **filters.model_dump())
 
 
-@router.post("/collaborations", response={201: CollaborationOut}, summary="Invite a user onto your song or pack")
+@router.post("/collaborations", response={201: CollaborationOut, **errors(401, 403, 404, 409, 422)},
+             summary="Invite a user onto your song or pack")
 def collaboration_create(request: HttpRequest, payload: CollaborationIn):
     user = request_user(request)
     song = selectors.song_get_for_user(user=user, song_id=payload.song_id, need=Role.OWNER) if payload.song_id else None
@@ -371,7 +400,8 @@ def collaboration_create(request: HttpRequest, payload: CollaborationIn):
     return Status(201, collab)
 
 
-@router.post("/collaborations/batch", response={201: list[CollaborationOut]}, summary="Invite several users onto a pack")
+@router.post("/collaborations/batch", response={201: list[CollaborationOut], **errors(401, 403, 404, 409, 422)},
+             summary="Invite several users onto a pack")
 def collaboration_batch(request: HttpRequest, payload: CollaborationBatchIn):
     user = request_user(request)
     pack = selectors.pack_get_for_user(user=user, pack_id=payload.pack_id, need=Role.OWNER)
@@ -380,19 +410,22 @@ def collaboration_batch(request: HttpRequest, payload: CollaborationBatchIn):
     return Status(201, collabs)
 
 
-@router.get("/collaborations/{collaboration_id}", response=CollaborationOut, summary="One collaboration")
+@router.get("/collaborations/{collaboration_id}", response={200: CollaborationOut, **errors(401, 404, 422)},
+            summary="One collaboration")
 def collaboration_get(request: HttpRequest, collaboration_id: int):
     return selectors.collaboration_get_for_user(user=request_user(request), collaboration_id=collaboration_id)
 
 
-@router.patch("/collaborations/{collaboration_id}", response=CollaborationOut, summary="Change a permission (owner)")
+@router.patch("/collaborations/{collaboration_id}", response={200: CollaborationOut, **errors(401, 403, 404, 422)},
+              summary="Change a permission (owner)")
 def collaboration_update(request: HttpRequest, collaboration_id: int, payload: CollaborationPatch):
     user = request_user(request)
     collab = selectors.collaboration_get_for_user(user=user, collaboration_id=collaboration_id)
     return services.collaboration_update(user=user, collaboration=collab, permission=payload.permission)
 
 
-@router.delete("/collaborations/{collaboration_id}", response={204: None}, summary="Remove a collaborator, or leave")
+@router.delete("/collaborations/{collaboration_id}", response={204: None, **errors(401, 403, 404, 422)},
+               summary="Remove a collaborator, or leave")
 def collaboration_delete(request: HttpRequest, collaboration_id: int):
     user = request_user(request)
     collab = selectors.collaboration_get_for_user(user=user, collaboration_id=collaboration_id)
@@ -400,14 +433,16 @@ def collaboration_delete(request: HttpRequest, collaboration_id: int):
     return Status(204, None)
 
 
-@router.post("/collaborations/{collaboration_id}/accept", response=CollaborationOut, summary="Accept an invitation")
+@router.post("/collaborations/{collaboration_id}/accept", response={200: CollaborationOut, **errors(401, 403, 404, 409, 422)},
+             summary="Accept an invitation")
 def collaboration_accept(request: HttpRequest, collaboration_id: int):
     user = request_user(request)
     collab = selectors.collaboration_get_for_user(user=user, collaboration_id=collaboration_id)
     return services.collaboration_respond(user=user, collaboration=collab, accept=True)
 
 
-@router.post("/collaborations/{collaboration_id}/decline", response=CollaborationOut, summary="Decline an invitation")
+@router.post("/collaborations/{collaboration_id}/decline", response={200: CollaborationOut, **errors(401, 403, 404, 409, 422)},
+             summary="Decline an invitation")
 def collaboration_decline(request: HttpRequest, collaboration_id: int):
     user = request_user(request)
     collab = selectors.collaboration_get_for_user(user=user, collaboration_id=collaboration_id)
@@ -415,22 +450,25 @@ def collaboration_decline(request: HttpRequest, collaboration_id: int):
 
 
 # -- achievements, dashboard and profiles ------------------------------------------------------------------
-@router.get("/achievements", response=AchievementsOut, summary="The catalogue with what you earned and your points")
+@router.get("/achievements", response={200: AchievementsOut, **errors(401)},
+            summary="The catalogue with what you earned and your points")
 def achievement_list(request: HttpRequest):
     return selectors.achievements_for_user(user=request_user(request))
 
 
-@router.post("/achievements/seen", response=CountOut, summary="Clear new-achievement notifications")
+@router.post("/achievements/seen", response={200: CountOut, **errors(401)},
+             summary="Clear new-achievement notifications")
 def achievement_seen(request: HttpRequest):
     return {"count": services.achievements_mark_seen(user=request_user(request))}
 
 
-@router.get("/dashboard", response=DashboardOut, summary="Counts by status, average progress, points")
+@router.get("/dashboard", response={200: DashboardOut, **errors(401)},
+            summary="Counts by status, average progress, points")
 def dashboard(request: HttpRequest):
     return selectors.dashboard(user=request_user(request))
 
 
-@router.get("/stats", response=StatsOut, summary="Your tracker statistics")
+@router.get("/stats", response={200: StatsOut, **errors(401)}, summary="Your tracker statistics")
 def stats(request: HttpRequest):
     return selectors.tracker_stats(user=request_user(request))
 
@@ -440,22 +478,24 @@ def _profile_out(profile) -> dict:
             "image_url": profile.image.url if profile.image else "", "is_public": profile.is_public}
 
 
-@router.get("/profile", response=ProfileOut, summary="Your profile settings")
+@router.get("/profile", response={200: ProfileOut, **errors(401)}, summary="Your profile settings")
 def profile_get(request: HttpRequest):
     return _profile_out(selectors.profile_for_user(user=request_user(request)))
 
 
-@router.patch("/profile", response=ProfileOut, summary="Change your profile (opt in to a public profile)")
+@router.patch("/profile", response={200: ProfileOut, **errors(401, 403, 422)},
+              summary="Change your profile (opt in to a public profile)")
 def profile_update(request: HttpRequest, payload: ProfileIn):
     return _profile_out(services.profile_update(user=request_user(request), data=payload.model_dump(exclude_unset=True)))
 
 
-@router.post("/profile/image", response=ProfileOut, summary="Upload a profile image (JPEG/PNG/WebP/GIF)")
+@router.post("/profile/image", response={200: ProfileOut, **errors(401, 422)},
+             summary="Upload a profile image (JPEG/PNG/WebP/GIF)")
 def profile_image(request: HttpRequest, image: File[UploadedFile]):
     return _profile_out(services.profile_update(user=request_user(request), data={}, image=image))
 
 
-@router.get("/profiles/{username}", response=PublicProfileOut, auth=auth_optional,
+@router.get("/profiles/{username}", response={200: PublicProfileOut, **errors(401, 404, 422)}, auth=auth_optional,
             summary="A public profile: released songs, packs, achievements and stats")
 def profile_public(request: HttpRequest, username: str):
     data = selectors.public_profile(username=username)

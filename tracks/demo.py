@@ -9,6 +9,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from common.types import AuthUser
+
 from . import services
 from .models import Activity, AlbumSeries, Collaboration, Pack, Song, SongStep, Status
 
@@ -53,7 +55,7 @@ def _demo_collaborator():
 
 
 @transaction.atomic
-def load(*, user, staff, stdout) -> None:
+def load(*, user: AuthUser, staff, stdout) -> None:
     services.workflow_ensure(user=user)
     packs = []
     for spec in PACKS:

@@ -39,6 +39,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from common.types import AnyUser, AuthUser
+
 from .models import Collaboration, Pack, Song
 
 
@@ -53,11 +55,11 @@ EDIT_FORBIDDEN = "You can see this, but you do not have permission to change it.
 OWNER_ONLY = "Only the owner can do that."
 
 
-def _accepted(user) -> QuerySet[Collaboration]:
+def _accepted(user: AuthUser) -> QuerySet[Collaboration]:
     return Collaboration.objects.filter(user=user, state=Collaboration.State.ACCEPTED)
 
 
-def visible_songs_q(user) -> Q:
+def visible_songs_q(user: AuthUser) -> Q:
     """Songs the user owns or collaborates on (directly, or through the song's pack)."""
     collabs = _accepted(user)
     return (Q(owner=user)
@@ -65,12 +67,12 @@ def visible_songs_q(user) -> Q:
             | Q(pack_id__in=collabs.filter(pack__isnull=False).values("pack_id")))
 
 
-def visible_packs_q(user) -> Q:
+def visible_packs_q(user: AuthUser) -> Q:
     """Packs the user owns or is an accepted collaborator on."""
     return Q(owner=user) | Q(pk__in=_accepted(user).filter(pack__isnull=False).values("pack_id"))
 
 
-def song_role(*, user, song: Song) -> Role:
+def song_role(*, user: AnyUser, song: Song) -> Role:
     if not getattr(user, "is_authenticated", False):
         return Role.NONE
     if song.owner_id == user.pk:
@@ -84,7 +86,7 @@ def song_role(*, user, song: Song) -> Role:
     return Role.NONE
 
 
-def pack_role(*, user, pack: Pack) -> Role:
+def pack_role(*, user: AnyUser, pack: Pack) -> Role:
     if not getattr(user, "is_authenticated", False):
         return Role.NONE
     if pack.owner_id == user.pk:

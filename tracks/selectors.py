@@ -13,6 +13,8 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
+from common.types import AnyUser, AuthUser
+
 from . import achievements as catalogue
 from .achievements import TrackerStats
 from .models import (
@@ -88,7 +90,7 @@ def attach_progress(songs: Iterable[Song]) -> list[Song]:
     return songs
 
 
-def attach_roles(*, user, songs: list[Song]) -> list[Song]:
+def attach_roles(*, user: AuthUser, songs: list[Song]) -> list[Song]:
     """Sets song.can_edit on a fetched page with one query (greys out inline edits for view-only rows)."""
     shared = [s for s in songs if s.owner_id != user.pk]
     song_ids: set[int] = set()
@@ -108,7 +110,7 @@ def attach_roles(*, user, songs: list[Song]) -> list[Song]:
     return songs
 
 
-def song_list(*, user, status: str | None = None, pack_id: int | None = None, artist: str | None = None,
+def song_list(*, user: AuthUser, status: str | None = None, pack_id: int | None = None, artist: str | None = None,
               search: str | None = None, album_series_id: int | None = None, scope: str = "all",
               sort: str = "priority", with_steps: bool = False, with_progress: bool = False) -> QuerySet[Song]:
     """Songs the user may see, filtered and sorted; a fixed number of queries however many rows.
@@ -141,7 +143,7 @@ def song_list(*, user, status: str | None = None, pack_id: int | None = None, ar
     return qs.order_by(*SONG_SORTS.get(sort, SONG_SORTS["priority"]))
 
 
-def song_get_for_user(*, user, song_id: int, need: Role = Role.VIEWER) -> Song:
+def song_get_for_user(*, user: AuthUser, song_id: int, need: Role = Role.VIEWER) -> Song:
     """A song the user may see (404 otherwise) and, for edits, change (403 otherwise). Sets song.role."""
     song = (Song.objects.select_related("pack", "album_series", "owner")
             .prefetch_related(Prefetch("steps", queryset=SongStep.objects.select_related("step")))
@@ -155,7 +157,7 @@ def song_get_for_user(*, user, song_id: int, need: Role = Role.VIEWER) -> Song:
     return song
 
 
-def songs_by_ids_for_user(*, user, song_ids: list[int], need: Role = Role.EDITOR) -> list[Song]:
+def songs_by_ids_for_user(*, user: AuthUser, song_ids: list[int], need: Role = Role.EDITOR) -> list[Song]:
     """All the songs for a bulk action, or Http404/PermissionDenied naming the first that fails."""
     songs = {s.pk: s for s in Song.objects.filter(pk__in=song_ids).select_related("pack")}
     ordered = []
@@ -168,17 +170,17 @@ def songs_by_ids_for_user(*, user, song_ids: list[int], need: Role = Role.EDITOR
     return ordered
 
 
-def song_artists(*, user) -> list[str]:
+def song_artists(*, user: AuthUser) -> list[str]:
     return list(Song.objects.filter(owner=user).order_by("artist").values_list("artist", flat=True).distinct()[:500])
 
 
 # -- workflow ------------------------------------------------------------------------------------
-def workflow_steps(*, user) -> list[WorkflowStep]:
+def workflow_steps(*, user: AuthUser) -> list[WorkflowStep]:
     return list(WorkflowStep.objects.filter(user=user).order_by("position", "id"))
 
 
 # -- packs -----------------------------------------------------------------------------------------
-def pack_list(*, user, status: str | None = None, search: str | None = None) -> QuerySet[Pack]:
+def pack_list(*, user: AuthUser, status: str | None = None, search: str | None = None) -> QuerySet[Pack]:
     """Packs the user may see, with song counts by status."""
     qs = Pack.objects.filter(visible_packs_q(user)).select_related("owner").annotate(
         song_count=Count("songs", distinct=True),
@@ -192,7 +194,7 @@ def pack_list(*, user, status: str | None = None, search: str | None = None) -> 
     return qs.order_by("priority", "name", "id")
 
 
-def pack_get_for_user(*, user, pack_id: int, need: Role = Role.VIEWER) -> Pack:
+def pack_get_for_user(*, user: AuthUser, pack_id: int, need: Role = Role.VIEWER) -> Pack:
     """A pack the user may see (404) and, for edits, change (403). Sets pack.role."""
     pack = Pack.objects.select_related("owner").filter(pk=pack_id).first()
     if pack is None:
@@ -203,7 +205,7 @@ def pack_get_for_user(*, user, pack_id: int, need: Role = Role.VIEWER) -> Pack:
     return pack
 
 
-def pack_board(*, user) -> dict[str, list[Pack]]:
+def pack_board(*, user: AuthUser) -> dict[str, list[Pack]]:
     """Packs grouped into board columns by status."""
     columns: dict[str, list[Pack]] = {s.value: [] for s in Status}
     for pack in pack_list(user=user):
@@ -211,12 +213,12 @@ def pack_board(*, user) -> dict[str, list[Pack]]:
     return columns
 
 
-def packs_owned(*, user) -> list[Pack]:
+def packs_owned(*, user: AuthUser) -> list[Pack]:
     return list(Pack.objects.filter(owner=user).order_by("priority", "name").only("id", "name", "priority"))
 
 
 # -- album series --------------------------------------------------------------------------------
-def album_series_list(*, user, status: str | None = None, search: str | None = None) -> QuerySet[AlbumSeries]:
+def album_series_list(*, user: AuthUser, status: str | None = None, search: str | None = None) -> QuerySet[AlbumSeries]:
     qs = AlbumSeries.objects.filter(owner=user).annotate(song_count=Count("songs"))
     if status:
         qs = qs.filter(status=status)
@@ -225,7 +227,7 @@ def album_series_list(*, user, status: str | None = None, search: str | None = N
     return qs.order_by("series_number", "artist", "album", "id")
 
 
-def album_series_get_for_user(*, user, series_id: int) -> AlbumSeries:
+def album_series_get_for_user(*, user: AuthUser, series_id: int) -> AlbumSeries:
     """The user's own album series, or Http404 (series are never shared)."""
     series = AlbumSeries.objects.filter(pk=series_id, owner=user).first()
     if series is None:
@@ -281,7 +283,7 @@ def album_series_comparison(*, series: AlbumSeries) -> dict:
 
 
 # -- collaborations --------------------------------------------------------------------------------
-def collaboration_list(*, user, state: str | None = None) -> QuerySet[Collaboration]:
+def collaboration_list(*, user: AuthUser, state: str | None = None) -> QuerySet[Collaboration]:
     """Collaborations the user is part of: invitations received and those on their own songs and packs."""
     qs = (Collaboration.objects.filter(Q(user=user) | Q(song__owner=user) | Q(pack__owner=user))
           .select_related("song", "pack", "user", "invited_by"))
@@ -290,7 +292,7 @@ def collaboration_list(*, user, state: str | None = None) -> QuerySet[Collaborat
     return qs.order_by("-created_at", "-id")
 
 
-def collaboration_get_for_user(*, user, collaboration_id: int) -> Collaboration:
+def collaboration_get_for_user(*, user: AuthUser, collaboration_id: int) -> Collaboration:
     """A collaboration the user is invited to or owns the target of; Http404 otherwise."""
     collab = collaboration_list(user=user).filter(pk=collaboration_id).first()
     if collab is None:
@@ -298,7 +300,7 @@ def collaboration_get_for_user(*, user, collaboration_id: int) -> Collaboration:
     return collab
 
 
-def invitations_pending(*, user) -> QuerySet[Collaboration]:
+def invitations_pending(*, user: AuthUser) -> QuerySet[Collaboration]:
     return (Collaboration.objects.filter(user=user, state=Collaboration.State.PENDING)
             .select_related("song", "pack", "invited_by").order_by("-created_at"))
 
@@ -314,7 +316,7 @@ def _longest_streak(days: list[dt.date]) -> int:
     return best
 
 
-def tracker_stats(*, user) -> TrackerStats:
+def tracker_stats(*, user: AuthUser) -> TrackerStats:
     """The figures achievement rules read: a handful of aggregate queries."""
     by_status = dict(Song.objects.filter(owner=user).order_by().values_list("status").annotate(n=Count("id")))
     open_steps = SongStep.objects.filter(song=OuterRef("pk"), done=False)
@@ -346,7 +348,7 @@ def tracker_stats(*, user) -> TrackerStats:
     )
 
 
-def achievements_for_user(*, user) -> dict:
+def achievements_for_user(*, user: AuthUser) -> dict:
     """The whole catalogue with what the user earned, their points and unseen (new) awards."""
     earned = {a.code: a for a in Achievement.objects.filter(user=user)}
     items = []
@@ -365,12 +367,12 @@ def achievements_for_user(*, user) -> dict:
     }
 
 
-def achievement_points(*, user) -> int:
+def achievement_points(*, user: AuthUser) -> int:
     return Achievement.objects.filter(user=user).aggregate(p=Coalesce(Sum("points"), 0))["p"]
 
 
 # -- dashboard -------------------------------------------------------------------------------------
-def dashboard(*, user) -> dict:
+def dashboard(*, user: AuthUser) -> dict:
     """Counts by status, a completion histogram of songs in progress, recent activity and next priorities."""
     counts = {s.value: 0 for s in Status}
     counts.update(dict(Song.objects.filter(owner=user).order_by().values_list("status").annotate(n=Count("id"))))
@@ -399,7 +401,7 @@ def dashboard(*, user) -> dict:
 
 
 # -- profiles ---------------------------------------------------------------------------------------
-def profile_for_user(*, user) -> TrackerProfile:
+def profile_for_user(*, user: AuthUser) -> TrackerProfile:
     """The user's profile, unsaved when they have never edited it."""
     return TrackerProfile.objects.filter(user=user).first() or TrackerProfile(user=user)
 
@@ -426,7 +428,7 @@ def public_profile(*, username: str) -> dict:
 
 
 # -- cross-app hooks ---------------------------------------------------------------------------------
-def global_search(*, user, query: str, limit: int = 5) -> list[dict]:
+def global_search(*, user: AnyUser, query: str, limit: int = 5) -> list[dict]:
     """The header search: the user's own songs matching title, artist or album."""
     if not getattr(user, "is_authenticated", False) or not (query or "").strip():
         return []
@@ -438,7 +440,7 @@ def global_search(*, user, query: str, limit: int = 5) -> list[dict]:
              "url": reverse("tracks:song_detail", args=[s.pk])} for s in songs]
 
 
-def home_card(*, user) -> dict | None:
+def home_card(*, user: AnyUser) -> dict | None:
     """The "Song progress" card on the home page."""
     if not getattr(user, "is_authenticated", False):
         return None

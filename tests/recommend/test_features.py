@@ -36,29 +36,6 @@ def test_vector_close_features_are_more_similar_than_distant_ones():
     assert 0.0 <= fs.similarity_from_ip(float(seed @ far)) < fs.similarity_from_ip(float(seed @ near)) <= 1.0
 
 
-def test_explain_names_a_matching_tempo_and_shared_levels():
-    text = fs.explain(seed=BASE, other={**BASE, "tempo": 126.0, "energy": 0.85},
-                      seed_genres=["indie rock"], other_genres=["indie rock", "rock"])
-    assert "matching tempo around 125 BPM" in text
-    assert "high energy" in text
-    assert "shares indie rock" in text
-
-
-def test_explain_does_not_claim_what_differs():
-    text = fs.explain(seed=BASE, other={**BASE, "tempo": 90.0, "energy": 0.2}, seed_genres=["indie rock"],
-                      other_genres=["folk"])
-    assert "tempo around" not in text
-    assert "high energy" not in text
-    assert "shares" not in text
-
-
-def test_explain_mentions_half_time_and_same_key():
-    text = fs.explain(seed={**BASE, "tempo": 140.0}, other={**BASE, "tempo": 70.5, "energy": 0.5})
-    assert "half/double-time tempo (140 vs 70 BPM)" in text or "same key (G major)" in text
-    assert "same key (G major)" in fs.explain(seed=BASE, other={**BASE, "tempo": 60.0, "energy": 0.5},
-                                              limit=5)
-
-
 def test_centroid_of_vectors_is_normalised():
     a = fs.vector_from_values(BASE)
     b = fs.vector_from_values({**BASE, "tempo": 80.0, "energy": 0.3})

@@ -102,7 +102,7 @@ def test_concurrent_rebuilds_run_once(catalogue, monkeypatch):
 
 
 def test_corrupt_index_file_is_detected_and_rebuilt_from_the_database(catalogue, index_dir):
-    from recommend.services import _live_index
+    from recommend.services import live_index
 
     manifest = faiss_index.read_manifest()
     path = index_dir / manifest.file
@@ -112,7 +112,7 @@ def test_corrupt_index_file_is_detected_and_rebuilt_from_the_database(catalogue,
     faiss_index.forget()
     with pytest.raises(faiss_index.IndexCorrupt):
         faiss_index.current()
-    loaded = _live_index()
+    loaded = live_index()
     assert loaded.manifest.version == manifest.version + 1
     assert loaded.manifest.size == 41
     assert IndexBuild.objects.filter(reason="corrupt index detected", status="succeeded").exists()
@@ -120,10 +120,10 @@ def test_corrupt_index_file_is_detected_and_rebuilt_from_the_database(catalogue,
 
 def test_missing_index_gives_a_rebuild_hint(db):
     from common.exceptions import ServiceUnavailable
-    from recommend.services import _live_index
+    from recommend.services import live_index
 
     with pytest.raises(ServiceUnavailable, match="rebuild_index"):
-        _live_index()
+        live_index()
 
 
 def test_incremental_add_makes_a_new_version_with_the_new_tracks(catalogue, db):
@@ -204,14 +204,14 @@ def test_queued_add_retries_while_a_build_holds_the_lock(catalogue):
 
 def test_corrupt_large_index_is_rebuilt_by_a_worker_while_queries_get_503(catalogue, index_dir, settings):
     from common.exceptions import ServiceUnavailable
-    from recommend.services import _live_index
+    from recommend.services import live_index
 
     settings.RECOMMEND_FLAT_MAX = 10  # the catalogue counts as "large" here
     manifest = faiss_index.read_manifest()
     (index_dir / manifest.file).write_bytes(b"garbage")
     faiss_index.forget()
     with pytest.raises(ServiceUnavailable, match="being rebuilt"):
-        _live_index()
+        live_index()
     # the (eager) worker task rebuilt it: the next query is served
-    assert _live_index().manifest.version == manifest.version + 1
+    assert live_index().manifest.version == manifest.version + 1
     assert IndexBuild.objects.filter(reason="corrupt index detected", status="succeeded").exists()
