@@ -6,10 +6,6 @@ from datetime import date, datetime
 from ninja import Schema
 
 
-class ErrorOut(Schema):
-    detail: str
-
-
 class ArtistOut(Schema):
     id: int
     name: str
@@ -66,7 +62,8 @@ class AlbumSummaryOut(Schema):
     artist: str
     year: int | None = None
     type: str = ""
-    cover_url: str = ""
+    cover: str = ""  # this site's copy (or placeholder): works offline
+    cover_url: str = ""  # AOTY's image, for reference only
     critic_score: int | None = None
     critic_count: int | None = None
     user_score: int | None = None
@@ -93,6 +90,7 @@ class AlbumOut(Schema):
     genres: list[str]
     secondary_genres: list[str]
     tags: list[str]
+    cover: str = ""
     cover_url: str = ""
     critic_score: int | None = None
     critic_count: int | None = None

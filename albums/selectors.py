@@ -1,10 +1,14 @@
 """Reads for albums: stored albums, artists, discovery lists, global search and the home card."""
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+
+from integrations.aoty.parser import http_url
 
 from .models import Album, AlbumGenre, Artist, DiscoveryEntry, DiscoveryList, ScrapeLog, SimilarAlbum
 
@@ -120,13 +124,25 @@ def statistics() -> dict:
 PAYLOAD_TTL = 300
 
 
-def album_summary_payload(album: Album) -> dict:
+def album_cover_path(album: Album) -> str:
+    """Where the album's cover is served on this site: the stored copy, else its generated placeholder."""
+    return reverse("albums:cover", args=[album.pk])
+
+
+def album_summary_payload(album: Album) -> dict[str, Any]:
+    # Scraped URLs pass http_url again on the way out: rows stored before the parser checked them
+    # must not hand a javascript: or data: link to an API client either.
     return {
         "id": album.pk, "aoty_id": album.aoty_id, "title": album.title, "artist": album.artist_name, "year": album.year,
-        "type": album.album_type, "cover_url": album.cover_url, "critic_score": album.critic_score,
-        "critic_count": album.critic_count, "user_score": album.user_score, "user_count": album.user_count,
-        "must_hear": album.must_hear, "url": album.get_absolute_url(), "aoty_url": album.url, "fetched": not album.is_stub,
+        "type": album.album_type, "cover": album_cover_path(album), "cover_url": http_url(album.cover_url),
+        "critic_score": album.critic_score, "critic_count": album.critic_count, "user_score": album.user_score,
+        "user_count": album.user_count, "must_hear": album.must_hear, "url": album.get_absolute_url(),
+        "aoty_url": http_url(album.url), "fetched": not album.is_stub,
     }
+
+
+def _links(links: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [link for link in links if http_url(link.get("url"))]
 
 
 def album_payload(*, album_id: int) -> dict | None:
@@ -154,11 +170,11 @@ def album_payload(*, album_id: int) -> dict | None:
                     "length": t.length_text, "rating": t.rating, "rating_count": t.rating_count,
                     "featured_artists": t.featured_artists, "notes": t.notes} for t in album.tracks.all()],
         "critic_reviews": [{"publication": r.publication, "author": r.author, "score": r.score, "excerpt": r.excerpt,
-                            "url": r.url} for r in album.critic_reviews.all()],
+                            "url": http_url(r.url)} for r in album.critic_reviews.all()],
         "user_reviews": [{"username": r.username, "display_name": r.display_name, "rating": r.rating, "text": r.text,
                           "likes": r.likes, "date": r.date_text, "section": r.section} for r in album.user_reviews.all()],
-        "buy_links": album.buy_links,
-        "stream_links": album.stream_links,
+        "buy_links": _links(album.buy_links),
+        "stream_links": _links(album.stream_links),
         "similar": [album_summary_payload(link.to_album) for link in album.similar_links.all()],
         "stats": album.stats or {},
         "credits": album.credits or {},
@@ -198,4 +214,26 @@ def albums_for_artist(*, artist_name: str, limit: int = 12) -> list[dict]:
     rows = (Album.objects.filter(Q(artist_name__iexact=name) | Q(artists__name__iexact=name)).distinct()
             .order_by("-release_date", "title")[:limit])
     return [{"id": a.pk, "title": a.title, "year": a.year, "critic_score": a.critic_score, "user_score": a.user_score,
-             "cover_url": a.cover_url, "url": a.get_absolute_url()} for a in rows]
+             "cover_url": album_cover_path(a), "url": a.get_absolute_url()} for a in rows]
+
+
+def album_cover_file(*, album_id: int) -> tuple[Album, bool] | None:
+    """The album and whether a stored cover copy exists, for the cover view (None when unknown)."""
+    album = Album.objects.filter(pk=album_id).only("pk", "aoty_id", "title", "artist_name", "cover_file").first()
+    if album is None:
+        return None
+    return album, bool(album.cover_file) and album.cover_file.storage.exists(album.cover_file.name)
+
+
+def album_needs_fetch(*, album_id: int) -> bool:
+    """Whether showing the album means fetching its page from AOTY while the visitor waits (a stub)."""
+    return Album.objects.filter(pk=album_id, fetched_at__isnull=True).exists()
+
+
+def album_extras_stored(*, album_id: int) -> bool:
+    """Whether the album's stats and credits are stored and fresh (showing them costs no call to AOTY)."""
+    album = Album.objects.filter(pk=album_id).only("extras_fetched_at").first()
+    if album is None:
+        return True  # answered with a 404 at once
+    fresh_after = timezone.now() - timezone.timedelta(seconds=settings.AOTY_ALBUM_TTL)
+    return album.extras_fetched_at is not None and album.extras_fetched_at >= fresh_after

@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/refresh/", views.refresh, name="refresh"),
     path("<int:pk>/extras/", views.extras, name="extras"),
+    path("<int:pk>/cover/", views.cover, name="cover"),
     path("<int:pk>/refresh/status/", views.refresh_status, name="refresh_status"),
     path("discover/<path:key>/", views.discover, name="discover"),
 ]

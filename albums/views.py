@@ -5,15 +5,20 @@ clear message (503). Each view renders the whole page, or its named partial for 
 """
 from __future__ import annotations
 
+import mimetypes
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from common.covers import placeholder_svg
 from common.exceptions import InvalidInput, NotFound, ServiceUnavailable
 from common.ratelimit import external_page_limit
 from integrations.errors import IntegrationError
@@ -50,6 +55,13 @@ def index(request: HttpRequest) -> HttpResponse:
 def discover(request: HttpRequest, key: str) -> HttpResponse:
     key = key.strip("/")
     page = _page_number(request)
+    # The key is checked against AOTY's real slugs before anything is fetched or stored, and only a
+    # page not stored yet spends the visitor's external budget.
+    if not services.discovery_stored(key=key, page=page):
+        if not services.discovery_key_valid(key=key):
+            raise Http404("No such discovery list.")
+        if limited := external_page_limit(request):
+            return limited
     try:
         served = services.discovery_serve(key=key, page=page)
     except NotFound as exc:
@@ -73,7 +85,7 @@ def discover(request: HttpRequest, key: str) -> HttpResponse:
 @vary_on_headers("HX-Request")
 def search(request: HttpRequest) -> HttpResponse:
     """Search as you type over stored albums and artists; `remote=1` also asks AOTY (cached)."""
-    query = request.GET.get("q", "").strip()[:200]
+    query = request.GET.get("q", "").strip()[:services.SEARCH_QUERY_MAX]
     remote = request.GET.get("remote") == "1"
     outcome = None
     error = ""
@@ -102,10 +114,20 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         if album is None:
             raise Http404("No such album.")
         return render(request, "albums/album_detail.html#reviews", {"album": album, "tab": tab, "review_tabs": REVIEW_TABS})
+    # A stub's page is fetched from AOTY while the visitor waits: that costs a call from their budget.
+    if selectors.album_needs_fetch(album_id=pk) and (limited := external_page_limit(request)):
+        return limited
     try:
         served = services.album_serve(album_id=pk)
     except NotFound as exc:
-        raise Http404(exc.detail)
+        stub = selectors.album_get(album_id=pk)
+        if stub is None:
+            raise Http404(exc.detail)
+        # Known from a link, but AOTY has no page for it: say so, and offer a search instead of a bare 404.
+        query = f"{stub.artist_name} {stub.title}".strip()
+        return render(request, "albums/album_missing.html",
+                      {"album": stub, "search_url": f"{reverse('albums:search')}?{urlencode({'q': query, 'remote': 1})}"},
+                      status=404)
     except ServiceUnavailable as exc:
         return _unavailable(request, exc, title="Album")
     album = selectors.album_detail(album_id=pk)
@@ -124,6 +146,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 def extras(request: HttpRequest, pk: int) -> HttpResponse:
     """Stats (favourites, likes, listens…) and full credits: AOTY's two side requests, loaded lazily."""
     error, served = "", None
+    if not selectors.album_extras_stored(album_id=pk) and (limited := external_page_limit(request)):
+        return limited
     try:
         served = services.album_extras_serve(album_id=pk)
     except NotFound as exc:
@@ -187,6 +211,8 @@ def year_lists(request: HttpRequest) -> HttpResponse:
         year = timezone.now().year - 1
     context = {"year": year, "index": None, "error": "", "tabs": DISCOVER_TABS,
                "stored_lists": selectors.discovery_lists().filter(key__startswith="list/")}
+    if not services.year_lists_stored(year=year) and (limited := external_page_limit(request)):
+        return limited
     try:
         context["index"] = services.year_lists_get(year=year)
     except InvalidInput as exc:
@@ -201,6 +227,8 @@ def list_open(request: HttpRequest) -> HttpResponse:
     path = request.POST.get("path", "")
     if not url_has_allowed_host_and_scheme(path, allowed_hosts=None) or not path.startswith("/list/"):
         raise Http404("No such list.")
+    if not services.publication_list_stored(path=path) and (limited := external_page_limit(request)):
+        return limited
     try:
         dlist = services.publication_list_fetch(path=path)
     except InvalidInput:
@@ -209,3 +237,23 @@ def list_open(request: HttpRequest) -> HttpResponse:
         messages.error(request, services.unavailable(exc).detail)
         return redirect(reverse("albums:year_lists"))
     return redirect(reverse("albums:discover", args=[dlist.key]))
+
+
+@require_GET
+@cache_control(public=True, max_age=300)
+def cover(request: HttpRequest, pk: int) -> HttpResponse:
+    """The album's cover: the copy stored in media storage, else its generated placeholder.
+
+    Pages link here instead of AOTY's CDN, so they work with no internet and leak no visits.
+    """
+    found = selectors.album_cover_file(album_id=pk)
+    if found is None:
+        raise Http404("No such album.")
+    album, stored = found
+    if stored:
+        content_type = mimetypes.guess_type(album.cover_file.name)[0] or "application/octet-stream"
+        response: HttpResponse = FileResponse(album.cover_file.open("rb"), content_type=content_type)
+        response["Cache-Control"] = "public, max-age=86400"
+        return response
+    svg = placeholder_svg(key=f"album:{album.pk}", title=album.title)
+    return HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")

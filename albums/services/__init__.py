@@ -34,6 +34,7 @@ from .discovery import (
     discovery_serve,
     discovery_stored,
     publication_list_fetch,
+    publication_list_stored,
     year_lists_get,
     year_lists_stored,
 )
@@ -54,15 +55,15 @@ from .kernel import (
     unavailable,
 )
 from .maintenance import import_aoty_csv, refresh_stale
-from .search import SearchOutcome, album_lookup, album_search, search_remote
+from .search import SEARCH_QUERY_MAX, SearchOutcome, album_lookup, album_search, search_remote
 
 __all__ = [
-    "DISCOVERY", "MAX_DISCOVERY_PAGE", "RefreshTask", "SearchOutcome", "Served",
+    "DISCOVERY", "MAX_DISCOVERY_PAGE", "SEARCH_QUERY_MAX", "RefreshTask", "SearchOutcome", "Served",
     "album_cover_needed", "album_cover_schedule", "album_cover_store", "album_extras_fetch", "album_extras_serve",
     "album_lookup", "album_payload_invalidate", "album_refresh", "album_save_page", "album_scrape", "album_scrape_url",
     "album_search", "album_serve", "album_stub_upsert", "block_notice", "discovery_fetch", "discovery_key_valid",
     "discovery_path", "discovery_refresh", "discovery_save", "discovery_serve", "discovery_stored", "fetch_parsed",
-    "get_client", "import_aoty_csv", "is_refreshing", "is_stale", "parsed_is_cached", "publication_list_fetch",
+    "get_client", "import_aoty_csv", "is_refreshing", "is_stale", "parsed_is_cached", "publication_list_fetch", "publication_list_stored",
     "refresh_done", "refresh_enqueue", "refresh_stale", "refreshing_key", "scrape_log_record", "search_remote",
     "serve", "similar_page_merge", "similar_serve", "unavailable", "year_lists_get", "year_lists_stored",
 ]

@@ -147,6 +147,11 @@ def discovery_stored(*, key: str, page: int = 1) -> bool:
     return DiscoveryList.objects.filter(key=key, pages_fetched__gte=page).exists()
 
 
+def publication_list_stored(*, path: str) -> bool:
+    """Whether opening the list at `path` costs no call to AOTY (its page is cached)."""
+    return parsed_is_cached(kind="list", path=path)
+
+
 def discovery_refresh(*, list_id: int) -> DiscoveryList | None:
     dlist = DiscoveryList.objects.filter(pk=list_id).first()
     if dlist is None:

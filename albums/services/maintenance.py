@@ -90,7 +90,7 @@ def import_aoty_csv(*, path: str | Path, on_progress: Callable[[int, int], None]
                         stale_stubs.append(album)
                     continue
                 existing[aoty_id] = album = Album(
-                    aoty_id=aoty_id, slug=slug[:300], url=row["album_link"], title=parser.clean(row["title"])[:400],
+                    aoty_id=aoty_id, slug=slug[:300], url=parser.http_url(row["album_link"])[:500], title=parser.clean(row["title"])[:400],
                     artist_name=parser.clean(row.get("artist"))[:400], release_date=release,
                     release_date_text=(row.get("release_date") or "")[:60], year=release.year if release else None, **fields)
                 new_albums.append((album, row))

@@ -25,6 +25,9 @@ from .kernel import Served, block_notice, fetch_parsed, unavailable
 
 
 # -- lookup and search ------------------------------------------------------------------------------------------
+SEARCH_QUERY_MAX = 200  # the search box and the API alike
+
+
 def search_remote(*, query: str, kind: str = "albums", refresh: bool = False) -> SearchResults:
     """AOTY's own search, cached for AOTY_SEARCH_TTL. Raises integration errors."""
     path = f"{aoty.SEARCH_KINDS[kind]}?q={quote_plus(' '.join(query.lower().split()))}"

@@ -10,6 +10,7 @@ from integrations.aoty import fetcher
 ALBUM_PATH = "/album/900001-harbour-lights-night-ferry.php"
 REAL_ALBUM_PATH = "/album/564912-asap-rocky-dont-be-dumb.php"
 REAL_ALBUM = "album_564912-asap-rocky-dont-be-dumb.html"
+STATS, CREDITS = "/scripts/moreStatsAlbum.php", "/scripts/showAlbumCredits.php"
 
 
 @pytest.fixture
@@ -52,3 +53,11 @@ def stored_album(db, album_route):
     from albums import services
 
     return services.album_scrape(url=ALBUM_PATH)
+
+
+@pytest.fixture
+def fragments(aoty, aoty_data):
+    """The album's two side requests (stats and credits), POSTed to the replay server."""
+    aoty.add(STATS, method="POST", file=aoty_data / "stats_fragment.html", content_type="text/html")
+    aoty.add(CREDITS, method="POST", file=aoty_data / "credits_fragment.html", content_type="text/html")
+    return aoty

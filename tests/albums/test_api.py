@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from albums import services
 from albums.models import Album
 from tests.albums.conftest import ALBUM_PATH, html_route
 
@@ -168,3 +169,12 @@ def test_album_similar_without_a_similar_page_serves_the_block(client, stored_al
 
     assert response.status_code == 200
     assert [s["aoty_id"] for s in response.json()["similar"]] == [900002, 900003, 900004]
+
+
+def test_album_api_includes_stored_stats_and_credits(client, stored_album, fragments):
+    services.album_extras_fetch(album_id=stored_album.pk)
+
+    body = client.get(f"/api/v1/albums/{stored_album.pk}").json()
+
+    assert body["stats"]["listens"] == 5210
+    assert body["credits"]["Performers"][1]["name"] == "Mara Vale"

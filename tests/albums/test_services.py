@@ -1,4 +1,5 @@
-"""Album services: storing scraped pages, the cache in front of the scraper, stale-while-revalidate, blocks."""
+"""Album services: storing scraped pages, the cache in front of the scraper, stale-while-revalidate, blocks,
+and the album's two side requests (stats and credits)."""
 from __future__ import annotations
 
 import time
@@ -10,7 +11,7 @@ from albums import services
 from albums.models import Album, AlbumGenre, DiscoveryList, ScrapeLog, SimilarAlbum
 from common.exceptions import NotFound, ServiceUnavailable
 from integrations.aoty.errors import AotyParseError
-from tests.albums.conftest import ALBUM_PATH, REAL_ALBUM, REAL_ALBUM_PATH, html_route
+from tests.albums.conftest import ALBUM_PATH, CREDITS, REAL_ALBUM, REAL_ALBUM_PATH, STATS, html_route
 
 
 def _age(album: Album, days: int) -> None:
@@ -284,3 +285,43 @@ def test_statistics_provider_counts_albums_and_scrapes(stored_album):
 
     assert figures["albums_fetched"] == 1 and figures["albums"] == 1 + 3 + 1  # the album, its similar and "more" stubs
     assert figures["scrapes_24h_by_status"] == {"ok": 1}
+
+
+def test_album_extras_fetch_posts_album_id_and_stores_stats_and_credits(stored_album, fragments):
+    album = services.album_extras_fetch(album_id=stored_album.pk)
+
+    assert album.stats == {"favorites": 12, "likes": 1034, "listens": 5210, "in_library": 640, "lists": 88}
+    assert list(album.credits) == ["Performers", "Production & Engineering"]
+    assert album.credits["Production & Engineering"][0] == {"name": "June Okafor", "roles": ["Producer", "Mixing Engineer"],
+                                                           "aoty_id": 77010}
+    for path in (STATS, CREDITS):
+        request = fragments.requests_to(path, method="POST")[0]
+        assert request.body == b"albumID=900001"
+        assert request.headers["X-Requested-With"] == "XMLHttpRequest"
+
+
+@pytest.mark.shared_fixtures
+def test_album_extras_fetch_reads_real_fragments(stored_album, aoty, real_aoty):
+    aoty.add(STATS, method="POST", file=real_aoty / "scripts_moreStatsAlbum_564912_response.html", content_type="text/html")
+    aoty.add(CREDITS, method="POST", file=real_aoty / "scripts_showAlbumCredits_564912_response.html", content_type="text/html")
+
+    album = services.album_extras_fetch(album_id=stored_album.pk)
+
+    assert album.stats["listens"] == 21437
+    assert len(album.credits["Performers"]) == 31
+
+
+def test_album_extras_serve_keeps_fresh_extras_without_requests(stored_album, fragments):
+    services.album_extras_serve(album_id=stored_album.pk)
+    fragments.requests.clear()
+
+    served = services.album_extras_serve(album_id=stored_album.pk)
+
+    assert served.obj.stats["likes"] == 1034 and fragments.requests == []
+
+
+def test_album_extras_serve_blocked_with_nothing_stored_is_unavailable(stored_album, aoty, aoty_data):
+    html_route(aoty, STATS, aoty_data / "challenge.html", method="POST", status=403)
+
+    with pytest.raises(ServiceUnavailable):
+        services.album_extras_serve(album_id=stored_album.pk)

@@ -6,7 +6,7 @@ from django.utils import timezone
 from albums import selectors
 from albums.models import Album
 from common.selectors import home_cards
-from tests.albums.conftest import ALBUM_PATH, html_route
+from tests.albums.conftest import ALBUM_PATH, STATS, html_route
 
 
 def test_album_detail_page_shows_album(client, stored_album):
@@ -200,3 +200,20 @@ def test_global_search_finds_albums_and_artists(stored_album, owner):
 def test_album_get_selector_for_cross_links(stored_album):
     assert selectors.album_get(album_id=stored_album.pk).title == "Night Ferry"
     assert selectors.album_get(album_id=999999) is None
+
+
+def test_album_extras_view_returns_partial_for_htmx(client, stored_album, fragments):
+    response = client.get(f"/albums/{stored_album.pk}/extras/", HTTP_HX_REQUEST="true")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<html" not in html and "1,034" in html and "June Okafor" in html
+
+
+def test_album_extras_view_blocked_says_so_without_500(client, stored_album, aoty, aoty_data):
+    html_route(aoty, STATS, aoty_data / "challenge.html", method="POST", status=403)
+
+    response = client.get(f"/albums/{stored_album.pk}/extras/", HTTP_HX_REQUEST="true")
+
+    assert response.status_code == 200
+    assert "blocking automated access" in response.content.decode()
