@@ -1,6 +1,4 @@
 """Listening API, mounted at /api/v1/ itself: /listens..., and the player's /listening/... helpers."""
-from __future__ import annotations
-
 import re
 
 from django.http import Http404, HttpRequest

@@ -2,6 +2,8 @@
 the public history page, the offline storage page, and the service worker and web app manifest."""
 from __future__ import annotations
 
+import json
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -166,9 +168,9 @@ def service_worker(request: HttpRequest) -> HttpResponse:
     # Served from the site root so its scope covers every page; the logic lives in a static file.
     config = {"workbox": static("vendor/workbox-7.4.1/"), "offlineCacheMb": settings.OFFLINE_CACHE_MB,
               "iaOrigin": settings.IA_MEDIA_ORIGIN}
-    body = (f"self.STYLUS_SW = {JsonResponse(config).content.decode()};\n"
-            f"importScripts({JsonResponse(static('vendor/workbox-7.4.1/workbox-sw.js')).content.decode()}, "
-            f"{JsonResponse(static('js/listening-sw.js')).content.decode()});\n")
+    body = (f"self.STYLUS_SW = {json.dumps(config)};\n"
+            f"importScripts({json.dumps(static('vendor/workbox-7.4.1/workbox-sw.js'))}, "
+            f"{json.dumps(static('js/listening-sw.js'))});\n")
     response = HttpResponse(body, content_type="application/javascript")
     response["Service-Worker-Allowed"] = "/"
     return response
