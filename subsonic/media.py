@@ -14,6 +14,7 @@ from pathlib import Path
 
 from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.utils.http import content_disposition_header
 
 from integrations.internet_archive.stream import UpstreamFile
@@ -49,7 +50,7 @@ def _body(request: HttpRequest, blocks: Iterator[bytes]) -> Iterator[bytes] | As
 
 
 def file_response(request: HttpRequest, path: Path, *, content_type: str, attachment: bool = False
-                  ) -> HttpResponse:
+                  ) -> HttpResponseBase:
     """A local file honouring a single `Range: bytes=a-b` (206), or 416 when unsatisfiable."""
     size = path.stat().st_size
     match = _RANGE.fullmatch(request.headers.get("Range", "").strip())

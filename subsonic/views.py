@@ -14,6 +14,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render as render_page
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
@@ -41,7 +42,7 @@ log = logging.getLogger(__name__)
 EXTENSIONS = [{"name": "apiKeyAuthentication", "versions": [1]}, {"name": "formPost", "versions": [1]},
               {"name": "sonicSimilarity", "versions": [1]}]
 LIST_MAX = 500
-Handler = Callable[[HttpRequest, Params, AuthUser], "HttpResponse | dict[str, Any]"]
+Handler = Callable[[HttpRequest, Params, AuthUser], "HttpResponseBase | dict[str, Any]"]
 ENDPOINTS: dict[str, Handler] = {}
 
 
@@ -54,7 +55,7 @@ def endpoint(name: str) -> Callable[[Handler], Handler]:
 
 @csrf_exempt  # clients post forms without a session or a CSRF token; they authenticate with every request
 @require_http_methods(["GET", "POST", "HEAD"])
-def rest(request: HttpRequest, method: str) -> HttpResponse:
+def rest(request: HttpRequest, method: str) -> HttpResponseBase:
     params = Params(request)
     name = method.removesuffix(".view")
     handler = ENDPOINTS.get(name)
@@ -72,7 +73,7 @@ def rest(request: HttpRequest, method: str) -> HttpResponse:
     except StylusError as exc:  # a service's own validation (e.g. a bad archive identifier)
         code = 70 if exc.status_code == 404 else GENERIC
         return render_error(params, SubsonicError(code, exc.detail))
-    if isinstance(result, HttpResponse):
+    if isinstance(result, HttpResponseBase):  # media: a file or a stream
         return result
     return render(params, result)
 
@@ -253,7 +254,7 @@ def search3(request: HttpRequest, params: Params, user: AuthUser) -> dict[str, A
 
 
 # -- media -------------------------------------------------------------------------------------------------------
-def _media(request: HttpRequest, params: Params, user: AuthUser, *, attachment: bool) -> HttpResponse:
+def _media(request: HttpRequest, params: Params, user: AuthUser, *, attachment: bool) -> HttpResponseBase:
     source = selectors.song_source(user=user, song_id=params.required("id"), describe=False)
     filename = source.filename or Path(source.local_path).name
     suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
@@ -281,19 +282,19 @@ def _media(request: HttpRequest, params: Params, user: AuthUser, *, attachment: 
 
 
 @endpoint("stream")
-def stream(request: HttpRequest, params: Params, user: AuthUser) -> HttpResponse:
+def stream(request: HttpRequest, params: Params, user: AuthUser) -> HttpResponseBase:
     # No transcoding: `format`, `maxBitRate` and `timeOffset` are accepted and the original file is served
     # (what `format=raw` asks for); players seek with Range instead.
     return _media(request, params, user, attachment=False)
 
 
 @endpoint("download")
-def download(request: HttpRequest, params: Params, user: AuthUser) -> HttpResponse:
+def download(request: HttpRequest, params: Params, user: AuthUser) -> HttpResponseBase:
     return _media(request, params, user, attachment=True)
 
 
 @endpoint("getCoverArt")
-def get_cover_art(request: HttpRequest, params: Params, user: AuthUser) -> HttpResponse:
+def get_cover_art(request: HttpRequest, params: Params, user: AuthUser) -> HttpResponseBase:
     from common.covers import placeholder_png
 
     cover_id = params.required("id")
