@@ -1,13 +1,17 @@
 """Archive API: mounted at /api/v1/ itself, so it declares /archive/... and /downloads... in full."""
 
-from django.http import HttpRequest
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
 from common.api import Pagination, auth_optional, auth_required, auth_staff, external_throttle, request_user
+from common.schemas import errors
 
 from . import cache as archive_cache
 from . import selectors, services
+from .files import download_file_response
 from .schemas import (
     CacheStatsOut,
     DirectoryOut,
@@ -36,7 +40,7 @@ def _item_out(meta) -> dict:
     }
 
 
-@router.get("/archive/search", response=SearchOut, auth=auth_optional, throttle=external_throttle(),
+@router.get("/archive/search", response={200: SearchOut, **errors(422, 429, 503)}, auth=auth_optional, throttle=external_throttle(),
             summary="Search etree concerts on the Internet Archive (cached 30 min)")
 def archive_search(request: HttpRequest, filters: Query[SearchFilter]):
     params = services.SearchParams(**filters.dict())
@@ -45,13 +49,14 @@ def archive_search(request: HttpRequest, filters: Query[SearchFilter]):
         {**doc.__dict__, "formats": list(doc.formats), "source_type": doc.source_type} for doc in page.docs]}
 
 
-@router.get("/archive/items/{identifier}", response=ItemOut, auth=auth_optional, throttle=external_throttle(),
+@router.get("/archive/items/{identifier}", response={200: ItemOut, **errors(404, 422, 429, 503)}, auth=auth_optional, throttle=external_throttle(),
             summary="An item's metadata and its files grouped (cached 60 min)")
 def archive_item(request: HttpRequest, identifier: str):
     return _item_out(services.archive_item_get(identifier=identifier))
 
 
-@router.get("/archive/items/{identifier}/files", response=DirectoryOut, auth=auth_optional,
+@router.get("/archive/items/{identifier}/files", response={200: DirectoryOut, **errors(404, 422, 429, 503)},
+            auth=auth_optional,
             throttle=external_throttle(), summary="Browse an item's files by folder")
 def archive_item_files(request: HttpRequest, identifier: str, path: str = ""):
     meta = services.archive_item_get(identifier=identifier)
@@ -59,18 +64,19 @@ def archive_item_files(request: HttpRequest, identifier: str, path: str = ""):
     return {"identifier": identifier, "path": path.strip("/"), "directories": directories, "files": files}
 
 
-@router.get("/archive/cache", response=CacheStatsOut, auth=auth_staff, summary="Archive cache statistics (staff)")
+@router.get("/archive/cache", response={200: CacheStatsOut, **errors(401, 403)}, auth=auth_staff, summary="Archive cache statistics (staff)")
 def archive_cache_stats(request: HttpRequest):
     return archive_cache.stats()
 
 
-@router.delete("/archive/cache", response={200: dict}, auth=auth_staff, summary="Clear the archive cache (staff)")
+@router.delete("/archive/cache", response={200: dict[str, Any], **errors(401, 403)}, auth=auth_staff, summary="Clear the archive cache (staff)")
 def archive_cache_delete(request: HttpRequest):
     removed = services.archive_cache_clear()
     return {"detail": f"Cleared {removed} cached entries.", "cleared": removed}
 
 
-@router.post("/downloads", response={200: DownloadOut | DownloadBatchOut, 201: DownloadOut | DownloadBatchOut},
+@router.post("/downloads", response={200: DownloadOut | DownloadBatchOut, 201: DownloadOut | DownloadBatchOut,
+                               **errors(401, 404, 409, 413, 422, 429, 503)},
              auth=auth_required, throttle=external_throttle(),
              summary="Download one file ({identifier, file}) or a whole recording ({identifier, format})")
 def download_create(request: HttpRequest, payload: DownloadIn):
@@ -83,18 +89,19 @@ def download_create(request: HttpRequest, payload: DownloadIn):
                     "downloads": downloads})
 
 
-@router.get("/downloads", response=list[DownloadOut], auth=auth_required, summary="Your downloads, newest first")
+@router.get("/downloads", response={200: list[DownloadOut], **errors(401, 422)}, auth=auth_required, summary="Your downloads, newest first")
 @paginate(Pagination)
 def download_list(request: HttpRequest, filters: Query[DownloadFilter]):
     return selectors.download_list_for_user(user=request.user, status=filters.status, identifier=filters.identifier)
 
 
-@router.get("/downloads/{download_id}", response=DownloadOut, auth=auth_required, summary="One of your downloads")
+@router.get("/downloads/{download_id}", response={200: DownloadOut, **errors(401, 404, 422)}, auth=auth_required, summary="One of your downloads")
 def download_detail(request: HttpRequest, download_id: int):
     return selectors.download_get_for_user(user=request.user, download_id=download_id)
 
 
-@router.delete("/downloads/{download_id}", response={200: DownloadOut, 204: None}, auth=auth_required,
+@router.delete("/downloads/{download_id}", response={200: DownloadOut, 204: None, **errors(401, 404, 422)},
+               auth=auth_required,
                summary="Cancel an active download (200), or remove a finished one and its file (204)")
 def download_delete(request: HttpRequest, download_id: int):
     download = selectors.download_get_for_user(user=request.user, download_id=download_id)
@@ -102,8 +109,16 @@ def download_delete(request: HttpRequest, download_id: int):
     return Status(200, result) if result is not None else Status(204, None)
 
 
-@router.post("/downloads/{download_id}/retry", response={202: DownloadOut}, auth=auth_required,
-             summary="Re-queue a failed or cancelled download (resumes from the partial file)")
+@router.post("/downloads/{download_id}/retry", response={202: DownloadOut, **errors(401, 404, 409, 422)},
+             auth=auth_required,
+             summary="Re-queue a failed, cancelled or stuck download (resumes from the partial file)")
 def download_retry(request: HttpRequest, download_id: int):
     download = selectors.download_get_for_user(user=request.user, download_id=download_id)
     return Status(202, services.download_retry(download=download))
+
+
+@router.get("/downloads/{download_id}/file", response={200: None, 206: None, **errors(401, 404, 409, 416, 422)},
+            auth=auth_required, summary="The verified file of one of your downloads (HTTP Range supported)")
+def download_file(request: HttpRequest, download_id: int) -> HttpResponse:
+    download = selectors.download_verified_get_for_user(user=request.user, download_id=download_id)
+    return download_file_response(request, download)

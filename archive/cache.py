@@ -44,6 +44,11 @@ def get(key: str) -> Any:
     return value
 
 
+def contains(key: str) -> bool:
+    """Whether the key is cached (no hit or miss counted: nobody is served here)."""
+    return cache.get(key) is not None
+
+
 def put(key: str, value: Any, *, ttl: int) -> None:
     cache.set(key, value, timeout=ttl)
     index = cache.get(_INDEX) or {}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from ninja import Schema
 from pydantic import Field, model_validator
@@ -123,12 +124,12 @@ class CacheStatsOut(Schema):
 
 
 class DownloadIn(Schema):
-    identifier: str = Field(..., min_length=1, max_length=200)
+    identifier: str = Field(..., min_length=1, max_length=100)  # the model's (and the archive's) limit
     file: str = Field("", max_length=1000)
     format: str = Field("", max_length=64)
 
     @model_validator(mode="after")
-    def one_of(self):
+    def one_of(self) -> DownloadIn:
         if bool(self.file) == bool(self.format):
             raise ValueError("give either file (one file) or format (a whole recording)")
         return self
@@ -157,7 +158,7 @@ class DownloadOut(Schema):
     updated_at: dt.datetime
 
     @staticmethod
-    def resolve_file(obj) -> str:
+    def resolve_file(obj: Any) -> str:
         return obj.file_name
 
 

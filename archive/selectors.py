@@ -1,12 +1,17 @@
 """Reads for archive: downloads (always scoped to their user), item file groups, library, stats."""
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.http import Http404
 
+from common.exceptions import Conflict
 from integrations.internet_archive.parser import (
     AUDIO_FORMATS,
     CHECKSUM_EXTENSIONS,
@@ -14,10 +19,15 @@ from integrations.internet_archive.parser import (
     IMAGE_FORMATS,
     LOSSLESS_FORMATS,
     TEXT_FORMATS,
+    is_valid_identifier,
+    safe_relative_path,
 )
-from integrations.internet_archive.types import ItemFile, ItemMetadata
+from integrations.internet_archive.types import ItemFile, ItemMetadata, Review
 
-from .models import Download, SearchHistory
+from . import cache as archive_cache
+from .models import Download, ItemSnapshot, SearchHistory
+
+AnyUser = AbstractBaseUser | AnonymousUser
 
 FORMAT_LABELS = {"Flac": "FLAC", "24bit Flac": "24-bit FLAC", "VBR MP3": "VBR MP3", "Ogg Vorbis": "Ogg",
                  "Shorten": "SHN"}
@@ -25,7 +35,7 @@ AUDIO_EXTENSIONS = {"mp3", "flac", "ogg", "wav", "m4a", "shn", "opus"}
 
 
 # -- downloads -------------------------------------------------------------------------------------
-def download_list_for_user(*, user, status: str = "", identifier: str = "") -> QuerySet[Download]:
+def download_list_for_user(*, user: AnyUser, status: str = "", identifier: str = "") -> QuerySet[Download]:
     qs = Download.objects.filter(user=user)
     if status:
         qs = qs.filter(status=status)
@@ -34,7 +44,7 @@ def download_list_for_user(*, user, status: str = "", identifier: str = "") -> Q
     return qs.order_by("-created_at", "-pk")
 
 
-def download_get_for_user(*, user, download_id: int) -> Download:
+def download_get_for_user(*, user: AnyUser, download_id: int) -> Download:
     """The user's own download, or Http404 (another user's looks like it does not exist)."""
     download = Download.objects.filter(pk=download_id, user=user).first() if user.is_authenticated else None
     if download is None:
@@ -42,7 +52,7 @@ def download_get_for_user(*, user, download_id: int) -> Download:
     return download
 
 
-def download_file_get_for_user(*, user, download_id: int) -> Download:
+def download_file_get_for_user(*, user: AnyUser, download_id: int) -> Download:
     """A completed download whose file is on disk, the user's own, or Http404."""
     download = download_get_for_user(user=user, download_id=download_id)
     path = download.absolute_path
@@ -51,28 +61,40 @@ def download_file_get_for_user(*, user, download_id: int) -> Download:
     return download
 
 
-def download_group_allowed(*, user, object_id: int) -> bool:
+def download_verified_get_for_user(*, user: AnyUser, download_id: int) -> Download:
+    """The user's own completed, verified download whose file is on disk; Http404 for another user's or a
+    missing file, Conflict (409) while it is not downloaded and verified yet."""
+    download = download_get_for_user(user=user, download_id=download_id)
+    if download.status != Download.Status.COMPLETED:
+        raise Conflict(f"That download is not complete and verified yet (it is {download.status}).")
+    path = download.absolute_path
+    if path is None or not path.is_file():
+        raise Http404("That file is not in your library.")
+    return download
+
+
+def download_group_allowed(*, user: AnyUser, object_id: int) -> bool:
     return Download.objects.filter(pk=object_id, user=user).exists()
 
 
-def download_counts_for_user(*, user) -> dict[str, int]:
+def download_counts_for_user(*, user: AnyUser) -> dict[str, int]:
     rows = Download.objects.filter(user=user).values_list("status").annotate(n=Count("id"))
     return {status: n for status, n in rows}
 
 
-def downloads_for_item(*, user, identifier: str) -> dict[str, Download]:
+def downloads_for_item(*, user: AnyUser, identifier: str) -> dict[str, Download]:
     if not user.is_authenticated:
         return {}
     return {d.file_name: d for d in Download.objects.filter(user=user, identifier=identifier)}
 
 
-def quota_used(*, user) -> int:
+def quota_used(*, user: AnyUser) -> int:
     return Download.objects.filter(user=user, status__in=[Download.Status.COMPLETED, *Download.ACTIVE]).aggregate(
         n=Sum("bytes_total"))["n"] or 0
 
 
 # -- library and player ------------------------------------------------------------------------------
-def library_for_user(*, user) -> list[dict]:
+def library_for_user(*, user: AnyUser) -> list[dict]:
     """The user's downloaded concerts: one entry per item with completed audio files."""
     rows = (Download.objects.filter(user=user, status=Download.Status.COMPLETED)
             .values("identifier").annotate(files=Count("id"), size=Sum("bytes_total"), last=Max("completed_at"),
@@ -88,16 +110,59 @@ def is_audio(download: Download) -> bool:
     return download.file_name.rsplit(".", 1)[-1].lower() in AUDIO_EXTENSIONS
 
 
-def playlist_for_user(*, user, identifier: str) -> list[Download]:
-    """The completed audio files of one item, in track order, for the player; Http404 when none."""
-    tracks = [d for d in Download.objects.filter(user=user, identifier=identifier, status=Download.Status.COMPLETED)
-              if is_audio(d) and d.absolute_path and d.absolute_path.is_file()]
+# The archive names a track's derivatives after its original: gd77-05-08d1t01.flac, gd77-05-08d1t01.mp3,
+# and in older items gd77-05-08d1t01_vbr.mp3 or ..._64kb.mp3. Stripping the extension and these suffixes
+# gives one key per track.
+_DERIVATIVE_SUFFIX = re.compile(r"_(vbr|64kb|128kb|256kb|320kb|sample)$", re.IGNORECASE)
+_LOSSLESS_PLAYABLE = {"flac", "wav"}
+_LOSSY_PLAYABLE = {"mp3", "ogg", "opus", "m4a"}
+
+
+def track_key(download: Download) -> str:
+    """One key for every format of the same track of an item."""
+    stem = download.file_name.rsplit(".", 1)[0] if "." in download.file_name else download.file_name
+    return f"{download.identifier}/{_DERIVATIVE_SUFFIX.sub('', stem).lower()}"
+
+
+def format_rank(download: Download) -> tuple[int, float]:
+    """Higher is better: FLAC (and WAV) over lossy formats, then the higher bitrate (bytes per second)."""
+    extension = download.file_name.rsplit(".", 1)[-1].lower()
+    kind = 2 if extension in _LOSSLESS_PLAYABLE else 1 if extension in _LOSSY_PLAYABLE else 0
+    bitrate = download.bytes_total / download.length if download.length else 0.0
+    return kind, bitrate
+
+
+def best_files(*, downloads: Iterable[Download]) -> list[Download]:
+    """Each track once, in the best format held (FLAC > highest-bitrate MP3/Ogg), in track order.
+
+    Only completed audio files whose file is on disk count. The player, and any other queue of a
+    user's downloads, plays these.
+    """
+    best: dict[str, Download] = {}
+    for d in downloads:
+        if d.status != Download.Status.COMPLETED or not is_audio(d):
+            continue
+        path = d.absolute_path
+        if path is None or not path.is_file():
+            continue
+        key = track_key(d)
+        if key not in best or format_rank(d) > format_rank(best[key]):
+            best[key] = d
+    return sorted(best.values(), key=lambda d: (d.identifier, d.track is None, d.track or 0, d.file_name))
+
+
+def playlist_for_user(*, user: AnyUser, identifier: str) -> list[Download]:
+    """The item's tracks for the player, each once in the best format held; Http404 when none."""
+    if not user.is_authenticated:
+        raise Http404("No downloaded audio for that item.")
+    tracks = best_files(downloads=Download.objects.filter(user=user, identifier=identifier,
+                                                          status=Download.Status.COMPLETED))
     if not tracks:
         raise Http404("No downloaded audio for that item.")
-    return sorted(tracks, key=lambda d: (d.track is None, d.track or 0, d.file_name))
+    return tracks
 
 
-def completed_audio_files(*, user) -> list[dict]:
+def completed_audio_files(*, user: AnyUser) -> list[dict]:
     """The user's completed downloaded audio files, for other apps (recommend computes audio features).
 
     Each: {"path": absolute path str, "identifier", "file_name", "title", "creator", "download_id"}.
@@ -113,10 +178,42 @@ def completed_audio_files(*, user) -> list[dict]:
 
 
 # -- search history ------------------------------------------------------------------------------------
-def search_history_for_user(*, user, limit: int = 10) -> QuerySet[SearchHistory]:
+def search_history_for_user(*, user: AnyUser, limit: int = 10) -> QuerySet[SearchHistory]:
     if not user.is_authenticated:
         return SearchHistory.objects.none()
     return SearchHistory.objects.filter(user=user).order_by("-last_used_at")[:limit]
+
+
+# -- stored items ----------------------------------------------------------------------------------
+def item_from_dict(data: dict[str, Any]) -> ItemMetadata:
+    """ItemMetadata from its stored form (an ItemSnapshot's data)."""
+    files = [ItemFile(**f) for f in data.get("files", [])]
+    reviews = [Review(**r) for r in data.get("reviews", [])]
+    return ItemMetadata(**{**data, "files": files, "reviews": reviews,
+                           "collections": tuple(data.get("collections") or ())})
+
+
+def item_stored(*, identifier: str) -> ItemMetadata | None:
+    """The item's last stored metadata, without asking the archive; None when none is kept.
+
+    For receivers of archive.signals.recordings_stored (concerts reads recordings through it).
+    """
+    snapshot = ItemSnapshot.objects.filter(identifier=identifier).first()
+    return item_from_dict(snapshot.data) if snapshot is not None else None
+
+
+def item_served_without_archive(*, identifier: str) -> bool:
+    """Whether the item page can be served from stored data alone (cache or pinned snapshot): then the
+    visitor spends no external budget. A bad identifier never reaches the archive either."""
+    if not is_valid_identifier(identifier):
+        return True
+    return (archive_cache.contains(archive_cache.make_key("metadata", identifier))
+            or ItemSnapshot.objects.filter(identifier=identifier, pinned=True).exists())
+
+
+def search_served_without_archive(*, cache_key: str) -> bool:
+    """Whether a search's page is in the cache (no call to the archive, no external budget spent)."""
+    return archive_cache.contains(cache_key)
 
 
 # -- item files -------------------------------------------------------------------------------------------
@@ -176,6 +273,10 @@ def item_directory(meta: ItemMetadata, path: str = "") -> tuple[list[str], list[
     dirs: set[str] = set()
     files: list[ItemFile] = []
     for f in meta.files:
+        try:  # names like "/etc/x" or "a//b" have no place in a folder tree (and cannot be downloaded)
+            safe_relative_path(f.name)
+        except ValueError:
+            continue
         if not f.name.startswith(prefix):
             continue
         rest = f.name[len(prefix):]
@@ -203,7 +304,7 @@ def downloads_statistics() -> dict:
     return totals
 
 
-def home_card(*, user) -> dict | None:
+def home_card(*, user: AnyUser) -> dict | None:
     if not user.is_authenticated:
         return None
     recent = list(Download.objects.filter(user=user).order_by("-updated_at")[:5])
@@ -215,7 +316,7 @@ def home_card(*, user) -> dict | None:
             "downloads": recent}
 
 
-def global_search(*, user, query: str, limit: int = 5) -> list[dict]:
+def global_search(*, user: AnyUser, query: str, limit: int = 5) -> list[dict]:
     """The user's own downloaded items whose title, creator or identifier matches."""
     from django.urls import reverse
 
@@ -243,7 +344,7 @@ def download_snapshot(*, object_id) -> str | None:
     return download_progress_html(download) if download else None
 
 
-def downloads_snapshot_for_user(*, user, minutes: int = 10, limit: int = 50) -> str:
+def downloads_snapshot_for_user(*, user: AnyUser, minutes: int = 10, limit: int = 50) -> str:
     """Bars of the user's active downloads and those that changed lately, sent when a socket joins."""
     from django.utils import timezone
 

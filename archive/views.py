@@ -1,32 +1,25 @@
 """Archive pages: search, item, directory browsing, downloads, library, player and file serving."""
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-import mimetypes
-import re
-from pathlib import Path
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
-from django.core.handlers.asgi import ASGIRequest
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from common.exceptions import StylusError
+from common.ratelimit import external_page_limit
 
 from . import cache as archive_cache
 from . import selectors, services
+from .files import download_file_response
 from .models import Download
-
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
-AUDIO_TYPES = {"flac": "audio/flac", "mp3": "audio/mpeg", "ogg": "audio/ogg", "wav": "audio/wav", "m4a": "audio/mp4",
-               "opus": "audio/ogg", "shn": "application/octet-stream"}
 
 
 def _template(request: HttpRequest, template: str, partial: str) -> str:
@@ -65,6 +58,12 @@ def index(request: HttpRequest) -> HttpResponse:
                "history": selectors.search_history_for_user(user=request.user), "page": None, "error": ""}
     if not params.is_empty:
         try:
+            params.validate()
+            # a search the cache cannot answer reaches the archive: it spends the visitor's external budget
+            if not selectors.search_served_without_archive(cache_key=params.cache_key()):
+                limited = external_page_limit(request)
+                if limited is not None:
+                    return limited
             page, cached = services.archive_search(params=params, user=request.user)
             context.update(page=page, cached=cached, query=params.as_query(),
                            has_next=params.page * params.rows < page.total)
@@ -74,7 +73,15 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, _template(request, "archive/search.html", "results"), context, status=status)
 
 
-def _item_context(request: HttpRequest, identifier: str) -> dict:
+def _archive_budget(request: HttpRequest, identifier: str) -> HttpResponse | None:
+    """The 429 page when the item must come from the archive and the visitor's external budget is spent;
+    stored items (cached, pinned) are never charged."""
+    if selectors.item_served_without_archive(identifier=identifier):
+        return None
+    return external_page_limit(request)
+
+
+def _item_context(request: HttpRequest, identifier: str) -> dict[str, Any]:
     try:
         meta = services.archive_item_get(identifier=identifier)
     except StylusError as exc:
@@ -87,6 +94,8 @@ def _item_context(request: HttpRequest, identifier: str) -> dict:
 @require_GET
 def item_detail(request: HttpRequest, identifier: str) -> HttpResponse:
     """An item's full metadata, files grouped by kind, and the user's downloads of it."""
+    if (limited := _archive_budget(request, identifier)) is not None:
+        return limited
     try:
         context = _item_context(request, identifier)
     except StylusError as exc:
@@ -106,6 +115,8 @@ def item_detail(request: HttpRequest, identifier: str) -> HttpResponse:
 @require_GET
 def item_browse(request: HttpRequest, identifier: str, path: str = "") -> HttpResponse:
     """Directory browsing of an item's files."""
+    if (limited := _archive_budget(request, identifier)) is not None:
+        return limited
     try:
         context = _item_context(request, identifier)
     except StylusError as exc:
@@ -208,68 +219,7 @@ def player(request: HttpRequest, identifier: str) -> HttpResponse:
 def download_file(request: HttpRequest, download_id: int) -> HttpResponse:
     """Serves one of the user's downloaded files, with HTTP Range so the player can seek."""
     download = selectors.download_file_get_for_user(user=request.user, download_id=download_id)
-    path = download.absolute_path
-    ext = path.suffix.lower().lstrip(".")
-    content_type = AUDIO_TYPES.get(ext) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    return ranged_file_response(request, path, content_type=content_type)
-
-
-def ranged_file_response(request: HttpRequest, path: Path, *, content_type: str) -> HttpResponse:
-    """A file response honouring a single `Range: bytes=a-b` (206), or 416 when unsatisfiable."""
-    size = path.stat().st_size
-    header = request.headers.get("Range", "").strip()
-    match = _RANGE.match(header) if header else None
-    if not match or (not match.group(1) and not match.group(2)):
-        start, end, status = 0, size - 1, 200
-    else:
-        start_s, end_s = match.groups()
-        if start_s:
-            start = int(start_s)
-            end = min(int(end_s), size - 1) if end_s else size - 1
-        else:
-            start, end = max(0, size - int(end_s)), size - 1
-        if start >= size or start > end:
-            response = HttpResponse(status=416)
-            response["Content-Range"] = f"bytes */{size}"
-            return response
-        status = 206
-    length = max(0, end - start + 1)
-    # Under ASGI a synchronous iterator would be read into a list before the first byte goes out (Django
-    # warns "must consume synchronous iterators"): a whole FLAC set in memory. So ASGI requests get an
-    # asynchronous iterator that reads block by block in a worker thread.
-    chunks = _file_blocks_async(path, start, length) if isinstance(request, ASGIRequest) else _file_blocks(path, start, length)
-    response = StreamingHttpResponse(chunks, content_type=content_type, status=status)
-    if status == 206:
-        response["Content-Range"] = f"bytes {start}-{end}/{size}"
-    response["Content-Length"] = str(length)
-    response["Content-Disposition"] = content_disposition_header(False, path.name)
-    response["Accept-Ranges"] = "bytes"
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
-
-
-_BLOCK = 256 * 1024
-
-
-def _file_blocks(path: Path, start: int, length: int):
-    with path.open("rb") as fh:
-        fh.seek(start)
-        while length > 0:
-            data = fh.read(min(_BLOCK, length))
-            if not data:
-                break
-            length -= len(data)
-            yield data
-
-
-async def _file_blocks_async(path: Path, start: int, length: int):
-    """The same blocks, each read in a worker thread so the event loop never waits on the disk."""
-    blocks = _file_blocks(path, start, length)
-    try:
-        while (data := await asyncio.to_thread(next, blocks, None)) is not None:
-            yield data
-    finally:
-        blocks.close()  # closes the file, also when the client goes away mid-stream
+    return download_file_response(request, download)
 
 
 @login_required

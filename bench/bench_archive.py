@@ -72,7 +72,7 @@ def run(workdir: Path) -> int:
     from django.core.cache import cache
     from django.db import connection
 
-    from archive import services
+    from archive import services, transfer
     from archive.models import Download
     from tests.replay.server import ReplayServer
 
@@ -189,7 +189,7 @@ def run(workdir: Path) -> int:
             services.download_run(download_id=download.pk, on_progress=crash)
         except Crash:
             pass
-    cache.delete(services._lock_key(download.pk))  # a dead worker's transfer lock expires after 60 s
+    cache.delete(transfer.lock_key(download.pk))  # a dead worker's transfer lock expires after 60 s
     kept = part.stat().st_size if part.exists() else 0
     served_first = len(server.requests)
     status = services.download_run(download_id=download.pk)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -21,6 +22,26 @@ log = logging.getLogger(__name__)
 _started = threading.Lock()
 _worker = None
 _beat = None
+_startup_hooks: list[Callable[[], object]] = []
+
+
+def register_worker_startup(hook: Callable[[], object]) -> None:
+    """Runs `hook` each time the embedded worker starts (apps register in AppConfig.ready()).
+
+    The in-memory broker forgets its queue with the process, so work a dead process left half done
+    (an interrupted download, say) has no task any more: a hook re-queues it.
+    """
+    if hook not in _startup_hooks:
+        _startup_hooks.append(hook)
+
+
+def run_startup_hooks() -> None:
+    """Runs every registered hook; one that fails is logged and never stops the server."""
+    for hook in list(_startup_hooks):
+        try:
+            hook()
+        except Exception:
+            log.exception("Embedded worker startup hook %r failed", hook)
 
 
 def start_worker(*, beat: bool = True, concurrency: int = 4) -> Any:
@@ -48,7 +69,8 @@ def start_worker(*, beat: bool = True, concurrency: int = 4) -> Any:
             _beat = EmbeddedService(app, thread=True, scheduler_cls=settings.CELERY_BEAT_SCHEDULER)
             _beat.start()
         log.info("Embedded Celery worker started (threads pool, %s slots, memory broker)", concurrency)
-        return worker
+    run_startup_hooks()  # outside the lock: hooks may enqueue tasks, which the running worker then takes
+    return worker
 
 
 def stop_worker() -> None:

@@ -16,6 +16,8 @@ from django.conf import settings
 
 from integrations.http import HttpClient
 
+from .download import FileDownloader, FileStream
+from .errors import InvalidIdentifier
 from .parser import parse_metadata, parse_scrape, parse_search, safe_relative_path, validate_identifier
 from .types import ItemMetadata, ScrapePage, SearchDoc, SearchPage
 
@@ -27,6 +29,16 @@ SEARCH_FIELDS = ("identifier", "title", "creator", "date", "year", "venue", "cov
 SORTS = {"date": "date desc", "addeddate": "addeddate desc", "title": "titleSorter asc", "relevance": ""}
 
 
+@contextmanager
+def _invalid_url_is_permanent() -> Iterator[None]:
+    """httpx's InvalidURL is no transport error: unmapped it would surface as a 500. It means our input
+    was bad (callers validate first, so this is the last line), hence InvalidIdentifier (a 422)."""
+    try:
+        yield
+    except httpx.InvalidURL as exc:
+        raise InvalidIdentifier(f"Not a valid archive URL: {exc}", service=SERVICE) from exc
+
+
 def download_path(identifier: str, name: str) -> str:
     """The path (under IA_BASE_URL) of one of an item's files; both parts validated first."""
     validate_identifier(identifier)
@@ -35,7 +47,7 @@ def download_path(identifier: str, name: str) -> str:
 
 
 def download_url(identifier: str, name: str) -> str:
-    return settings.IA_BASE_URL.rstrip("/") + download_path(identifier, name)
+    return str(settings.IA_BASE_URL).rstrip("/") + download_path(identifier, name)
 
 
 class InternetArchiveClient:
@@ -49,14 +61,17 @@ class InternetArchiveClient:
             min_interval=settings.IA_MIN_INTERVAL if min_interval is None else min_interval,
             transport=transport,
         )
+        self._files: FileDownloader | None = None
 
     def close(self) -> None:
         self.http.close()
+        if self._files is not None:
+            self._files.close()
 
     def __enter__(self) -> InternetArchiveClient:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     # -- search ----------------------------------------------------------------------------------
@@ -68,7 +83,8 @@ class InternetArchiveClient:
         if SORTS.get(sort):
             params.append(("sort[]", SORTS[sort]))
         params += [("rows", rows), ("page", page), ("output", "json")]
-        return parse_search(self.http.get_json("/advancedsearch.php", params=params))
+        with _invalid_url_is_permanent():
+            return parse_search(self.http.get_json("/advancedsearch.php", params=params))
 
     def scrape(self, *, query: str, cursor: str | None = None, count: int = 1000,
                fields: tuple[str, ...] = SEARCH_FIELDS) -> ScrapePage:
@@ -76,7 +92,8 @@ class InternetArchiveClient:
         params: dict[str, str | int] = {"q": query, "fields": ",".join(fields), "count": max(100, min(count, 10000))}
         if cursor:
             params["cursor"] = cursor
-        return parse_scrape(self.http.get_json("/services/search/v1/scrape", params=params))
+        with _invalid_url_is_permanent():
+            return parse_scrape(self.http.get_json("/services/search/v1/scrape", params=params))
 
     def scrape_all(self, *, query: str, count: int = 1000, limit: int | None = None) -> Iterator[list[SearchDoc]]:
         """Every result of `query`, page by page, following the cursor."""
@@ -96,7 +113,8 @@ class InternetArchiveClient:
     def metadata(self, identifier: str) -> ItemMetadata:
         """/metadata/{identifier}; ItemUnavailable when the archive answers `{}`."""
         validate_identifier(identifier)
-        data = self.http.get_json(f"/metadata/{identifier}")
+        with _invalid_url_is_permanent():
+            data = self.http.get_json(f"/metadata/{identifier}")
         return parse_metadata(data, identifier=identifier)
 
     def download_path(self, identifier: str, name: str) -> str:
@@ -106,8 +124,13 @@ class InternetArchiveClient:
         return self.http.url(self.download_path(identifier, name))
 
     @contextmanager
-    def open_file(self, identifier: str, name: str, *, offset: int = 0) -> Iterator[httpx.Response]:
-        """Streams a file from `offset` (HTTP Range); check response.status_code for 206 vs 200."""
-        headers = {"Range": f"bytes={offset}-"} if offset else {}
-        with self.http.stream("GET", self.download_path(identifier, name), headers=headers) as response:
+    def open_file(self, identifier: str, name: str, *, offset: int = 0) -> Iterator[FileStream]:
+        """Streams a file from `offset` (HTTP Range); check status_code for 206 against 200.
+
+        Files go through the leaner streaming client in download.py (measured: about half the CPU per
+        byte of httpx's streaming); everything else keeps the shared client.
+        """
+        if self._files is None:
+            self._files = FileDownloader(base_url=self.http.base_url, min_interval=self.http.min_interval)
+        with self._files.open(identifier, name, offset=offset) as response:
             yield response

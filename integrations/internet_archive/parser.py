@@ -13,8 +13,9 @@ from .types import ItemFile, ItemMetadata, Review, ScrapePage, SearchDoc, Search
 
 # The archive's identifier rules: ASCII letters, digits, '_', '-' and '.', starting with a letter or
 # digit, at most 100 characters (https://archive.org/developers/metadata-schema/#identifier).
-_IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$")
-_SAFE_SEGMENT = re.compile(r"^[^\x00-\x1f/\\]{1,255}$")
+# fullmatch only: with .match, `$` also matches before a trailing newline, which then reached httpx.
+_IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}")
+_SAFE_SEGMENT = re.compile(r"[^\x00-\x1f/\\]{1,255}")
 
 # Audio formats in the order the item page shows them.
 AUDIO_FORMATS = ("Flac", "24bit Flac", "VBR MP3", "Ogg Vorbis", "Shorten", "128Kbps MP3", "64Kbps MP3", "MP3",
@@ -33,13 +34,13 @@ FORMAT_ALIASES = {
 
 def validate_identifier(identifier: str) -> str:
     """The identifier, or InvalidIdentifier when it breaks the archive's rules."""
-    if not isinstance(identifier, str) or not _IDENTIFIER.match(identifier):
+    if not isinstance(identifier, str) or not _IDENTIFIER.fullmatch(identifier):
         raise InvalidIdentifier(f"Not a valid Internet Archive identifier: {identifier!r:.120}", service="internet_archive")
     return identifier
 
 
 def is_valid_identifier(identifier: str) -> bool:
-    return bool(isinstance(identifier, str) and _IDENTIFIER.match(identifier))
+    return bool(isinstance(identifier, str) and _IDENTIFIER.fullmatch(identifier))
 
 
 def safe_relative_path(name: str) -> PurePosixPath:
@@ -48,7 +49,7 @@ def safe_relative_path(name: str) -> PurePosixPath:
         raise ValueError(f"unsafe file name: {name!r:.120}")
     parts = name.split("/")
     for part in parts:
-        if part in ("", ".", "..") or not _SAFE_SEGMENT.match(part) or "\\" in part:
+        if part in ("", ".", "..") or not _SAFE_SEGMENT.fullmatch(part) or "\\" in part:
             raise ValueError(f"unsafe file name: {name!r:.120}")
     return PurePosixPath(*parts)
 
@@ -132,7 +133,7 @@ def _tuple(value: Any) -> tuple[str, ...]:
     return tuple(str(v) for v in value) if isinstance(value, list) else (str(value),)
 
 
-def parse_doc(doc: dict) -> SearchDoc:
+def parse_doc(doc: dict[str, Any]) -> SearchDoc:
     if not isinstance(doc, dict) or not doc.get("identifier"):
         raise MalformedResponse("search document without identifier", service="internet_archive")
     return SearchDoc(
@@ -179,7 +180,7 @@ def parse_scrape(data: Any) -> ScrapePage:
         raise MalformedResponse(f"unexpected scrape answer: {exc}", service="internet_archive") from exc
 
 
-def parse_file(raw: dict) -> ItemFile:
+def parse_file(raw: dict[str, Any]) -> ItemFile:
     return ItemFile(
         name=str(raw["name"]),
         format=_text(raw.get("format")),

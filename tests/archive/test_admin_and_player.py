@@ -28,7 +28,7 @@ def test_admin_retry_action_requeues_failed_downloads(staff_client, owner, monke
     from archive import services
 
     queued = []
-    monkeypatch.setattr(services, "_enqueue", lambda d: queued.append(d.pk))
+    monkeypatch.setattr(services.downloads, "_enqueue", lambda d: queued.append(d.pk))
     failed = Download.objects.create(user=owner, identifier="x", file_name="a.mp3", status="failed")
     response = staff_client.post("/admin/archive/download/", {"action": "retry_downloads",
                                                               "_selected_action": [failed.pk]})

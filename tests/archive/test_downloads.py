@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from archive import services
+from archive import services, transfer
 from archive.models import Download
 
 from .conftest import ITEM, TRACKS
@@ -283,7 +283,7 @@ def test_download_cancel_stops_an_active_download(client, owner, owner_api):
 def test_download_cancel_mid_transfer_stops_the_worker(owner, ia, monkeypatch):
     ia.serve(TRACKS[0])
     downloads, _ = services.download_request(user=owner, identifier=ITEM, file=TRACKS[0], enqueue=False)
-    monkeypatch.setattr(services, "_PROGRESS_WRITE_INTERVAL", 0.0)
+    monkeypatch.setattr(transfer, "PROGRESS_WRITE_INTERVAL", 0.0)
 
     def cancel_on_first_tick(download):
         if download.status == "downloading":

@@ -11,7 +11,7 @@ from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
-from archive import services
+from archive import transfer
 from archive.consumers import DownloadsConsumer
 from archive.models import Download
 from tests.conftest import browser_login, session_cookie, ws_collect
@@ -48,7 +48,7 @@ async def test_downloads_socket_streams_only_my_downloads():
 
         for download, done in ((theirs, 900), (mine, 500)):
             download.bytes_done = done
-            await sync_to_async(services._publish, thread_sensitive=False)(download, force=True)
+            await sync_to_async(transfer.publish, thread_sensitive=False)(download, force=True)
         html = await communicator.receive_from(timeout=3)
         assert f'id="download-{mine.pk}"' in html and 'value="50"' in html and 'hx-swap-oob="true"' in html
         assert await communicator.receive_nothing(timeout=0.3)  # the other user's progress never arrives
@@ -83,7 +83,7 @@ async def test_generic_progress_socket_refuses_another_users_download():
 @pytest.fixture
 def slow_archive(ia, monkeypatch):
     """The archive answers the first track after a pause, then trickles it out over about a second."""
-    monkeypatch.setattr(services, "_PROGRESS_WRITE_INTERVAL", 0.1)
+    monkeypatch.setattr(transfer, "PROGRESS_WRITE_INTERVAL", 0.1)
     ia.serve(TRACKS[0], fault="slow", delay=1.0)
     return ia
 
