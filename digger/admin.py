@@ -3,7 +3,20 @@ from django.contrib import admin, messages
 from common.exceptions import Conflict
 
 from . import services
-from .models import CollectionItem, DiggerProfile, Listing, Notification, PriceHistory, ReleasePrice, SavedSearch, SearchRun
+from .models import (
+    AlertChannel,
+    CartPlan,
+    CollectionItem,
+    DiggerProfile,
+    ExchangeRate,
+    Listing,
+    Notification,
+    PriceBand,
+    PriceHistory,
+    ReleasePrice,
+    SavedSearch,
+    SearchRun,
+)
 
 
 @admin.register(SavedSearch)
@@ -64,7 +77,7 @@ class DiggerProfileAdmin(admin.ModelAdmin):
     list_display = ("user", "discogs_username", "discogs_check_ok", "ebay_check_ok", "email_digest", "collection_synced_at")
     list_filter = ("email_digest", "discogs_check_ok", "ebay_check_ok")
     search_fields = ("user__username", "discogs_username")
-    exclude = ("discogs_token", "ebay_client_id", "ebay_client_secret")  # secrets never shown, even to staff
+    exclude = ("discogs_token", "ebay_client_id", "ebay_client_secret", "webhook_secret")  # secrets never shown, even to staff
     raw_id_fields = ("user",)
     actions = ["sync_collection"]
 
@@ -84,3 +97,32 @@ class NotificationAdmin(admin.ModelAdmin):
 
 admin.site.register(PriceHistory)
 admin.site.register(ReleasePrice)
+
+
+@admin.register(ExchangeRate)
+class ExchangeRateAdmin(admin.ModelAdmin):
+    """Rates the cart and alerts convert with (units per 1 USD); settings.DIGGER_EXCHANGE_RATES fills gaps."""
+
+    list_display = ("currency", "per_usd", "set_on")
+    search_fields = ("currency",)
+
+
+@admin.register(PriceBand)
+class PriceBandAdmin(admin.ModelAdmin):
+    list_display = ("release_id", "media_condition", "currency", "p25", "p50", "p75", "count", "method", "computed_at")
+    list_filter = ("method", "media_condition", "currency")
+    search_fields = ("release_id",)
+
+
+@admin.register(CartPlan)
+class CartPlanAdmin(admin.ModelAdmin):
+    list_display = ("pk", "user", "status", "landed_total", "currency", "optimal", "created_at")
+    list_filter = ("status", "optimal")
+    raw_id_fields = ("user", "job")
+
+
+@admin.register(AlertChannel)
+class AlertChannelAdmin(admin.ModelAdmin):
+    list_display = ("user", "kind", "url", "failures", "paused_at")
+    list_filter = ("kind",)
+    raw_id_fields = ("user",)

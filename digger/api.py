@@ -1,7 +1,7 @@
 """Digger API under /api/v1/digger/: saved searches, runs, results, deals, collection, sync, credentials."""
 from __future__ import annotations
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
@@ -10,18 +10,27 @@ from common.exceptions import InvalidInput
 from common.schemas import errors
 
 from . import selectors, services
+from .models import CartPlan
 from .schemas import (
+    AlertChannelCreatedOut,
+    AlertChannelIn,
+    AlertChannelOut,
+    CartIn,
+    CartOut,
     CollectionItemOut,
     CredentialsIn,
     CredentialsOut,
     DealOut,
     ListingOut,
+    PriceBandOut,
     RunOut,
     SavedSearchIn,
     SavedSearchOut,
     SavedSearchPatch,
     SyncOut,
     TestOut,
+    WantAlertIn,
+    WantAlertOut,
 )
 
 router = Router(tags=["Digger"])
@@ -150,3 +159,61 @@ def credentials_test(request: HttpRequest, service: str):
         raise InvalidInput("service is discogs or ebay.", field="service")
     ok, message = services.credentials_test(user=request_user(request), service=service)
     return {"ok": ok, "detail": message}
+
+
+# -- cart optimizer, price bands, alerts ----------------------------------------------------------------------------
+def _cart_out(cart: CartPlan) -> dict:
+    return {"id": cart.pk, "status": cart.status, "created_at": cart.created_at, "currency": cart.currency,
+            "landed_total": cart.landed_total, "optimal": cart.optimal, "gap": cart.gap, "job_id": cart.job_id,
+            "progress_ws": f"/ws/progress/job/{cart.job_id}/" if cart.job_id else "", "plan": cart.plan}
+
+
+@router.post("/cart", response={202: CartOut, **errors(401, 422)}, auth=auth_required,
+             summary="Find the cheapest cart for your want list (starts a job; GET /cart/latest has the plan)")
+def cart_start(request: HttpRequest, payload: CartIn):
+    options = services.cart_options_clean(**payload.dict())
+    return Status(202, _cart_out(services.cart_request(user=request_user(request), options=options)))
+
+
+@router.get("/cart/latest", response={200: CartOut, **errors(401, 404)}, auth=auth_required,
+            summary="Your latest cart plan (status pending/running until solved; infeasible says so)")
+def cart_latest(request: HttpRequest):
+    cart = selectors.cart_latest_for_user(user=request_user(request))
+    if cart is None:
+        raise Http404("No cart plan yet: POST /api/v1/digger/cart.")
+    return _cart_out(cart)
+
+
+@router.get("/releases/{release_id}/price-bands", response={200: list[PriceBandOut], **errors(401, 422)},
+            auth=auth_required, summary="Fair-price bands (P25/P50/P75 landed) per media grade")
+def release_price_bands(request: HttpRequest, release_id: int):
+    if not 1 <= release_id < 2**63:
+        raise InvalidInput("A Discogs release id is a positive number.", field="release_id")
+    return selectors.price_bands_for_release(release_id=release_id)
+
+
+@router.put("/wants/{release_id}/alert", response={200: WantAlertOut, **errors(401, 404, 422)}, auth=auth_required,
+            summary="Set a want's alert and buying rules (ceiling landed, grades, seller rating, steal only)")
+def want_alert_put(request: HttpRequest, release_id: int, payload: WantAlertIn):
+    return services.want_alert_update(user=request_user(request), release_id=release_id,
+                                      data=payload.dict(exclude_unset=True))
+
+
+@router.get("/alert-channels", response={200: list[AlertChannelOut], **errors(401)}, auth=auth_required,
+            summary="Your alert channels")
+def alert_channels_list(request: HttpRequest):
+    return selectors.alert_channels_for_user(user=request_user(request))
+
+
+@router.post("/alert-channels", response={201: AlertChannelCreatedOut, **errors(401, 422)}, auth=auth_required,
+             summary="Add an e-mail or webhook channel (https, public addresses only); resumes a paused one")
+def alert_channels_create(request: HttpRequest, payload: AlertChannelIn):
+    channel, secret = services.alert_channel_create(user=request_user(request), kind=payload.kind, url=payload.url)
+    return Status(201, {**AlertChannelOut.from_orm(channel).dict(), "secret": secret})
+
+
+@router.delete("/alert-channels/{channel_id}", response={204: None, **errors(401, 404)}, auth=auth_required,
+               summary="Remove an alert channel")
+def alert_channels_delete(request: HttpRequest, channel_id: int):
+    services.alert_channel_delete(user=request_user(request), channel_id=channel_id)
+    return Status(204, None)

@@ -38,3 +38,30 @@ class CredentialsForm(forms.Form):
                                          widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}))
     email_digest = forms.ChoiceField(choices=DiggerProfile.Digest.choices, label="E-mail me new matches")
     preferred_location = forms.ChoiceField(choices=Location.choices, label="Preferred seller location")
+
+
+class CartForm(forms.Form):
+    budget = forms.CharField(max_length=12, required=False, label="Budget (landed, your currency)")
+    max_sellers = forms.CharField(max_length=4, required=False, label="At most this many sellers")
+    must_have = forms.MultipleChoiceField(choices=[], required=False, label="Must have",
+                                          widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args: object, wants: list[tuple[int, str]] | None = None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["must_have"].choices = [(str(rid), label) for rid, label in wants or []]  # type: ignore[attr-defined]
+
+
+class WantAlertForm(forms.Form):
+    max_price = forms.CharField(max_length=12, required=False, label="Ceiling (landed)")
+    currency = forms.CharField(max_length=3, required=False)
+    min_media_condition = forms.ChoiceField(choices=[("", "Any"), *Condition.choices], required=False, label="Media at least")
+    min_sleeve_condition = forms.ChoiceField(choices=[("", "Any"), *Condition.choices], required=False, label="Sleeve at least")
+    min_seller_rating = forms.CharField(max_length=6, required=False, label="Seller rating at least (%)")
+    steal_only = forms.BooleanField(required=False, label="Steals only")
+    must_have = forms.BooleanField(required=False, label="Must have (cart)")
+    alert_active = forms.BooleanField(required=False, label="Alert me")
+
+
+class AlertChannelForm(forms.Form):
+    kind = forms.ChoiceField(choices=[("email", "E-mail"), ("webhook", "Webhook (https)")])
+    url = forms.CharField(max_length=500, required=False, label="Webhook URL")

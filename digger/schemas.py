@@ -153,6 +153,7 @@ class DealItemOut(Schema):
     release_id: int | None
     media_condition: str
     url: str
+    tag: str = ""
 
 
 class DealOut(Schema):
@@ -227,3 +228,84 @@ class CredentialsOut(Schema):
 class TestOut(Schema):
     ok: bool
     detail: str
+
+
+# -- cart, bands, alerts ------------------------------------------------------------------------------------------
+Budget = Annotated[Decimal, Field(ge=0, le=Decimal("10000000"))]
+Grade = Annotated[str, Field(max_length=3)]  # checked against the Discogs scale in the service
+Percent = Annotated[Decimal, Field(ge=0, le=100)]
+
+
+class CartIn(Schema):
+    budget: Budget | None = None
+    max_sellers: Annotated[int, Field(ge=1, le=1000)] | None = None
+    must_have: Annotated[list[Annotated[int, Field(ge=1, le=2**63 - 1)]], Field(max_length=1000)] = []
+
+
+class CartOut(Schema):
+    id: int
+    status: str
+    created_at: datetime
+    currency: str
+    landed_total: Decimal | None
+    optimal: bool
+    gap: float | None
+    job_id: int | None
+    progress_ws: str
+    plan: dict
+
+
+class PriceBandOut(Schema):
+    release_id: int
+    media_condition: str
+    currency: str
+    p25: Decimal
+    p50: Decimal
+    p75: Decimal
+    count: int
+    method: str
+
+
+class WantAlertIn(Schema):
+    max_price: Amount | None = None
+    currency: str | None = None
+    min_media_condition: Grade | None = None
+    min_sleeve_condition: Grade | None = None
+    min_seller_rating: Percent | None = None
+    steal_only: bool | None = None
+    must_have: bool | None = None
+    alert_active: bool | None = None
+
+    _check_currency = field_validator("currency")(_currency)
+
+
+class WantAlertOut(Schema):
+    release_id: int
+    artist: str
+    title: str
+    max_price: Decimal | None
+    min_media_condition: str
+    min_sleeve_condition: str
+    min_seller_rating: Decimal | None
+    steal_only: bool
+    must_have: bool
+    alert_active: bool
+
+
+class AlertChannelIn(Schema):
+    kind: Annotated[str, Field(max_length=8)]
+    url: Annotated[str, Field(max_length=500)] = ""
+
+
+class AlertChannelOut(Schema):
+    id: int
+    kind: str
+    url: str
+    failures: int
+    paused_at: datetime | None
+    notice: str
+    created_at: datetime
+
+
+class AlertChannelCreatedOut(AlertChannelOut):
+    secret: str  # the HMAC key of X-Stylus-Signature; the same for all of a user's webhooks

@@ -72,6 +72,7 @@ class DealItem:
     media_condition: str = ""
     url: str = ""
     key: str = ""  # what "best price" compares on (release id, else normalised title)
+    tag: str = ""  # "steal" / "high" against the release's fair-price band (selectors.deals_for_user)
 
 
 @dataclass

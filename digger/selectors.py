@@ -3,8 +3,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from django.conf import settings
+from django.core import signing
 from django.db.models import Count, Max, Min, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
@@ -13,7 +16,21 @@ from django.utils import timezone
 from common.crypto import mask
 from common.fields import UndecryptableSecret
 
-from .models import CollectionItem, DiggerProfile, Listing, Notification, PriceHistory, ReleasePrice, SavedSearch, SearchRun
+from .currency import convert
+from .models import (
+    Alert,
+    AlertChannel,
+    CartPlan,
+    CollectionItem,
+    DiggerProfile,
+    Listing,
+    Notification,
+    PriceBand,
+    PriceHistory,
+    ReleasePrice,
+    SavedSearch,
+    SearchRun,
+)
 from .scoring import Deal, build_deals
 
 RESULT_SORTS = {
@@ -182,7 +199,19 @@ def deals_for_user(*, user: AbstractBaseUser | AnonymousUser, search: SavedSearc
     # Oldest row first, so a listing two searches found is represented by the same row every time.
     rows = qs.order_by("pk").values(*_DEAL_FIELDS)
     deals = build_deals(rows, preferred=profile.preferred_location if profile else "any")
+    _tag_deal_items(deals)
     return deals[:limit] if limit else deals
+
+
+def _tag_deal_items(deals: list[Deal]) -> None:
+    """Steal/high tags from the fair-price bands, in one query for every release shown."""
+    release_ids = {i.release_id for d in deals for i in d.items if i.release_id}
+    bands = {(b.release_id, b.media_condition, b.currency): b
+             for b in PriceBand.objects.filter(release_id__in=release_ids)} if release_ids else {}
+    for deal in deals:
+        for item in deal.items:
+            band = bands.get((item.release_id, item.media_condition, item.currency))
+            item.tag = band_tag(landed=item.price + (item.shipping or Decimal("0")), band=band)
 
 
 def collection_for_user(*, user: AbstractBaseUser | AnonymousUser, kind: str, q: str = "") -> QuerySet[CollectionItem]:
@@ -299,3 +328,106 @@ def stats() -> dict:
     return {"saved_searches": SavedSearch.objects.count(), "runs_by_status": runs,
             "active_listings": agg["active"], "want_list_matches": agg["wanted"],
             "collection_items": CollectionItem.objects.count()}
+
+
+# -- links, covers and alert items (e-mails and webhooks need absolute URLs) -------------------------------------
+def absolute_url(path: str) -> str:
+    """`path` on this site, from SITE_DOMAIN (http for a local domain, https otherwise)."""
+    domain = getattr(settings, "SITE_DOMAIN", "localhost:8000")
+    scheme = "http" if domain.split(":")[0] in ("localhost", "127.0.0.1", "testserver") else "https"
+    return f"{scheme}://{domain}{path}"
+
+
+COVER_SALT = "digger.cover"
+
+
+def cover_url(*, listing: Listing) -> str:
+    """An absolute, signed URL of the listing's cover: e-mail clients fetch it without a session."""
+    token = signing.dumps(listing.pk, salt=COVER_SALT)
+    return absolute_url(reverse("digger:cover", args=[token]))
+
+
+def cover_for_token(*, token: str) -> tuple[str, str]:
+    """(placeholder key, title) for a signed cover token; Http404 when the token was not made here."""
+    try:
+        listing_id = signing.loads(token, salt=COVER_SALT)
+    except signing.BadSignature as exc:
+        raise Http404("No such cover.") from exc
+    listing = Listing.objects.filter(pk=listing_id).only("release_id", "artist", "title").first()
+    if listing is None:
+        raise Http404("No such cover.")
+    key = f"release:{listing.release_id}" if listing.release_id else f"listing:{listing.pk}"
+    return key, f"{listing.artist} {listing.title}".strip()
+
+
+def band_for(*, release_id: int | None, grade: str, currency: str) -> PriceBand | None:
+    if not release_id or not grade:
+        return None
+    return PriceBand.objects.filter(release_id=release_id, media_condition=grade, currency=currency).first()
+
+
+def band_tag(*, landed: Decimal, band: PriceBand | None) -> str:
+    """'steal' under P25, 'high' over P75 (bands rest on at least 5 prices, see digger/bands.py)."""
+    if band is None:
+        return ""
+    return "steal" if landed < band.p25 else "high" if landed > band.p75 else ""
+
+
+def alert_item(*, listing: Listing, currency: str, rates: dict[str, Decimal]) -> dict:
+    """What an alert or digest shows of a listing: cover, price with shipping (landed, in `currency`),
+    grade, seller, the fair-price tag and direct links to the listing and the search."""
+    own_landed = listing.price + (listing.shipping or Decimal("0"))
+    landed = convert(own_landed, source=listing.currency, target=currency, rates=rates)
+    band = band_for(release_id=listing.release_id, grade=listing.media_condition, currency=listing.currency)
+    return {
+        "kind": "listing", "listing_id": listing.pk, "release_id": listing.release_id, "platform": listing.platform,
+        "title": listing.title, "artist": listing.artist, "price": str(listing.price),
+        "shipping": str(listing.shipping) if listing.shipping is not None else None,
+        "listed_currency": listing.currency, "landed": str(landed.quantize(Decimal("0.01"))) if landed is not None else None,
+        "currency": currency, "media_condition": listing.media_condition, "sleeve_condition": listing.sleeve_condition,
+        "seller": listing.seller, "seller_rating": str(listing.seller_rating) if listing.seller_rating is not None else None,
+        "tag": band_tag(landed=own_landed, band=band), "url": listing.url, "cover_url": cover_url(listing=listing),
+        "search_url": absolute_url(reverse("digger:search_detail", args=[listing.search_id])),
+    }
+
+
+# -- cart, bands and alerts ---------------------------------------------------------------------------------------
+def cart_latest_for_user(*, user: AbstractBaseUser | AnonymousUser) -> CartPlan | None:
+    return CartPlan.objects.filter(user=user).select_related("job").order_by("-created_at", "-pk").first()
+
+
+def cart_get_for_user(*, user: AbstractBaseUser | AnonymousUser, cart_id: int) -> CartPlan:
+    cart = CartPlan.objects.filter(user=user, pk=cart_id).select_related("job").first()
+    if cart is None:
+        raise Http404("No such cart plan.")
+    return cart
+
+
+def price_bands_for_release(*, release_id: int) -> list[PriceBand]:
+    return list(PriceBand.objects.filter(release_id=release_id).order_by("currency", "media_condition"))
+
+
+def price_history_by_grade(*, user: AbstractBaseUser | AnonymousUser, release_id: int) -> dict[str, list[dict]]:
+    """The user's landed price points of one release, per media grade, for the chart."""
+    points: dict[str, list[dict]] = {}
+    for h in (PriceHistory.objects.filter(listing__search__user=user, listing__release_id=release_id)
+              .select_related("listing").order_by("recorded_at")):
+        grade = h.listing.media_condition or "?"
+        points.setdefault(grade, []).append({"t": int(h.recorded_at.timestamp()),
+                                             "p": float(h.price + (h.shipping or 0)), "c": h.currency})
+    return points
+
+
+def want_get_for_user(*, user: AbstractBaseUser | AnonymousUser, release_id: int) -> CollectionItem:
+    want = CollectionItem.objects.filter(user=user, kind=CollectionItem.Kind.WANT, release_id=release_id).first()
+    if want is None:
+        raise Http404("That release is not on your want list.")
+    return want
+
+
+def alert_channels_for_user(*, user: AbstractBaseUser | AnonymousUser) -> list[AlertChannel]:
+    return list(AlertChannel.objects.filter(user=user).order_by("pk"))
+
+
+def alerts_for_user(*, user: AbstractBaseUser | AnonymousUser, limit: int = 50) -> list[Alert]:
+    return list(Alert.objects.filter(user=user).order_by("-created_at", "-pk")[:limit])

@@ -10,12 +10,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from common.covers import placeholder_png
 from common.exceptions import Conflict, InvalidInput
 from common.models import Job
 
 from . import selectors, services
-from .forms import CredentialsForm, SavedSearchForm
-from .models import CollectionItem, SavedSearch
+from .forms import AlertChannelForm, CartForm, CredentialsForm, SavedSearchForm, WantAlertForm
+from .models import CartPlan, CollectionItem, Condition, SavedSearch
 
 PREFILL_FIELDS = ("name", "query", "artist", "title", "barcode", "catno", "release_id", "platform", "format")
 
@@ -194,7 +195,11 @@ def collection_sync(request: HttpRequest) -> HttpResponse:
 @require_GET
 def release_detail(request: HttpRequest, release_id: int) -> HttpResponse:
     overview = selectors.release_overview_for_user(user=request.user, release_id=release_id)
-    return render(request, "digger/release_detail.html", {"o": overview, "chart": selectors.price_chart(overview["history"])})
+    return render(request, "digger/release_detail.html", {
+        "o": overview, "chart": selectors.price_chart(overview["history"]),
+        "bands": selectors.price_bands_for_release(release_id=release_id),
+        "series": selectors.price_history_by_grade(user=request.user, release_id=release_id),
+    })
 
 
 @login_required
@@ -246,3 +251,101 @@ def notifications_read(request: HttpRequest) -> HttpResponse:
     if request.htmx:
         return HttpResponse("")
     return redirect("digger:index")
+
+
+# -- cart, alerts, covers -----------------------------------------------------------------------------------------
+def _cart_context(request: HttpRequest, cart: CartPlan | None, form: CartForm | None = None) -> dict:
+    wants = [(w.release_id, f"{w.artist} – {w.title}") for w in
+             selectors.collection_for_user(user=request.user, kind=CollectionItem.Kind.WANT)[:500]]
+    return {"cart": cart, "plan": cart.plan if cart else {}, "form": form or CartForm(wants=wants),
+            "poll": bool(cart and cart.status in ("pending", "running")), "tab": "cart"}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cart(request: HttpRequest) -> HttpResponse:
+    """The cart optimizer: options, the live bar while it solves, then the plan grouped by seller."""
+    wants = [(w.release_id, f"{w.artist} – {w.title}") for w in
+             selectors.collection_for_user(user=request.user, kind=CollectionItem.Kind.WANT)[:500]]
+    if request.method == "POST":
+        form = CartForm(request.POST, wants=wants)
+        if form.is_valid():
+            try:
+                options = services.cart_options_clean(**form.cleaned_data)
+                plan = services.cart_request(user=request.user, options=options)
+            except InvalidInput as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.detail)
+            else:
+                return redirect(f"{reverse('digger:cart')}?plan={plan.pk}")
+        return render(request, "digger/cart.html", _cart_context(request, selectors.cart_latest_for_user(user=request.user),
+                                                                 form), status=422)
+    plan_id = request.GET.get("plan", "")
+    current = (selectors.cart_get_for_user(user=request.user, cart_id=int(plan_id)) if plan_id.isdigit()
+               else selectors.cart_latest_for_user(user=request.user))
+    return render(request, _partial(request, "digger/cart.html", "plan"), _cart_context(request, current))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def alerts(request: HttpRequest) -> HttpResponse:
+    """Alert channels (e-mail, webhook) and the alerts sent; per-want rules are set on the want list rows."""
+    form = AlertChannelForm()
+    status = 200
+    if request.method == "POST":
+        form = AlertChannelForm(request.POST)
+        if form.is_valid():
+            try:
+                services.alert_channel_create(user=request.user, kind=form.cleaned_data["kind"],
+                                              url=form.cleaned_data["url"])
+            except InvalidInput as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.detail)
+                status = 422
+            else:
+                messages.success(request, "Alert channel saved.")
+                return redirect("digger:alerts")
+        else:
+            status = 422
+    wants = selectors.collection_for_user(user=request.user, kind=CollectionItem.Kind.WANT)[:200]
+    return render(request, "digger/alert_list.html", {
+        "form": form, "channels": selectors.alert_channels_for_user(user=request.user),
+        "alerts": selectors.alerts_for_user(user=request.user), "wants": wants, "tab": "alerts",
+        "conditions": Condition.choices,
+    }, status=status)
+
+
+@login_required
+@require_POST
+def alert_channel_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    services.alert_channel_delete(user=request.user, channel_id=pk)
+    messages.success(request, "Alert channel removed.")
+    return redirect("digger:alerts")
+
+
+@login_required
+@require_POST
+def want_alert(request: HttpRequest, release_id: int) -> HttpResponse:
+    """Saves one want's rules (ceiling, grades, seller rating, steal only, must have, alert on/off)."""
+    form = WantAlertForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Check the alert rules: " + "; ".join(f"{k}: {v[0]}" for k, v in form.errors.items()))
+        return redirect("digger:alerts")
+    try:
+        services.want_alert_update(user=request.user, release_id=release_id, data=form.cleaned_data)
+    except InvalidInput as exc:
+        messages.error(request, f"{exc.field}: {exc.detail}")
+        return render(request, "digger/alert_list.html", {
+            "form": AlertChannelForm(), "channels": selectors.alert_channels_for_user(user=request.user),
+            "alerts": selectors.alerts_for_user(user=request.user), "tab": "alerts", "conditions": Condition.choices,
+            "wants": selectors.collection_for_user(user=request.user, kind=CollectionItem.Kind.WANT)[:200],
+        }, status=422)
+    messages.success(request, "Alert rules saved.")
+    return redirect("digger:alerts")
+
+
+@require_GET
+def cover(request: HttpRequest, token: str) -> HttpResponse:
+    """A listing's cover for e-mails (signed link, no session): the generated placeholder, never a hot-link."""
+    key, title = selectors.cover_for_token(token=token)
+    response = HttpResponse(placeholder_png(key=key, title=title, size=144), content_type="image/png")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response

@@ -5,10 +5,23 @@ keep importing `digger.services`.
 - searches: saved searches and queueing their runs;
 - runs: running a search (fetch, match, store, notify);
 - collection: collection and want-list sync;
-- notifications: in-app notifications and the e-mail digest.
+- notifications: in-app notifications and the e-mail digest;
+- cart: the cart optimizer (a MILP, see digger/optimizer.py) run as a job;
+- bands: fair-price bands (see digger/bands.py);
+- alerts: per-want alert rules, channels and delivery.
 """
 from __future__ import annotations
 
+from .alerts import (
+    alert_channel_create,
+    alert_channel_delete,
+    alert_channel_resume,
+    alert_deliver,
+    alerts_check_run,
+    want_alert_update,
+)
+from .bands import price_bands_compute
+from .cart import CartOptions, cart_compute, cart_options_clean, cart_request, cart_set_preferences, cart_solve
 from .collection import collection_sync_request, collection_sync_run, listings_rematch
 from .credentials import (
     SECRET_FIELDS,
@@ -49,6 +62,9 @@ from .searches import (
 )
 
 __all__ = [
+    "CartOptions", "alert_channel_create", "alert_channel_delete", "alert_channel_resume", "alert_deliver",
+    "alerts_check_run", "cart_compute", "cart_options_clean", "cart_request", "cart_set_preferences", "cart_solve",
+    "price_bands_compute", "want_alert_update",
     "EBAY_CONDITIONS", "EBAY_CONDITION_CODES", "EBAY_LOCATION", "LISTING_UPDATE_FIELDS", "SEARCH_FIELDS",
     "SECRET_FIELDS", "ListingData", "RunTimeLimit", "collection_sync_request", "collection_sync_run",
     "credentials_rotate", "credentials_test", "credentials_update", "digest_send", "digests_send_daily",

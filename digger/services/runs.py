@@ -460,12 +460,20 @@ def _finish_run(run: SearchRun, *, status: str, totals: dict, errors: list, note
                             url=f"/digger/searches/{run.search_id}/")
     if totals.get("new_wanted"):
         n = totals["new_wanted"]
-        notification_create(user=user, kind="match",
-                            message=f"{n} new want-list match{'es' if n != 1 else ''} for “{run.search.name}”",
-                            url=f"/digger/searches/{run.search_id}/?wanted=1")
+        notice = notification_create(user=user, kind="match", search=run.search,
+                                     message=f"{n} new want-list match{'es' if n != 1 else ''} for “{run.search.name}”",
+                                     url=f"/digger/searches/{run.search_id}/?wanted=1")
+        # The digest links each of these listings, so they are kept on the notice.
+        notice.listings.set(Listing.objects.filter(search=run.search, first_run=run, in_wantlist=True)
+                            .order_by("price")[:50])
         profile = DiggerProfile.objects.filter(user=user).first()
         if profile and profile.email_digest == DiggerProfile.Digest.PER_RUN:
             transaction.on_commit(lambda: digest_send(user=user))
+    if status != SearchRun.Status.FAILED and (run.new or run.changed):
+        from ..tasks import check_alerts
+
+        run_id = run.pk
+        transaction.on_commit(lambda: check_alerts.delay(run_id))
     return run
 
 

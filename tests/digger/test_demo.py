@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 def test_demo_load_is_idempotent_and_offline(owner, staff, digger_replay, owner_client):
     demo.load(user=owner, staff=staff, stdout=io.StringIO())
     demo.load(user=owner, staff=staff, stdout=io.StringIO())
-    assert SavedSearch.objects.filter(user=owner).count() == 3
+    assert SavedSearch.objects.filter(user=owner).count() == len(demo.SEARCHES) == 4
     assert Listing.objects.filter(search__user=owner, in_wantlist=True).exists()
     assert CollectionItem.objects.filter(user=owner, kind="want").count() == 4
     assert digger_replay.requests == []

@@ -1,0 +1,264 @@
+"""Alerts you can act on: per-want rules, channels (e-mail, signed webhooks), delivery that never loses one.
+
+A listing alerts once per user (a unique constraint, so two runs racing cannot both alert). Each alert
+is delivered to every channel through an AlertDelivery row; a webhook that keeps failing is paused with
+a notice and its deliveries wait, pending, until the user resumes it.
+"""
+from __future__ import annotations
+
+import secrets
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.http import Http404
+from django.utils import timezone
+
+from common.exceptions import InvalidInput
+from integrations.discogs.types import CONDITION_CODES, condition_rank
+from integrations.errors import IntegrationError, PermanentError, TransientError
+from integrations.webhook.client import WebhookClient, check_url
+from integrations.webhook.errors import UnsafeURL
+
+from .. import selectors
+from ..currency import convert, currency_check, exchange_rates
+from ..models import Alert, AlertChannel, AlertDelivery, CartPlan, CollectionItem, DiggerProfile, Listing, SearchRun
+from .credentials import profile_get_or_create
+from .notifications import notification_create
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+CENT = Decimal("0.01")
+
+
+# -- per-want rules -------------------------------------------------------------------------------------------
+def want_alert_update(*, user: AbstractBaseUser | AnonymousUser, release_id: int, data: dict[str, Any]) -> CollectionItem:
+    """Sets a want's rules; the ceiling is landed and stored in the user's currency (converted if given in another)."""
+    want = CollectionItem.objects.filter(user=user, kind=CollectionItem.Kind.WANT, release_id=release_id).first()
+    if want is None:
+        raise Http404("That release is not on your want list.")
+    profile = profile_get_or_create(user=user)
+    currency = currency_check(data.get("currency") or profile.currency, field="currency")
+    if "max_price" in data:
+        value = data["max_price"]
+        if value in (None, ""):
+            want.max_price = None
+        else:
+            try:
+                amount = Decimal(str(value))
+            except InvalidOperation as exc:
+                raise InvalidInput("The ceiling is an amount.", field="max_price") from exc
+            if not amount.is_finite() or amount < 0 or amount >= Decimal("100000000"):
+                raise InvalidInput("The ceiling is an amount between 0 and 99,999,999.", field="max_price")
+            rates, _ = exchange_rates()
+            converted = convert(amount, source=currency, target=profile.currency, rates=rates)
+            if converted is None:
+                raise InvalidInput("Your own currency has no exchange rate; choose another.", field="currency")
+            want.max_price = converted.quantize(CENT)
+    for name in ("min_media_condition", "min_sleeve_condition"):
+        if name in data:
+            grade = data[name] or ""
+            if grade and grade not in CONDITION_CODES:
+                raise InvalidInput(f"Unknown grade: use one of {', '.join(CONDITION_CODES)}.", field=name)
+            setattr(want, name, grade)
+    if "min_seller_rating" in data:
+        rating = data["min_seller_rating"]
+        if rating in (None, ""):
+            want.min_seller_rating = None
+        else:
+            try:
+                want.min_seller_rating = Decimal(str(rating)).quantize(CENT)
+            except InvalidOperation as exc:
+                raise InvalidInput("The seller rating is a percentage.", field="min_seller_rating") from exc
+            if not 0 <= want.min_seller_rating <= 100:
+                raise InvalidInput("The seller rating is between 0 and 100 %.", field="min_seller_rating")
+    for name in ("steal_only", "must_have", "alert_active"):
+        if name in data and data[name] is not None:
+            setattr(want, name, bool(data[name]))
+    want.save()
+    return want
+
+
+# -- channels -------------------------------------------------------------------------------------------------
+def alert_channel_create(*, user: AbstractBaseUser | AnonymousUser, kind: str, url: str = "") -> tuple[AlertChannel, str]:
+    """Adds (or resumes) a channel; returns it and the user's webhook secret (for the HMAC header)."""
+    profile = profile_get_or_create(user=user)
+    if kind == AlertChannel.Kind.EMAIL:
+        if not getattr(user, "email", ""):
+            raise InvalidInput("Add an e-mail address to your account first.", field="kind")
+        channel, _ = AlertChannel.objects.get_or_create(user=user, kind=kind, defaults={"url": ""})
+    elif kind == AlertChannel.Kind.WEBHOOK:
+        url = (url or "").strip()
+        try:
+            check_url(url)
+        except UnsafeURL as exc:
+            raise InvalidInput(str(exc), field="url") from exc
+        channel, _ = AlertChannel.objects.get_or_create(user=user, kind=kind, url=url)
+    else:
+        raise InvalidInput("The channel kind is email or webhook.", field="kind")
+    if channel.paused_at is not None:
+        alert_channel_resume(channel=channel)
+    if not profile.webhook_secret:
+        profile.webhook_secret = secrets.token_urlsafe(32)
+        profile.save(update_fields=["webhook_secret", "updated_at"])
+    return channel, str(profile.webhook_secret)
+
+
+def alert_channel_delete(*, user: AbstractBaseUser | AnonymousUser, channel_id: int) -> None:
+    deleted, _ = AlertChannel.objects.filter(user=user, pk=channel_id).delete()
+    if not deleted:
+        raise Http404("No such alert channel.")
+
+
+def alert_channel_resume(*, channel: AlertChannel) -> int:
+    """Unpauses a channel and sends what waited for it; returns how many deliveries were re-queued."""
+    AlertChannel.objects.filter(pk=channel.pk).update(paused_at=None, failures=0, notice="")
+    channel.paused_at, channel.failures, channel.notice = None, 0, ""
+    pending = list(channel.deliveries.filter(status=AlertDelivery.Status.PENDING).values_list("pk", flat=True))
+    for delivery_id in pending:
+        _enqueue_delivery(delivery_id)
+    return len(pending)
+
+
+# -- raising alerts -------------------------------------------------------------------------------------------
+def listing_alert_check(*, listing: Listing, want: CollectionItem, profile: DiggerProfile,
+                        rates: dict[str, Decimal]) -> dict[str, Any] | None:
+    """The alert item when `listing` passes every rule of `want`, else None."""
+    if want.min_media_condition and condition_rank(listing.media_condition) > condition_rank(want.min_media_condition):
+        return None
+    if want.min_sleeve_condition and condition_rank(listing.sleeve_condition) > condition_rank(want.min_sleeve_condition):
+        return None
+    if want.min_seller_rating is not None and (listing.seller_rating is None
+                                               or listing.seller_rating < want.min_seller_rating):
+        return None
+    item = selectors.alert_item(listing=listing, currency=profile.currency, rates=rates)
+    if item["landed"] is None:
+        return None  # no rate to compare against the ceiling
+    if want.max_price is not None and Decimal(item["landed"]) > want.max_price:
+        return None
+    if want.steal_only and item["tag"] != "steal":
+        return None
+    return item
+
+
+def alerts_check_run(*, run_id: int) -> int:
+    """Alerts on every listing a run saw that passes its want's rules and never alerted; returns how many."""
+    run = SearchRun.objects.select_related("search", "search__user").get(pk=run_id)
+    user = run.search.user
+    wants = {w.release_id: w for w in CollectionItem.objects.filter(user=user, kind=CollectionItem.Kind.WANT,
+                                                                    alert_active=True)}
+    if not wants:
+        return 0
+    profile = profile_get_or_create(user=user)
+    rates, _ = exchange_rates()
+    created = 0
+    for listing in Listing.objects.filter(search=run.search, last_run=run, status=Listing.Status.ACTIVE,
+                                          release_id__in=list(wants)):
+        assert listing.release_id is not None
+        item = listing_alert_check(listing=listing, want=wants[listing.release_id], profile=profile, rates=rates)
+        if item is not None and alert_create(user=user, kind=Alert.Kind.LISTING, platform=listing.platform,
+                                             external_id=listing.external_id, payload=item) is not None:
+            created += 1
+    return created
+
+
+def alert_cart_drop(*, cart: CartPlan, previous: CartPlan) -> Alert | None:
+    """Alerts when the cart's landed total fell by more than the user's threshold since the last plan."""
+    profile = profile_get_or_create(user=cart.user)
+    if cart.landed_total is None or not previous.landed_total or previous.landed_total <= 0:
+        return None
+    drop = (previous.landed_total - cart.landed_total) / previous.landed_total * 100
+    if drop <= profile.cart_drop_alert_percent:
+        return None
+    payload = {"kind": "cart", "title": f"Your cart dropped {drop.quantize(Decimal('0.1'))}%",
+               "landed": str(cart.landed_total), "previous": str(previous.landed_total), "currency": cart.currency,
+               "savings": cart.plan.get("savings"), "url": selectors.absolute_url(f"/digger/cart/?plan={cart.pk}"),
+               "listing_urls": cart.plan.get("listing_urls", [])}
+    return alert_create(user=cart.user, kind=Alert.Kind.CART, platform="", external_id="", payload=payload)
+
+
+def alert_create(*, user: AbstractBaseUser | AnonymousUser, kind: str, platform: str, external_id: str,
+                 payload: dict[str, Any]) -> Alert | None:
+    """Stores the alert and queues its deliveries; None when this listing already alerted (never twice)."""
+    try:
+        with transaction.atomic():
+            alert = Alert.objects.create(user=user, kind=kind, platform=platform, external_id=external_id,
+                                         payload=payload)
+            for channel in AlertChannel.objects.filter(user=user):
+                delivery = AlertDelivery.objects.create(alert=alert, channel=channel)
+                if channel.paused_at is None:
+                    _enqueue_delivery(delivery.pk)
+    except IntegrityError:
+        return None
+    notification_create(user=user, kind="alert", message=f"Alert: {payload.get('title', '')}"[:500],
+                        url=str(payload.get("url", ""))[:300])
+    return alert
+
+
+def _enqueue_delivery(delivery_id: int) -> None:
+    from ..tasks import deliver_alert
+
+    transaction.on_commit(lambda: deliver_alert.delay(delivery_id))
+
+
+# -- delivering ------------------------------------------------------------------------------------------------
+def _email_text(payload: dict[str, Any]) -> str:
+    if payload.get("kind") == "cart":
+        return (f"{payload['title']}: now {payload['landed']} {payload['currency']} (was {payload['previous']}).\n"
+                f"Open the plan: {payload['url']}\n")
+    return (f"{payload.get('artist', '')} – {payload.get('title', '')}\n"
+            f"{payload.get('price')} + {payload.get('shipping') or '0'} shipping = {payload.get('landed')} "
+            f"{payload.get('currency')}\nGrade: {payload.get('media_condition') or '?'} / "
+            f"{payload.get('sleeve_condition') or '?'}\nSeller: {payload.get('seller')} "
+            f"({payload.get('seller_rating') or 'no rating'})\nBuy it: {payload.get('url')}\n"
+            f"Cover: {payload.get('cover_url')}\nSearch: {payload.get('search_url')}\n")
+
+
+def alert_deliver(*, delivery_id: int) -> AlertDelivery:
+    """Sends one delivery (idempotent: a sent one is left alone; a paused channel keeps it pending).
+
+    Raises TransientError when the task should retry; after DIGGER_WEBHOOK_MAX_FAILURES failures in a
+    row the channel is paused with a notice, and nothing is lost: the deliveries stay pending.
+    """
+    delivery = AlertDelivery.objects.select_related("alert", "channel", "channel__user").get(pk=delivery_id)
+    channel = delivery.channel
+    if delivery.status == AlertDelivery.Status.SENT or channel.paused_at is not None:
+        return delivery
+    payload = delivery.alert.payload
+    try:
+        if channel.kind == AlertChannel.Kind.EMAIL:
+            send_mail(subject=f"Stylus Digger alert: {payload.get('title', '')}"[:150], message=_email_text(payload),
+                      from_email=settings.DEFAULT_FROM_EMAIL, recipient_list=[channel.user.email])
+        else:
+            profile = profile_get_or_create(user=channel.user)
+            client = WebhookClient()
+            try:
+                client.post(url=channel.url, payload={"type": f"digger.alert.{delivery.alert.kind}", **payload},
+                            secret=str(profile.webhook_secret))
+            finally:
+                client.close()
+    except (IntegrationError, OSError) as exc:
+        _delivery_failed(delivery, str(exc))
+        if isinstance(exc, PermanentError):
+            return delivery
+        raise TransientError(str(exc), service="webhook") from exc
+    AlertDelivery.objects.filter(pk=delivery.pk).update(status=AlertDelivery.Status.SENT, sent_at=timezone.now(),
+                                                        attempts=F("attempts") + 1, last_error="")
+    AlertChannel.objects.filter(pk=channel.pk).update(failures=0)
+    delivery.refresh_from_db()
+    return delivery
+
+
+def _delivery_failed(delivery: AlertDelivery, error: str) -> None:
+    AlertDelivery.objects.filter(pk=delivery.pk).update(attempts=F("attempts") + 1, last_error=error[:300])
+    AlertChannel.objects.filter(pk=delivery.channel_id).update(failures=F("failures") + 1)
+    channel = AlertChannel.objects.get(pk=delivery.channel_id)
+    if channel.failures >= settings.DIGGER_WEBHOOK_MAX_FAILURES and channel.paused_at is None:
+        notice = f"Paused after {channel.failures} failed deliveries ({error[:150]}). Alerts wait until you resume it."
+        AlertChannel.objects.filter(pk=channel.pk).update(paused_at=timezone.now(), notice=notice[:300])
+        notification_create(user=channel.user, kind="error", message=f"Your {channel.get_kind_display()} alert "
+                            f"channel was paused: {notice}", url="/digger/alerts/")

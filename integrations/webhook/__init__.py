@@ -1,0 +1,1 @@
+"""Outgoing webhooks: JSON POSTs signed with HMAC-SHA256, only to public https addresses."""
