@@ -1,14 +1,23 @@
 """Reads for concerts: lists, detail with recordings best first, artist timelines, cross-links."""
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections import OrderedDict
+from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Avg, Count, Max, Min, Q, QuerySet, Sum
 from django.http import Http404
 from django.urls import reverse
+from django.utils import timezone
 
 from .aggregation import artist_key
-from .models import AggregationRun, Concert, Recording
+from .models import AggregationRun, Concert, Performance, Recording, RecordingQuality, Song
+from .setlist_reconcile import set_name
+from .song_match import normalise_title
+
+AnyUser = AbstractBaseUser | AnonymousUser
 
 
 def concert_list(*, artist: str = "", year: int | None = None, q: str = "", order: str = "date") -> QuerySet[Concert]:
@@ -83,7 +92,7 @@ def concerts_statistics() -> dict:
             "last_run": last.finished_at.isoformat() if last and last.finished_at else None}
 
 
-def global_search(*, user, query: str, limit: int = 5) -> list[dict]:
+def global_search(*, user: AnyUser, query: str, limit: int = 5) -> list[dict]:
     """Concerts matching the header search (public data): artist, venue, location or date."""
     query = (query or "").strip()
     if not query:
@@ -92,3 +101,151 @@ def global_search(*, user, query: str, limit: int = 5) -> list[dict]:
              "subtitle": ", ".join(v for v in (c.venue, c.location) if v),
              "url": reverse("concerts:detail", args=[c.pk])}
             for c in concert_list(q=query)[:limit]]
+
+
+# -- setlists -------------------------------------------------------------------------------------------
+def concert_setlist(*, concert: Concert) -> list[dict[str, Any]]:
+    """The concert's agreed setlist grouped by set: [{"label", "name", "performances": [...]}]."""
+    sets: list[dict[str, Any]] = []
+    for p in concert.performances.select_related("song").order_by("position"):
+        if not sets or sets[-1]["label"] != p.set_label:
+            sets.append({"label": p.set_label, "name": set_name(p.set_label), "performances": []})
+        sets[-1]["performances"].append(p)
+    return sets
+
+
+def concert_setlist_out(*, concert_id: int) -> dict[str, Any]:
+    """The setlist API's answer; Http404 for an unknown concert."""
+    concert = concert_get(concert_id=concert_id)
+    return {"concert_id": concert.pk, "source_identifier": concert.setlist_identifier,
+            "disagreements": concert.setlist_disagreements,
+            "sets": [{"label": s["label"], "name": s["name"], "songs": s["performances"]}
+                     for s in concert_setlist(concert=concert)]}
+
+
+# -- songs ----------------------------------------------------------------------------------------------
+SONG_ORDERS = {"title": ("title",), "played": ("-times_played", "title"), "last": ("-last_played", "title"),
+               "length": ("-avg_length", "title")}
+
+
+def song_list(*, artist: str = "", q: str = "", order: str = "title") -> QuerySet[Song]:
+    """Songs with times played, first/last played and average length (non-songs never count)."""
+    qs = Song.objects.all()
+    if artist:
+        qs = qs.filter(Q(artist_key=artist_key(artist)) | Q(artist_slug=artist))
+    if q:
+        key = normalise_title(q).key
+        qs = qs.filter(Q(title__icontains=q) | Q(key__icontains=key) | Q(aliases__key__icontains=key)).distinct()
+    played = Q(performances__non_song=False)
+    qs = qs.annotate(times_played=Count("performances", filter=played),
+                     first_played=Min("performances__concert__date_text", filter=played),
+                     last_played=Max("performances__concert__date_text", filter=played),
+                     avg_length=Avg("performances__length", filter=played))
+    return qs.order_by(*SONG_ORDERS.get(order, SONG_ORDERS["title"]), "pk")
+
+
+def song_get(*, song_id: int) -> Song:
+    song = Song.objects.filter(pk=song_id).first()
+    if song is None:
+        raise Http404("No such song.")
+    return song
+
+
+def song_performances(*, song: Song, year: int | None = None) -> list[dict[str, Any]]:
+    """Every performance of the song, oldest first, with what to play it from (one query)."""
+    qs = Performance.objects.filter(song=song, non_song=False)
+    if year:
+        qs = qs.filter(concert__year=year)
+    rows = qs.order_by("concert__date_text", "position").values(
+        "id", "concert_id", "concert__date_text", "concert__venue", "concert__location", "length", "segue_in",
+        "segue_out", "reprise", "set_label", "identifier", "file_name", "title")
+    return [{"id": r["id"], "concert_id": r["concert_id"], "date": r["concert__date_text"],
+             "venue": r["concert__venue"], "location": r["concert__location"], "length": r["length"],
+             "segue_in": r["segue_in"], "segue_out": r["segue_out"], "reprise": r["reprise"],
+             "set": set_name(r["set_label"]), "identifier": r["identifier"], "file_name": r["file_name"],
+             "title": r["title"]} for r in rows]
+
+
+def song_stats(*, song: Song, performances: list[dict[str, Any]]) -> dict[str, Any]:
+    """Times played, first and last played, longest and shortest version, and the gap (shows since last played)."""
+    if not performances:
+        return {"times_played": 0, "first": None, "last": None, "longest": None, "shortest": None, "gap": None}
+    timed = [p for p in performances if p["length"]]
+    last = performances[-1]
+    gap = Concert.objects.filter(artist_key=song.artist_key, date_text__gt=last["date"]).count()
+    return {"times_played": len({p["concert_id"] for p in performances}), "first": performances[0], "last": last,
+            "longest": max(timed, key=lambda p: p["length"]) if timed else None,
+            "shortest": min(timed, key=lambda p: p["length"]) if timed else None, "gap": gap}
+
+
+_YEAR = re.compile(r"(?:19|20)\d\d")
+
+
+def song_search(*, user: AnyUser, query: str, limit: int = 5) -> list[dict]:
+    """Songs for the header search; a year in the query ("scarlet begonias 1977") narrows to that year."""
+    words = (query or "").split()
+    years = [int(w) for w in words if _YEAR.fullmatch(w)]
+    text = " ".join(w for w in words if not _YEAR.fullmatch(w))
+    if len(text) < 2:
+        return []
+    results = []
+    for song in song_list(q=text, order="played")[:limit]:
+        url = reverse("concerts:song", args=[song.pk])
+        subtitle = f"{song.artist} · played {song.times_played} time{'s' if song.times_played != 1 else ''}"
+        if years:
+            n = Performance.objects.filter(song=song, non_song=False, concert__year=years[0]).count()
+            url += f"?year={years[0]}"
+            subtitle = f"{song.artist} · {n} performance{'s' if n != 1 else ''} in {years[0]}"
+        results.append({"kind": "song", "title": song.title, "subtitle": subtitle, "url": url})
+    return results
+
+
+def artist_name_for_slug(*, slug: str) -> str:
+    song = Song.objects.filter(artist_slug=slug).first()
+    if song is not None:
+        return song.artist
+    concert = Concert.objects.filter(artist_slug=slug).first()
+    if concert is None:
+        raise Http404("No such artist.")
+    return concert.artist
+
+
+# -- on this day -----------------------------------------------------------------------------------------
+def on_this_day(*, month: int, day: int, artist: str = "") -> QuerySet[Concert]:
+    """Concerts on this month and day in any year, newest first."""
+    qs = Concert.objects.filter(date_text__endswith=f"-{month:02d}-{day:02d}")
+    if artist:
+        qs = qs.filter(Q(artist_key=artist_key(artist)) | Q(artist_slug=artist))
+    return qs.order_by("-date_text", "artist", "pk")
+
+
+def on_this_day_card(*, user: AnyUser) -> dict | None:
+    """The home page card: today's concerts across the years."""
+    today = timezone.localdate()
+    concerts = list(on_this_day(month=today.month, day=today.day)[:5])
+    if not concerts:
+        return None
+    return {"title": f"On this day ({today:%B} {today.day})", "url": reverse("concerts:on_this_day"),
+            "template": "concerts/_on_this_day_card.html", "concerts": concerts}
+
+
+def parse_month_day(value: str) -> tuple[int, int] | None:
+    """"04-23" -> (4, 23); None unless it is a real month and day (29 February counts)."""
+    match = re.fullmatch(r"(\d{1,2})-(\d{1,2})", value or "")
+    if not match:
+        return None
+    month, day = int(match.group(1)), int(match.group(2))
+    try:
+        dt.date(2000, month, day)  # a leap year, so 02-29 is valid
+    except ValueError:
+        return None
+    return month, day
+
+
+# -- quality ---------------------------------------------------------------------------------------------
+def recording_quality_get(*, identifier: str) -> RecordingQuality:
+    """A recording's quality card; Http404 when the recording is unknown or not measured yet."""
+    card = RecordingQuality.objects.select_related("recording").filter(recording__identifier=identifier).first()
+    if card is None:
+        raise Http404("This recording has not been measured.")
+    return card

@@ -18,7 +18,9 @@ def _mount() -> None:
     from albums.api import router as albums_router
     from archive.api import router as archive_router
     from common.api import router as common_router
+    from concerts.api import recordings_router as concert_recordings_router
     from concerts.api import router as concerts_router
+    from concerts.api import songs_router as concert_songs_router
     from digger.api import router as digger_router
     from listening.api import router as listening_router
     from recommend.api import router as recommend_router
@@ -32,6 +34,8 @@ def _mount() -> None:
     # archive's router owns both /archive/... and /downloads...
     api.add_router("/", archive_router)
     api.add_router("/concerts", concerts_router)
+    api.add_router("/songs", concert_songs_router)
+    api.add_router("/recordings", concert_recordings_router)
     api.add_router("/recommend", recommend_router)
     api.add_router("/digger", digger_router)
     api.add_router("/tracks", tracks_router)

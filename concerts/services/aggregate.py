@@ -17,10 +17,11 @@ from django.utils.text import slugify
 from common.locks import exclusive
 from common.metrics import metrics
 from integrations.internet_archive.parser import LOSSLESS_FORMATS, is_soundboard
-from integrations.internet_archive.types import ItemMetadata, SearchDoc
+from integrations.internet_archive.types import SearchDoc
 
-from .aggregation import artist_key, best_reason, clean_date, consensus, recording_score
-from .models import AggregationRun, Concert, Recording
+from ..aggregation import artist_key, best_reason, clean_date, consensus, recording_score
+from ..models import AggregationRun, Concert, Recording, RecordingQuality
+from .enrich import recordings_enrich_later
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ FORMAT_PREFERENCE = ("24bit Flac", "Flac", "Shorten", "Apple Lossless Audio", "V
 # Fields a search result fills; track_count and length come from item metadata only.
 _DOC_FIELDS = ("title", "raw_date", "venue", "location", "source_type", "source", "taper", "transferer", "lineage",
                "format", "lossless", "soundboard", "total_size", "avg_rating", "num_reviews", "downloads", "addeddate")
-_RANK_FIELDS = ("score", "rank")
+_RANK_FIELDS = ("score", "rank", "rank_reason")
 _CONCERT_FIELDS = ("artist", "artist_slug", "venue", "location", "recordings_count", "best_identifier", "best_reason",
                    "latest_added", "date", "year")
 _BATCH = 2000
@@ -113,7 +114,8 @@ def _chunks(items: list, size: int = _BATCH) -> Iterable[list]:
         yield items[i:i + size]
 
 
-def concerts_aggregate_items(*, docs: Iterable[SearchDoc], report: AggregateReport | None = None) -> AggregateReport:
+def concerts_aggregate_items(*, docs: Iterable[SearchDoc], report: AggregateReport | None = None,
+                             enrich: bool = True) -> AggregateReport:
     """Groups etree items into concerts by artist and date and upserts both, idempotently.
 
     Everything is computed in memory first (dates cleaned, venue and location by consensus, each
@@ -206,6 +208,7 @@ def concerts_aggregate_items(*, docs: Iterable[SearchDoc], report: AggregateRepo
     members: dict[tuple[str, str], list[str]] = defaultdict(list)
     for identifier, record in final.items():
         members[record["_key"]].append(identifier)
+    measured = _measured(list(final))
     concert_values: dict[tuple[str, str], dict] = {}
     artist_display: dict[str, str] = {}
     for key, identifiers in members.items():
@@ -213,8 +216,10 @@ def concerts_aggregate_items(*, docs: Iterable[SearchDoc], report: AggregateRepo
         avg_all = totals[0] / totals[1] if totals[1] > 0 else 0.0
         for identifier in identifiers:
             r = final[identifier]
-            r["score"] = recording_score(avg=r["avg_rating"], n=r["num_reviews"], avg_all=avg_all,
-                                         soundboard=r["soundboard"], lossless=r["lossless"])
+            delta, reasons = measured.get(identifier, (0.0, ""))
+            r["score"] = round(recording_score(avg=r["avg_rating"], n=r["num_reviews"], avg_all=avg_all,
+                                               soundboard=r["soundboard"], lossless=r["lossless"]) + delta, 6)
+            r["rank_reason"] = reasons
         ordered = sorted(identifiers, key=lambda i: (-final[i]["score"], -(final[i]["downloads"] or 0), i))
         for rank, identifier in enumerate(ordered, start=1):
             final[identifier]["rank"] = rank
@@ -232,8 +237,9 @@ def concerts_aggregate_items(*, docs: Iterable[SearchDoc], report: AggregateRepo
             "location": consensus(final[i]["location"] for i in ordered)[:300],
             "recordings_count": len(ordered),
             "best_identifier": ordered[0],
-            "best_reason": best_reason(source_type=best["source_type"], soundboard=best["soundboard"],
-                                       format=best["format"], avg=best["avg_rating"], n=best["num_reviews"])[:200],
+            "best_reason": "; ".join(filter(None, (
+                best_reason(source_type=best["source_type"], soundboard=best["soundboard"], format=best["format"],
+                            avg=best["avg_rating"], n=best["num_reviews"]), best["rank_reason"])))[:200],
             "latest_added": max((final[i]["addeddate"] or "" for i in ordered), default="")[:32],
             "date": cleaned.date if cleaned else (existing.date if existing else None),
             "year": cleaned.year if cleaned else (existing.year if existing else int(key[1][:4])),
@@ -284,7 +290,21 @@ def concerts_aggregate_items(*, docs: Iterable[SearchDoc], report: AggregateRepo
             Recording.objects.bulk_update(changed_recordings, ("concert_id", *write_fields), batch_size=500)
         report.recordings_created += len(new_recordings)
         report.recordings_updated += len(changed_recordings)
+        # track counts and setlists come from each item's metadata, which search results lack: fetch them now
+        # (after commit, in the background) rather than when someone first opens the recording
+        if enrich:
+            recordings_enrich_later(identifiers=[i for i, r in final.items() if r["track_count"] is None])
     return report
+
+
+def _measured(identifiers: list[str]) -> dict[str, tuple[float, str]]:
+    """{identifier: (score change, reasons)} from the quality cards of these recordings."""
+    out: dict[str, tuple[float, str]] = {}
+    for chunk in _chunks(identifiers, 1000):
+        for identifier, delta, reasons in RecordingQuality.objects.filter(
+                recording__identifier__in=chunk).values_list("recording__identifier", "score_delta", "reasons"):
+            out[identifier] = (delta, "; ".join(reasons)[:300])
+    return out
 
 
 def concerts_aggregate(*, docs: Iterable[SearchDoc], artist: str = "", since=None,
@@ -339,25 +359,3 @@ def concerts_aggregate_from_archive(*, artist: str = "", since=None, limit: int 
                 yield from page
 
     return concerts_aggregate(docs=docs(), artist=artist, since=since, on_progress=on_progress)
-
-
-def recording_enrich(*, meta: ItemMetadata) -> bool:
-    """Fills a recording's track count, length and audio size from its item metadata; True if changed."""
-    recording = Recording.objects.filter(identifier=meta.identifier).first()
-    if recording is None:
-        return False
-    audio = [f for f in meta.files if f.format == recording.format] if recording.format else []
-    if not audio:
-        return False
-    values = {
-        "track_count": len(audio),
-        "length": round(sum(f.length or 0 for f in audio), 2) or None,
-        "total_size": sum(f.size or 0 for f in audio) or recording.total_size,
-        "taper": recording.taper or meta.taper[:300],
-        "transferer": recording.transferer or meta.transferer[:300],
-        "lineage": recording.lineage or meta.lineage,
-    }
-    if all(getattr(recording, k) == v for k, v in values.items()):
-        return False
-    Recording.objects.filter(pk=recording.pk).update(**values, updated_at=timezone.now())
-    return True
