@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
-from django.db.models import Count, F, FilteredRelation, Min, Q, QuerySet
+from django.db.models import Case, Count, F, FilteredRelation, Min, Q, QuerySet, When
+from django.db.models.functions import Substr
 from django.utils import timezone
 
 from archive import selectors as archive_selectors
@@ -543,7 +544,7 @@ def album_list(*, user: AuthUser, list_type: str, size: int, offset: int, from_y
     elif list_type == "alphabeticalByName":
         qs = qs.order_by("date_text", "venue", "pk")
     elif list_type == "alphabeticalByArtist":
-        qs = qs.order_by("artist_key", "date_text", "pk")
+        qs = qs.annotate(sort_artist=_without_article("artist_key")).order_by("sort_artist", "date_text", "pk")
     elif list_type == "byYear":
         low, high = sorted((from_year or 0, to_year or 9999))
         qs = qs.filter(year__gte=low, year__lte=high)
@@ -553,6 +554,12 @@ def album_list(*, user: AuthUser, list_type: str, size: int, offset: int, from_y
             return []
         qs = qs.order_by("-date_text", "pk")
     return _marked(user, [concert_album(c) for c in qs[offset:offset + size]])
+
+
+def _without_article(field: str) -> Case:
+    """The (case-folded) name without a leading ignored article, as the artist index sorts it."""
+    return Case(*[When(**{f"{field}__startswith": article}, then=Substr(field, len(article) + 1))
+                  for article in _ARTICLES], default=F(field))
 
 
 def _personal_albums(*, user: AuthUser, list_type: str, size: int, offset: int) -> list[dict[str, Any]]:
