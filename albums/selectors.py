@@ -191,7 +191,7 @@ def album_cross_links(*, album: Album) -> dict:
     """
     from urllib.parse import urlencode
 
-    from concerts.selectors import concerts_for_artist
+    from common.selectors import artist_links
     from recommend.selectors import tracks_like_album
 
     artist = album.artist_name or ", ".join(a.name for a in album.artists.all())
@@ -200,7 +200,7 @@ def album_cross_links(*, album: Album) -> dict:
         "artist": artist,
         "vinyl_url": f"{reverse('digger:search_create')}?{urlencode({'artist': artist, 'title': album.title})}",
         "similar_tracks": tracks_like_album(artist=artist, title=album.title, track_titles=track_titles, limit=5),
-        "concerts": concerts_for_artist(artist_name=artist, limit=5),
+        "concerts": artist_links(section="concerts", artist_name=artist, limit=5),
         "concerts_search_url": f"{reverse('concerts:index')}?{urlencode({'q': artist})}",
         "track_titles": track_titles,
     }

@@ -208,3 +208,19 @@ def register_demo(app: str, module: DemoSection) -> None:
 def demo_sections() -> dict[str, DemoSection]:
     """The registered demo sections, in registration (INSTALLED_APPS) order."""
     return dict(_DEMO_SECTIONS)
+
+
+# section -> callable(artist_name=, limit=) -> list of dicts: what a section holds for an artist, so an album
+# page can link to an artist's concerts without albums importing concerts (which itself reads albums).
+_ARTIST_LINKS: dict[str, Callable[..., list[JSONDict]]] = {}
+
+
+def register_artist_links(section: str, provider: Callable[..., list[JSONDict]]) -> None:
+    """Offers a section's items for an artist (e.g. concerts) to other sections' pages."""
+    _ARTIST_LINKS[section] = provider
+
+
+def artist_links(*, section: str, artist_name: str, limit: int = 5) -> list[JSONDict]:
+    """The registered section's items for an artist; [] when that section is not installed."""
+    provider = _ARTIST_LINKS.get(section)
+    return provider(artist_name=artist_name, limit=limit) if provider else []
