@@ -14,6 +14,7 @@ from urllib.parse import quote
 import httpx
 from django.conf import settings
 
+from integrations import errors as integration_errors
 from integrations.http import HttpClient
 
 from .download import FileDownloader, FileStream
@@ -29,13 +30,19 @@ SEARCH_FIELDS = ("identifier", "title", "creator", "date", "year", "venue", "cov
 SORTS = {"date": "date desc", "addeddate": "addeddate desc", "title": "titleSorter asc", "relevance": ""}
 
 
+# The shared client turns httpx.InvalidURL into integrations.errors.InvalidRequest where it has that
+# class; either way the archive's callers see InvalidIdentifier (a 422), never a 500.
+_invalid_request: type[Exception] | None = getattr(integration_errors, "InvalidRequest", None)
+_INVALID_URL: tuple[type[Exception], ...] = (httpx.InvalidURL, *([_invalid_request] if _invalid_request else []))
+
+
 @contextmanager
 def _invalid_url_is_permanent() -> Iterator[None]:
     """httpx's InvalidURL is no transport error: unmapped it would surface as a 500. It means our input
     was bad (callers validate first, so this is the last line), hence InvalidIdentifier (a 422)."""
     try:
         yield
-    except httpx.InvalidURL as exc:
+    except _INVALID_URL as exc:
         raise InvalidIdentifier(f"Not a valid archive URL: {exc}", service=SERVICE) from exc
 
 
