@@ -252,6 +252,11 @@ def cart_request(*, user: AbstractBaseUser | AnonymousUser, options: CartOptions
     from ..tasks import solve_cart
 
     profile = profile_get_or_create(user=user)
+    wanted = set(CollectionItem.objects.filter(user=user, kind=CollectionItem.Kind.WANT,
+                                               release_id__in=options.must_have).values_list("release_id", flat=True))
+    unknown = [rid for rid in options.must_have if rid not in wanted]
+    if unknown:  # said now, not after the job ran
+        raise InvalidInput(f"Not on your want list: {', '.join(map(str, unknown[:5]))}.", field="must_have")
     with transaction.atomic():
         cart = CartPlan.objects.create(user=user, options=options.as_json(), currency=profile.currency)
         job = job_start(user=user, kind="digger.cart", label="Cart optimizer", task=solve_cart, args=(cart.pk,),
