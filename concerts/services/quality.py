@@ -31,7 +31,7 @@ from ..song_match import normalise_title
 # Extensions soundfile decodes (libsndfile 1.1+ reads MP3); Shorten (.shn) is not among them.
 DECODABLE = ("flac", "wav", "ogg", "mp3", "aiff", "aif")
 LOSSLESS_EXTENSIONS = ("flac", "wav", "aiff", "aif", "shn")
-LOSSY_PENALTY = 0.4
+LOSSY_PENALTY = 0.5  # twice the lossless bonus: it is a lossy file, and it claims otherwise
 CLIPPING_PENALTY_PER_PERCENT = 0.1
 CLIPPING_PENALTY_MAX = 0.3
 SHORTFALL_PENALTY_PER_SECOND = 1 / 1200  # 0.05 a minute
