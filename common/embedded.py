@@ -92,7 +92,8 @@ class LifespanApp:
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "lifespan":
-            return await self.app(scope, receive, send)
+            await self.app(scope, receive, send)
+            return
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":

@@ -104,7 +104,7 @@ class Metrics:
             results = pipe.execute()[len(pending):]
             bigger = {k: v for (k, v), old in zip(maxima.items(), results, strict=True) if v > float(old or 0)}
             if bigger:
-                client.hset(_HASH, mapping=bigger)
+                client.hset(_HASH, mapping=dict(bigger))  # type: ignore[arg-type]  # redis-py's stub is invariant in the value type
         except Exception:  # Redis unreachable: keep the counts for the next flush
             self._redis_down_until = time.monotonic() + 5
             with self._lock:
@@ -118,7 +118,7 @@ class Metrics:
         client = self._client()
         if client is not None:
             try:
-                raw = {k.decode(): float(v) for k, v in client.hgetall(_HASH).items()}
+                raw = {(k.decode() if isinstance(k, bytes) else k): float(v) for k, v in client.hgetall(_HASH).items()}
                 with self._lock:  # counts not yet flushed (Redis hiccup) still show
                     for key, amount in self._pending.items():
                         raw[key] = raw.get(key, 0.0) + amount

@@ -146,7 +146,7 @@ def catalogue_summary() -> JSONDict:
     local = _summary_memo.get("value")
     if local is not None and local[0] > time.monotonic():
         return local[1]
-    cached = cache.get("catalogue:summary")
+    cached: JSONDict | None = cache.get("catalogue:summary")
     if cached is not None:
         _summary_memo["value"] = (time.monotonic() + SUMMARY_MEMO_SECONDS, cached)
         return cached
