@@ -4,43 +4,33 @@ Both space requests to the host by AOTY_MIN_INTERVAL, respect robots.txt, time o
 transient failures with backoff and jitter, and raise AotyBlocked on a Cloudflare challenge or
 a 403. Neither tries to get around a block.
 
-Playwright: one Chromium per worker process, driven through Playwright's async API on one event
-loop that runs in a dedicated thread of that process. Callers in any thread (Celery's threads
-pool, Django's sync views under ASGI, a test that itself runs Playwright) hand it a coroutine and
-wait. Each page gets a fresh browser context. The loop starts lazily, after a prefork worker has
-forked, and is keyed by pid so a forked child never reuses its parent's browser.
+Playwright: one Chromium per worker process with a pool of warm pages in one long-lived context,
+driven on a loop of its own (browser.py: AOTY_BROWSER_PAGES, AOTY_PAGE_RECYCLE, AOTY_FETCH_MODE).
+The pool starts lazily, after a prefork worker has forked, and is keyed by pid so a forked child
+never reuses its parent's browser.
 """
 from __future__ import annotations
 
-import asyncio
 import atexit
-import concurrent.futures
 import logging
 import os
 import random
 import threading
 import time
 import urllib.robotparser
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.conf import settings
 
-from integrations.errors import NotConfigured, NotFound, PermanentError, RateLimited, TransientError
+from integrations.errors import NotFound, PermanentError, RateLimited, TransientError
 from integrations.http import HttpClient, parse_retry_after
 
 from . import hooks
+from .browser import BrowserPool, FetchedPage
 from .errors import AotyBlocked, AotyDisallowed
 from .parser import looks_like_challenge
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class FetchedPage:
-    url: str
-    status: int
-    html: str
 
 
 def classify(*, url: str, status: int, html: str, headers: dict[str, str] | None = None) -> None:
@@ -238,151 +228,26 @@ class HttpFetcher(Fetcher):
         self._clients.clear()
 
 
-async def _only_documents(route) -> None:
-    if route.request.resource_type == "document":
-        await route.continue_()
-    else:
-        await route.abort()
-
-
-class _BrowserLoop:
-    """One Chromium and one asyncio loop (in its own thread) for this process."""
-
-    def __init__(self, *, concurrency: int) -> None:
-        self.pid = os.getpid()
-        self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self.loop.run_forever, name="aoty-browser", daemon=True)
-        self._thread.start()
-        self._playwright = None
-        self._browser = None
-        self._semaphore: asyncio.Semaphore | None = None
-        self._concurrency = concurrency
-        self.launches = 0
-
-    def _run(self, coro, timeout: float):
-        future = asyncio.run_coroutine_threadsafe(coro, self.loop)
-        try:
-            return future.result(timeout)
-        except concurrent.futures.TimeoutError as exc:
-            future.cancel()
-            raise TransientError("AOTY's browser did not answer in time", service="aoty") from exc
-
-    async def _ensure(self):
-        if self._semaphore is None:
-            self._semaphore = asyncio.Semaphore(self._concurrency)
-        if self._browser is None or not self._browser.is_connected():
-            try:
-                from playwright.async_api import Error as PlaywrightError
-                from playwright.async_api import async_playwright
-            except ImportError as exc:
-                raise NotConfigured("Playwright is not installed: set AOTY_FETCHER=http", service="aoty") from exc
-            start = time.perf_counter()
-            try:
-                if self._playwright is None:
-                    self._playwright = await async_playwright().start()
-                self._browser = await self._playwright.chromium.launch(
-                    executable_path=settings.AOTY_CHROMIUM_PATH or None, args=list(settings.AOTY_CHROMIUM_ARGS), headless=True,
-                )
-            except PlaywrightError as exc:
-                hooks.record_timing(name="aoty.browser.launch", duration=time.perf_counter() - start, ok=False)
-                raise NotConfigured(f"Chromium could not be started ({str(exc).splitlines()[0][:160]}); "
-                                    "install it or set AOTY_FETCHER=http", service="aoty") from exc
-            self.launches += 1
-            hooks.record_timing(name="aoty.browser.launch", duration=time.perf_counter() - start)
-        return self._browser
-
-    async def _fetch(self, url: str, timeout_ms: int) -> FetchedPage:
-        from playwright.async_api import Error as PlaywrightError
-        from playwright.async_api import TimeoutError as PlaywrightTimeout
-
-        browser = await self._ensure()
-        async with self._semaphore:
-            start = time.perf_counter()
-            # AOTY renders its content server-side, so JavaScript stays off: less work, no ads, and
-            # (deliberately) no attempt to run a Cloudflare challenge; the challenge page is detected instead.
-            context = await browser.new_context(user_agent=settings.STYLUS_USER_AGENT, java_script_enabled=False)
-            # Only the HTML document is needed: images, styles, fonts, scripts and ads are never fetched.
-            await context.route("**/*", _only_documents)
-            ok = False
-            try:
-                page = await context.new_page()
-                page.set_default_timeout(timeout_ms)
-                try:
-                    # The HTML as the server sent it is what the parsers need. Waiting only for the
-                    # navigation to commit and then reading the response body skips the wait for Blink's
-                    # parse and the DOM serialisation of page.content(): bench_albums measured 537-571
-                    # against 634-672 ms per page. With JavaScript off the DOM equals the source anyway.
-                    response = await page.goto(url, wait_until="commit", timeout=timeout_ms)
-                    if response is None:
-                        raise TransientError(f"AOTY gave no response for {urlsplit(url).path}", service="aoty")
-                    left = max(0.1, timeout_ms / 1000 - (time.perf_counter() - start))
-                    html = await asyncio.wait_for(response.text(), timeout=left)
-                except (TimeoutError, PlaywrightTimeout) as exc:
-                    raise TransientError(f"AOTY timed out loading {urlsplit(url).path}", service="aoty") from exc
-                except PlaywrightError as exc:
-                    raise TransientError(f"AOTY unreachable: {str(exc).splitlines()[0][:200]}", service="aoty") from exc
-                status = response.status
-                headers = await response.all_headers()
-                classify(url=url, status=status, html=html, headers=headers)
-                ok = True
-                return FetchedPage(url=page.url, status=status, html=html)
-            finally:
-                await context.close()
-                hooks.record_timing(name="aoty.browser.page", duration=time.perf_counter() - start, ok=ok)
-
-    def fetch(self, url: str, timeout: float) -> FetchedPage:
-        return self._run(self._fetch(url, int(timeout * 1000)), timeout + 30)
-
-    async def _post(self, url: str, data: dict[str, str], timeout_ms: int) -> FetchedPage:
-        from playwright.async_api import Error as PlaywrightError
-
-        browser = await self._ensure()
-        async with self._semaphore:
-            context = await browser.new_context(user_agent=settings.STYLUS_USER_AGENT)
-            try:
-                try:
-                    response = await context.request.post(url, form=data, timeout=timeout_ms,
-                                                           headers={"X-Requested-With": "XMLHttpRequest"})
-                except PlaywrightError as exc:
-                    raise TransientError(f"AOTY unreachable: {str(exc).splitlines()[0][:200]}", service="aoty") from exc
-                html = await response.text()
-                classify(url=url, status=response.status, html=html, headers=response.headers)
-                return FetchedPage(url=url, status=response.status, html=html)
-            finally:
-                await context.close()
-
-    def post(self, url: str, data: dict[str, str], timeout: float) -> FetchedPage:
-        return self._run(self._post(url, data, int(timeout * 1000)), timeout + 30)
-
-    async def _close(self) -> None:
-        if self._browser is not None:
-            await self._browser.close()
-        if self._playwright is not None:
-            await self._playwright.stop()
-        self._browser = self._playwright = None
-
-    def close(self) -> None:
-        if self.pid != os.getpid() or not self.loop.is_running():
-            return
-        try:
-            self._run(self._close(), 15)
-        except Exception:  # shutting down anyway
-            log.debug("aoty browser close failed", exc_info=True)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join(timeout=5)
-
-
-_shared: _BrowserLoop | None = None
+_shared: BrowserPool | None = None
 _shared_lock = threading.Lock()
 
 
-def shared_browser() -> _BrowserLoop:
-    """This process's browser loop, started on first use (after any fork)."""
+def shared_browser() -> BrowserPool:
+    """This process's browser pool, started on first use (after any fork)."""
     global _shared
     with _shared_lock:
         if _shared is None or _shared.pid != os.getpid():
-            _shared = _BrowserLoop(concurrency=settings.AOTY_CONCURRENCY)
+            _shared = BrowserPool(pages=settings.AOTY_BROWSER_PAGES, recycle=settings.AOTY_PAGE_RECYCLE)
         return _shared
+
+
+def shared_browser_reset() -> None:
+    """Closes this process's pool (tests that change the pool settings, and shutdown)."""
+    global _shared
+    with _shared_lock:
+        pool, _shared = _shared, None
+    if pool is not None:
+        pool.close()
 
 
 @atexit.register
@@ -392,10 +257,10 @@ def _close_shared() -> None:
 
 
 class PlaywrightFetcher(Fetcher):
-    """Chromium through Playwright: the shared per-process browser, a new context per page.
+    """Chromium through Playwright: the shared per-process pool of warm pages (see browser.py).
 
     shared=False launches a browser for every page; it exists only so the benchmark can show
-    what sharing saves.
+    what the pool saves.
     """
 
     name = "playwright"
@@ -408,23 +273,27 @@ class PlaywrightFetcher(Fetcher):
         wait_turn(host, settings.AOTY_MIN_INTERVAL)
         try:
             if self.shared:
-                return shared_browser().fetch(url, settings.AOTY_TIMEOUT)
-            loop = _BrowserLoop(concurrency=1)
-            try:
-                return loop.fetch(url, settings.AOTY_TIMEOUT)
-            finally:
-                loop.close()
+                page = shared_browser().fetch(url, settings.AOTY_TIMEOUT, mode=settings.AOTY_FETCH_MODE)
+            else:
+                pool = BrowserPool(pages=1, recycle=1)
+                try:
+                    page = pool.fetch(url, settings.AOTY_TIMEOUT, mode="navigate")
+                finally:
+                    pool.close()
         finally:
             turn_done(host)
-
+        classify(url=url, status=page.status, html=page.html, headers=page.headers)
+        return page
 
     def _post_once(self, url: str, data: dict[str, str]) -> FetchedPage:
         host = urlsplit(url).netloc
         wait_turn(host, settings.AOTY_MIN_INTERVAL)
         try:
-            return shared_browser().post(url, data, settings.AOTY_TIMEOUT)
+            page = shared_browser().post(url, data, settings.AOTY_TIMEOUT)
         finally:
             turn_done(host)
+        classify(url=url, status=page.status, html=page.html, headers=page.headers)
+        return page
 
 
 def get_fetcher(name: str | None = None) -> Fetcher:

@@ -168,15 +168,15 @@ def test_playwright_without_chromium_is_a_clear_not_configured_error(aoty, setti
 
     settings.AOTY_FETCHER = "playwright"
     settings.AOTY_CHROMIUM_PATH = "/nonexistent/chromium"
-    loop = fetcher_module._BrowserLoop(concurrency=1)
+    pool = fetcher_module.BrowserPool(pages=1, recycle=1)
     try:
         with pytest.raises(NotConfigured, match="AOTY_FETCHER=http"):
-            loop.fetch(f"{aoty.url}{ALBUM_PATH}", 5)
+            pool.fetch(f"{aoty.url}{ALBUM_PATH}", 5)
     finally:
-        loop.close()
+        pool.close()
     stub = Album.objects.create(aoty_id=900002, slug="x", title="stub")
     previous = fetcher_module._shared
-    fetcher_module._shared = fetcher_module._BrowserLoop(concurrency=1)  # a fresh, unlaunched browser for this process
+    fetcher_module._shared = fetcher_module.BrowserPool(pages=1, recycle=1)  # a fresh, unlaunched browser for this process
     try:
         response = client.get(f"/api/v1/albums/{stub.pk}")
     finally:
