@@ -35,7 +35,7 @@ def _resolve(host: str, port: int) -> list[str]:
     return [str(info[4][0]) for info in infos]
 
 
-def check_url(url: str, *, resolve: Resolver = _resolve) -> None:
+def check_url(url: str, *, resolve: Resolver | None = None) -> None:
     """Raises UnsafeURL unless `url` is https and every address its host resolves to is public."""
     try:
         parts = urlsplit(url)
@@ -46,7 +46,7 @@ def check_url(url: str, *, resolve: Resolver = _resolve) -> None:
         raise UnsafeURL("Webhook URLs must start with https://.", service=SERVICE)
     if parts.username or parts.password:
         raise UnsafeURL("Put no user name or password in the webhook URL.", service=SERVICE)
-    addresses = resolve(parts.hostname, port)
+    addresses = (resolve or _resolve)(parts.hostname, port)
     if not addresses:
         raise UnsafeURL(f"The webhook host {parts.hostname} does not resolve.", service=SERVICE)
     for address in addresses:
