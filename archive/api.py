@@ -2,12 +2,15 @@
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth.models import User
+from django.http import Http404, HttpRequest, HttpResponseBase
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
 from common.api import Pagination, auth_optional, auth_required, auth_staff, external_throttle, request_user
 from common.schemas import errors
+from common.types import AuthUser
+from integrations.internet_archive.types import ItemMetadata
 
 from . import cache as archive_cache
 from . import selectors, services
@@ -27,7 +30,14 @@ from .schemas import (
 router = Router(tags=["Archive"])
 
 
-def _item_out(meta) -> dict:
+def _me(request: HttpRequest) -> AuthUser:
+    """The caller of an auth_required operation (ninja's auth let nobody else in)."""
+    if not isinstance(request.user, User):
+        raise Http404("Not found.")
+    return request.user
+
+
+def _item_out(meta: ItemMetadata) -> dict[str, Any]:
     groups = selectors.item_file_groups(meta)
     return {
         **{k: getattr(meta, k) for k in ("identifier", "title", "creator", "date", "venue", "coverage", "source",
@@ -80,7 +90,7 @@ def archive_cache_delete(request: HttpRequest):
              auth=auth_required, throttle=external_throttle(),
              summary="Download one file ({identifier, file}) or a whole recording ({identifier, format})")
 def download_create(request: HttpRequest, payload: DownloadIn):
-    downloads, created = services.download_request(user=request.user, identifier=payload.identifier,
+    downloads, created = services.download_request(user=_me(request), identifier=payload.identifier,
                                                    file=payload.file, format=payload.format)
     status = 201 if created else 200
     if payload.file:
@@ -92,7 +102,7 @@ def download_create(request: HttpRequest, payload: DownloadIn):
 @router.get("/downloads", response={200: list[DownloadOut], **errors(401, 422)}, auth=auth_required, summary="Your downloads, newest first")
 @paginate(Pagination)
 def download_list(request: HttpRequest, filters: Query[DownloadFilter]):
-    return selectors.download_list_for_user(user=request.user, status=filters.status, identifier=filters.identifier)
+    return selectors.download_list_for_user(user=_me(request), status=filters.status, identifier=filters.identifier)
 
 
 @router.get("/downloads/{download_id}", response={200: DownloadOut, **errors(401, 404, 422)}, auth=auth_required, summary="One of your downloads")
@@ -119,6 +129,6 @@ def download_retry(request: HttpRequest, download_id: int):
 
 @router.get("/downloads/{download_id}/file", response={200: None, 206: None, **errors(401, 404, 409, 416, 422)},
             auth=auth_required, summary="The verified file of one of your downloads (HTTP Range supported)")
-def download_file(request: HttpRequest, download_id: int) -> HttpResponse:
+def download_file(request: HttpRequest, download_id: int) -> HttpResponseBase:
     download = selectors.download_verified_get_for_user(user=request.user, download_id=download_id)
     return download_file_response(request, download)

@@ -16,7 +16,8 @@ from django.utils import timezone
 from integrations.internet_archive.types import ItemFile, ItemMetadata, Review, SearchDoc
 
 # (artist, raw date, venue, location, [(identifier, source, formats, avg rating, reviews, downloads)])
-DEMO_CONCERTS = [
+DemoRecording = tuple[str, str, tuple[str, ...], float | None, int, int]
+DEMO_CONCERTS: list[tuple[str, str, str, str, list[DemoRecording]]] = [
     ("The Stylus Band", "1977-05-08", "Barton Hall", "Ithaca, NY", [
         ("stylusband1977-05-08.sbd.demo.flac16", "Soundboard > Reel > DAT > FLAC", ("Flac", "VBR MP3", "WAVE"), 4.8, 24, 9120),
         ("stylusband1977-05-08.aud.demo.flac16", "Audience: Sony ECM-99A > cassette", ("Flac", "VBR MP3"), 4.1, 6, 1320),

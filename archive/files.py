@@ -4,11 +4,11 @@ from __future__ import annotations
 import asyncio
 import mimetypes
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Generator
 from pathlib import Path
 
 from django.core.handlers.asgi import ASGIRequest
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 
 from .models import Download
@@ -24,14 +24,14 @@ def content_type_for(path: Path) -> str:
     return AUDIO_TYPES.get(ext) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
 
 
-def download_file_response(request: HttpRequest, download: Download) -> HttpResponse:
+def download_file_response(request: HttpRequest, download: Download) -> HttpResponseBase:
     """The completed download's file, honouring Range."""
     path = download.absolute_path
     assert path is not None  # callers pass downloads from download_file_get_for_user
     return ranged_file_response(request, path, content_type=content_type_for(path))
 
 
-def ranged_file_response(request: HttpRequest, path: Path, *, content_type: str) -> HttpResponse:
+def ranged_file_response(request: HttpRequest, path: Path, *, content_type: str) -> HttpResponseBase:
     """A file response honouring a single `Range: bytes=a-b` (206), or 416 when unsatisfiable."""
     size = path.stat().st_size
     header = request.headers.get("Range", "").strip()
@@ -46,9 +46,9 @@ def ranged_file_response(request: HttpRequest, path: Path, *, content_type: str)
         else:
             start, end = max(0, size - int(end_s)), size - 1
         if start >= size or start > end:
-            response = HttpResponse(status=416)
-            response["Content-Range"] = f"bytes */{size}"
-            return response
+            refused = HttpResponse(status=416)
+            refused["Content-Range"] = f"bytes */{size}"
+            return refused
         status = 206
     length = max(0, end - start + 1)
     # Under ASGI a synchronous iterator would be read into a list before the first byte goes out (Django
@@ -60,13 +60,13 @@ def ranged_file_response(request: HttpRequest, path: Path, *, content_type: str)
     if status == 206:
         response["Content-Range"] = f"bytes {start}-{end}/{size}"
     response["Content-Length"] = str(length)
-    response["Content-Disposition"] = content_disposition_header(False, path.name)
+    response["Content-Disposition"] = content_disposition_header(False, path.name) or "inline"
     response["Accept-Ranges"] = "bytes"
     response["Cache-Control"] = "private, max-age=3600"
     return response
 
 
-def _file_blocks(path: Path, start: int, length: int) -> Iterator[bytes]:
+def _file_blocks(path: Path, start: int, length: int) -> Generator[bytes, None, None]:
     with path.open("rb") as fh:
         fh.seek(start)
         while length > 0:

@@ -1,17 +1,19 @@
 """Reads for archive: downloads (always scoped to their user), item file groups, library, stats."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.http import Http404
 
 from common.exceptions import Conflict
+from common.types import AnyUser, AuthUser
 from integrations.internet_archive.parser import (
     AUDIO_FORMATS,
     CHECKSUM_EXTENSIONS,
@@ -27,15 +29,13 @@ from integrations.internet_archive.types import ItemFile, ItemMetadata, Review
 from . import cache as archive_cache
 from .models import Download, ItemSnapshot, SearchHistory
 
-AnyUser = AbstractBaseUser | AnonymousUser
-
 FORMAT_LABELS = {"Flac": "FLAC", "24bit Flac": "24-bit FLAC", "VBR MP3": "VBR MP3", "Ogg Vorbis": "Ogg",
                  "Shorten": "SHN"}
 AUDIO_EXTENSIONS = {"mp3", "flac", "ogg", "wav", "m4a", "shn", "opus"}
 
 
 # -- downloads -------------------------------------------------------------------------------------
-def download_list_for_user(*, user: AnyUser, status: str = "", identifier: str = "") -> QuerySet[Download]:
+def download_list_for_user(*, user: AuthUser, status: str = "", identifier: str = "") -> QuerySet[Download]:
     qs = Download.objects.filter(user=user)
     if status:
         qs = qs.filter(status=status)
@@ -46,7 +46,7 @@ def download_list_for_user(*, user: AnyUser, status: str = "", identifier: str =
 
 def download_get_for_user(*, user: AnyUser, download_id: int) -> Download:
     """The user's own download, or Http404 (another user's looks like it does not exist)."""
-    download = Download.objects.filter(pk=download_id, user=user).first() if user.is_authenticated else None
+    download = None if isinstance(user, AnonymousUser) else Download.objects.filter(pk=download_id, user=user).first()
     if download is None:
         raise Http404("No such download.")
     return download
@@ -73,28 +73,28 @@ def download_verified_get_for_user(*, user: AnyUser, download_id: int) -> Downlo
     return download
 
 
-def download_group_allowed(*, user: AnyUser, object_id: int) -> bool:
+def download_group_allowed(*, user: AuthUser, object_id: int) -> bool:
     return Download.objects.filter(pk=object_id, user=user).exists()
 
 
-def download_counts_for_user(*, user: AnyUser) -> dict[str, int]:
+def download_counts_for_user(*, user: AuthUser) -> dict[str, int]:
     rows = Download.objects.filter(user=user).values_list("status").annotate(n=Count("id"))
     return {status: n for status, n in rows}
 
 
 def downloads_for_item(*, user: AnyUser, identifier: str) -> dict[str, Download]:
-    if not user.is_authenticated:
+    if isinstance(user, AnonymousUser):
         return {}
     return {d.file_name: d for d in Download.objects.filter(user=user, identifier=identifier)}
 
 
-def quota_used(*, user: AnyUser) -> int:
+def quota_used(*, user: AuthUser) -> int:
     return Download.objects.filter(user=user, status__in=[Download.Status.COMPLETED, *Download.ACTIVE]).aggregate(
         n=Sum("bytes_total"))["n"] or 0
 
 
 # -- library and player ------------------------------------------------------------------------------
-def library_for_user(*, user: AnyUser) -> list[dict]:
+def library_for_user(*, user: AuthUser) -> list[dict]:
     """The user's downloaded concerts: one entry per item with completed audio files."""
     rows = (Download.objects.filter(user=user, status=Download.Status.COMPLETED)
             .values("identifier").annotate(files=Count("id"), size=Sum("bytes_total"), last=Max("completed_at"),
@@ -153,7 +153,7 @@ def best_files(*, downloads: Iterable[Download]) -> list[Download]:
 
 def playlist_for_user(*, user: AnyUser, identifier: str) -> list[Download]:
     """The item's tracks for the player, each once in the best format held; Http404 when none."""
-    if not user.is_authenticated:
+    if isinstance(user, AnonymousUser):
         raise Http404("No downloaded audio for that item.")
     tracks = best_files(downloads=Download.objects.filter(user=user, identifier=identifier,
                                                           status=Download.Status.COMPLETED))
@@ -162,7 +162,7 @@ def playlist_for_user(*, user: AnyUser, identifier: str) -> list[Download]:
     return tracks
 
 
-def completed_audio_files(*, user: AnyUser) -> list[dict]:
+def completed_audio_files(*, user: AuthUser) -> list[dict]:
     """The user's completed downloaded audio files, for other apps (recommend computes audio features).
 
     Each: {"path": absolute path str, "identifier", "file_name", "title", "creator", "download_id"}.
@@ -179,7 +179,7 @@ def completed_audio_files(*, user: AnyUser) -> list[dict]:
 
 # -- search history ------------------------------------------------------------------------------------
 def search_history_for_user(*, user: AnyUser, limit: int = 10) -> QuerySet[SearchHistory]:
-    if not user.is_authenticated:
+    if isinstance(user, AnonymousUser):
         return SearchHistory.objects.none()
     return SearchHistory.objects.filter(user=user).order_by("-last_used_at")[:limit]
 
@@ -304,8 +304,8 @@ def downloads_statistics() -> dict:
     return totals
 
 
-def home_card(*, user: AnyUser) -> dict | None:
-    if not user.is_authenticated:
+def home_card(*, user: AnyUser) -> dict[str, Any] | None:
+    if isinstance(user, AnonymousUser):
         return None
     recent = list(Download.objects.filter(user=user).order_by("-updated_at")[:5])
     if not recent:
@@ -321,7 +321,7 @@ def global_search(*, user: AnyUser, query: str, limit: int = 5) -> list[dict]:
     from django.urls import reverse
 
     query = (query or "").strip()
-    if not query or not user.is_authenticated:
+    if not query or isinstance(user, AnonymousUser):
         return []
     rows = (Download.objects.filter(user=user, status=Download.Status.COMPLETED)
             .filter(Q(title__icontains=query) | Q(creator__icontains=query) | Q(identifier__icontains=query))
@@ -344,10 +344,10 @@ def download_snapshot(*, object_id) -> str | None:
     return download_progress_html(download) if download else None
 
 
-def downloads_snapshot_for_user(*, user: AnyUser, minutes: int = 10, limit: int = 50) -> str:
+def downloads_snapshot_for_user(*, user: AuthUser, minutes: int = 10, limit: int = 50) -> str:
     """Bars of the user's active downloads and those that changed lately, sent when a socket joins."""
     from django.utils import timezone
 
-    since = timezone.now() - timezone.timedelta(minutes=minutes)
+    since = timezone.now() - dt.timedelta(minutes=minutes)
     recent = Download.objects.filter(user=user).filter(Q(status__in=Download.ACTIVE) | Q(updated_at__gte=since))
     return "".join(download_progress_html(d) for d in recent.order_by("-updated_at")[:limit])

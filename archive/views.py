@@ -7,14 +7,16 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from common.exceptions import StylusError
 from common.ratelimit import external_page_limit
+from common.types import AuthUser
 
 from . import cache as archive_cache
 from . import selectors, services
@@ -23,7 +25,14 @@ from .models import Download
 
 
 def _template(request: HttpRequest, template: str, partial: str) -> str:
-    return f"{template}#{partial}" if request.htmx else template
+    return f"{template}#{partial}" if getattr(request, "htmx", False) else template
+
+
+def _me(request: HttpRequest) -> AuthUser:
+    """The signed-in user of a login_required view."""
+    if not isinstance(request.user, User):  # login_required lets nobody else in
+        raise Http404("Sign in first.")
+    return request.user
 
 
 def _int(value: str | None) -> int | None:
@@ -139,7 +148,7 @@ def download_create(request: HttpRequest) -> HttpResponse:
     """Form target: queue one file or a whole format of an item, then go back to the item."""
     identifier = request.POST.get("identifier", "")
     try:
-        downloads, created = services.download_request(user=request.user, identifier=identifier,
+        downloads, created = services.download_request(user=_me(request), identifier=identifier,
                                                        file=request.POST.get("file", ""),
                                                        format=request.POST.get("format", ""))
         if created:
@@ -150,7 +159,7 @@ def download_create(request: HttpRequest) -> HttpResponse:
         messages.error(request, exc.detail)
         if not services.is_valid_identifier(identifier):
             return redirect("archive:downloads")
-    if request.htmx:
+    if getattr(request, "htmx", False):
         response = HttpResponse(status=204)
         response["HX-Redirect"] = reverse("archive:item", args=[identifier])
         return response
@@ -164,11 +173,11 @@ def download_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status not in dict(Download.Status.choices):
         status = ""
-    paginator = Paginator(selectors.download_list_for_user(user=request.user, status=status), 50)
+    paginator = Paginator(selectors.download_list_for_user(user=_me(request), status=status), 50)
     page = paginator.get_page(request.GET.get("page"))
     context = {"page": page, "status": status, "statuses": Download.Status.choices,
-               "counts": selectors.download_counts_for_user(user=request.user),
-               "quota_used": selectors.quota_used(user=request.user)}
+               "counts": selectors.download_counts_for_user(user=_me(request)),
+               "quota_used": selectors.quota_used(user=_me(request))}
     return render(request, _template(request, "archive/download_list.html", "table"), context)
 
 
@@ -178,7 +187,7 @@ def download_cancel(request: HttpRequest, download_id: int) -> HttpResponse:
     download = selectors.download_get_for_user(user=request.user, download_id=download_id)
     result = services.download_cancel(download=download)
     messages.success(request, "Download cancelled." if result else "Download removed.")
-    return redirect(request.POST.get("next") if _safe_next(request) else "archive:downloads")
+    return redirect(request.POST.get("next", "") if _safe_next(request) else "archive:downloads")
 
 
 @login_required
@@ -190,7 +199,7 @@ def download_retry(request: HttpRequest, download_id: int) -> HttpResponse:
         messages.success(request, "Download queued again.")
     except StylusError as exc:
         messages.error(request, exc.detail)
-    return redirect(request.POST.get("next") if _safe_next(request) else "archive:downloads")
+    return redirect(request.POST.get("next", "") if _safe_next(request) else "archive:downloads")
 
 
 def _safe_next(request: HttpRequest) -> bool:
@@ -202,7 +211,7 @@ def _safe_next(request: HttpRequest) -> bool:
 @require_GET
 def library(request: HttpRequest) -> HttpResponse:
     """My library: the concerts the user has downloaded."""
-    return render(request, "archive/library_list.html", {"items": selectors.library_for_user(user=request.user)})
+    return render(request, "archive/library_list.html", {"items": selectors.library_for_user(user=_me(request))})
 
 
 @login_required
@@ -216,7 +225,7 @@ def player(request: HttpRequest, identifier: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "HEAD"])
-def download_file(request: HttpRequest, download_id: int) -> HttpResponse:
+def download_file(request: HttpRequest, download_id: int) -> HttpResponseBase:
     """Serves one of the user's downloaded files, with HTTP Range so the player can seek."""
     download = selectors.download_file_get_for_user(user=request.user, download_id=download_id)
     return download_file_response(request, download)
@@ -225,7 +234,7 @@ def download_file(request: HttpRequest, download_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def history_clear(request: HttpRequest) -> HttpResponse:
-    services.search_history_clear(user=request.user)
+    services.search_history_clear(user=_me(request))
     messages.success(request, "Search history cleared.")
     return redirect("archive:index")
 

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
@@ -17,6 +16,7 @@ from django.utils import timezone
 
 from common.exceptions import Conflict, InvalidInput, QuotaExceeded
 from common.metrics import metrics
+from common.types import AuthUser
 from integrations.internet_archive.client import InternetArchiveClient, download_url
 from integrations.internet_archive.parser import AUDIO_FORMATS, canonical_format, is_valid_identifier, safe_relative_path
 from integrations.internet_archive.types import ItemFile, ItemMetadata
@@ -27,8 +27,6 @@ from ..transfer import TransferReport, TransferStopped, lock_key, publish, trans
 from .items import archive_item_get
 
 log = logging.getLogger(__name__)
-
-AnyUser = AbstractBaseUser | AnonymousUser
 
 
 # -- where files live ----------------------------------------------------------------------------
@@ -54,7 +52,7 @@ def final_path(download: Download) -> Path:
 
 
 # -- requests ------------------------------------------------------------------------------------
-def _quota_used(user: AnyUser) -> int:
+def _quota_used(user: AuthUser) -> int:
     return Download.objects.filter(
         user=user, status__in=[Download.Status.COMPLETED, *Download.ACTIVE]
     ).aggregate(n=Sum("bytes_total"))["n"] or 0
@@ -101,7 +99,7 @@ def _files_wanted(*, identifier: str, file: str, format: str) -> tuple[ItemMetad
     return meta, files
 
 
-def download_request(*, user: AnyUser, identifier: str, file: str = "", format: str = "", enqueue: bool = True
+def download_request(*, user: AuthUser, identifier: str, file: str = "", format: str = "", enqueue: bool = True
                      ) -> tuple[list[Download], bool]:
     """Queues one file, or every audio file of a format, for `user`. Returns (downloads, anything new).
 
@@ -132,11 +130,12 @@ def download_request(*, user: AnyUser, identifier: str, file: str = "", format: 
         quota = settings.ARCHIVE_USER_QUOTA_BYTES
         if to_queue and _quota_used(user) + needed > quota:
             raise QuotaExceeded(f"This would take you past your storage quota of {quota // 1024**2} MB.")
-        results = []
+        results: list[Download] = []
         created_any = False
         for f in files:
             d = existing.get(f.name)
             if f not in to_queue:
+                assert d is not None  # only files already held are left out of to_queue
                 results.append(d)
                 continue
             values = {

@@ -7,12 +7,13 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from common.exceptions import InvalidInput
 from common.metrics import metrics
 from common.services import search_log_record
+from common.types import AnyUser, AuthUser
 from integrations.errors import IntegrationError
 from integrations.internet_archive.client import SORTS, InternetArchiveClient
 from integrations.internet_archive.query import etree_query
@@ -88,7 +89,7 @@ class SearchParams:
                            date_from=self.date_from, date_to=self.date_to, added_since=added_since)
 
 
-def archive_search(*, params: SearchParams, user: AbstractBaseUser | AnonymousUser | None = None,
+def archive_search(*, params: SearchParams, user: AnyUser | None = None,
                    record: bool = True) -> tuple[SearchPage, bool]:
     """Searches etree (cached 30 min); records the search in the user's history. Returns (page, from_cache)."""
     params.validate()
@@ -108,12 +109,12 @@ def archive_search(*, params: SearchParams, user: AbstractBaseUser | AnonymousUs
         archive_cache.put(key, page, ttl=settings.ARCHIVE_SEARCH_CACHE_TTL)
     if record and not params.is_empty:
         search_log_record(section="archive", query=params.summary(), user=user)
-        if user is not None and user.is_authenticated and params.page == 1:
+        if isinstance(user, User) and params.page == 1:
             search_history_record(user=user, params=params, results_count=page.total)
     return page, cached
 
 
-def search_history_record(*, user: AbstractBaseUser | AnonymousUser, params: SearchParams, results_count: int) -> SearchHistory:
+def search_history_record(*, user: AuthUser, params: SearchParams, results_count: int) -> SearchHistory:
     """Keeps the search in the user's history (one row per distinct search, most recent first)."""
     data = params.as_query()
     key = archive_cache.make_key("history", data).rsplit(":", 1)[-1]
@@ -127,6 +128,6 @@ def search_history_record(*, user: AbstractBaseUser | AnonymousUser, params: Sea
     return entry
 
 
-def search_history_clear(*, user: AbstractBaseUser | AnonymousUser) -> int:
+def search_history_clear(*, user: AuthUser) -> int:
     """Forgets the user's archive searches; returns how many went."""
     return SearchHistory.objects.filter(user=user).delete()[0]
