@@ -25,5 +25,7 @@ RUN SECRET_KEY=build DATABASE_URL=postgres://x@localhost/x REDIS_URL=redis://loc
 USER stylus
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s CMD curl -fsS http://127.0.0.1:8000/health || exit 1
-CMD ["gunicorn", "config.asgi:application", "-k", "uvicorn.workers.UvicornWorker", "-w", "2", "-b", "0.0.0.0:8000", \
-     "--forwarded-allow-ips", "*", "--access-logfile", "-"]
+# Forwarded headers are trusted only from FORWARDED_ALLOW_IPS (config/gunicorn.py); set it to your reverse
+# proxy's address, never "*": per-client budgets key on the client address.
+ENV FORWARDED_ALLOW_IPS=127.0.0.1
+CMD ["gunicorn", "-c", "config/gunicorn.py", "config.asgi:application"]

@@ -1,10 +1,12 @@
+from django.http import HttpRequest
 from ninja import Router
 
 from common.api import auth_required, external_throttle
 from common.exceptions import StylusError
+from common.schemas import errors
 
 from . import services
-from .schemas import MeOut, RefreshIn, TokenIn, TokenPairOut
+from .schemas import DetailOut, MeOut, RefreshIn, TokenIn, TokenPairOut
 
 router = Router(tags=["Auth"])
 
@@ -13,23 +15,33 @@ class Unauthorized(StylusError):
     status_code = 401
 
 
-# Throttled like the external-service endpoints: it also slows down password guessing.
-@router.post("/token", response=TokenPairOut, auth=None, throttle=external_throttle(), summary="Exchange credentials for a JWT pair")
-def token_obtain(request, payload: TokenIn):
-    user = services.user_authenticate(username=payload.username, password=payload.password)
+# Throttled like the external-service endpoints, and every failure also spends the login form's
+# per-account budget (allauth's login_failed), so the API is no way around the lockout.
+@router.post("/token", response={200: TokenPairOut, **errors(401, 422, 429)}, auth=None, throttle=external_throttle(),
+             summary="Exchange credentials for a JWT pair")
+def token_obtain(request: HttpRequest, payload: TokenIn):
+    user = services.user_authenticate(request=request, username=payload.username, password=payload.password)
     if user is None:
         raise Unauthorized("Invalid username or password.")
     return services.jwt_pair_for(user=user)
 
 
-@router.post("/token/refresh", response=TokenPairOut, auth=None, summary="Exchange a refresh token for a new pair")
-def token_refresh(request, payload: RefreshIn):
+@router.post("/token/refresh", response={200: TokenPairOut, **errors(401, 422, 429)}, auth=None,
+             summary="Exchange a refresh token for a new pair (each refresh token works once)")
+def token_refresh(request: HttpRequest, payload: RefreshIn):
     pair = services.jwt_refresh(refresh=payload.refresh)
     if pair is None:
-        raise Unauthorized("Invalid or expired refresh token.")
+        raise Unauthorized("Invalid, expired or already used refresh token.")
     return pair
 
 
-@router.get("/me", response=MeOut, auth=auth_required, summary="The authenticated user")
-def me(request):
+@router.get("/me", response={200: MeOut, **errors(401, 429)}, auth=auth_required, summary="The authenticated user")
+def me(request: HttpRequest):
     return request.user
+
+
+@router.post("/logout-all", response={200: DetailOut, **errors(401, 429)}, auth=auth_required,
+             summary="End every session and JWT of the authenticated user")
+def logout_all(request: HttpRequest):
+    services.user_logout_everywhere(user=request.user)
+    return {"detail": "Logged out everywhere."}

@@ -20,3 +20,7 @@ class MeOut(Schema):
     username: str
     email: str
     is_staff: bool
+
+
+class DetailOut(Schema):
+    detail: str

@@ -1,8 +1,10 @@
 """The account page: personal API tokens and data export with live progress."""
 from __future__ import annotations
 
+from allauth.account import views as allauth_views
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -61,3 +63,25 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = common_selectors.job_get_for_user(user=request.user, job_id=pk)
     template = "accounts/job_detail.html#job" if request.htmx else "accounts/job_detail.html"
     return render(request, template, {"job": job})
+
+
+def login(request: HttpRequest) -> HttpResponse:
+    """allauth's login page, answering 429 with Retry-After while the failed-login budget is spent.
+
+    allauth re-renders the form with an error and a 200; a client (or a script) should see the same
+    429 the API gives (POST /api/v1/auth/token), so both say the account is locked and for how long.
+    """
+    response = allauth_views.login(request)
+    form = (getattr(response, "context_data", None) or {}).get("form")
+    if request.method == "POST" and form is not None and form.has_error(NON_FIELD_ERRORS, "too_many_login_attempts"):
+        response.status_code = 429
+        response["Retry-After"] = str(services.login_retry_after(request=request, login=request.POST.get("login", "")))
+    return response
+
+
+@login_required
+@require_POST
+def logout_all(request: HttpRequest) -> HttpResponse:
+    services.user_logout_everywhere(user=request.user)  # this session too
+    messages.success(request, "Logged out everywhere.")
+    return redirect("account_login")

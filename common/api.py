@@ -7,39 +7,97 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, RequestDataTooBig
 from django.db import DataError
 from django.http import Http404, HttpRequest
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI, Router, Schema
-from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
+from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Throttled, ValidationError
 from ninja.pagination import PageNumberPagination
 from ninja.security import HttpBearer, SessionAuth
 from ninja.throttling import BaseThrottle, SimpleRateThrottle
+from PIL.Image import DecompressionBombError
 
 from integrations.errors import IntegrationError
 
-from .exceptions import InvalidInput, ServiceUnavailable, StylusError, upstream_response
+from .exceptions import InvalidInput, ServiceUnavailable, StylusError, TooManyRequests, upstream_response
 from .metrics import metrics
 
 log = logging.getLogger(__name__)
 
 
 # -- auth ------------------------------------------------------------------------------------
+# The shared revocation epoch: bumped by every revocation, deactivation and password change (accounts),
+# read by the throttle's one round trip below, so a credential remembered in this process is re-checked
+# on its next use after any of those, in every process.
+AUTH_EPOCH_KEY = "auth:epoch"
+
+UserLike = AbstractBaseUser | AnonymousUser
+_resolve_bearer: Callable[[str], AbstractBaseUser | None] | None = None
+_remembered_bearer: Callable[[str], tuple[AbstractBaseUser, int] | None] | None = None
+
+
+def register_bearer_auth(*, resolve: Callable[[str], AbstractBaseUser | None],
+                         remembered: Callable[[str], tuple[AbstractBaseUser, int] | None]) -> None:
+    """Installs the token checks (accounts does, in its AppConfig.ready): common imports no app.
+
+    `resolve(token)` checks a token fully; `remembered(token)` answers from process memory with no I/O,
+    as (user, epoch checked in), or None.
+    """
+    global _resolve_bearer, _remembered_bearer
+    _resolve_bearer, _remembered_bearer = resolve, remembered
+
+
+def _bearer_user(token: str) -> AbstractBaseUser | None:
+    if _resolve_bearer is None:
+        raise ImproperlyConfigured("No bearer token check registered (the accounts app registers one).")
+    return _resolve_bearer(token)
+
+
 class BearerAuth(HttpBearer):
-    """Personal API tokens (`sty_...`) and JWT access tokens. A bad token is 401, never anonymous."""
+    """Personal API tokens (`sty_...`) and JWT access tokens. A bad token is 401, never anonymous.
 
-    def authenticate(self, request: HttpRequest, token: str):
-        from accounts.services import user_for_bearer_token
+    A token this process checked a moment ago is taken from memory with no round trip; the throttle,
+    whose one Redis round trip also reads the revocation epoch, re-checks it if the epoch has moved
+    (every API operation is throttled: config/api.py sets the default).
+    """
 
-        user = user_for_bearer_token(token=token)
-        if user is None:
-            raise AuthenticationError()
+    def authenticate(self, request: HttpRequest, token: str) -> AbstractBaseUser:
+        remembered = _remembered_bearer(token) if _remembered_bearer is not None else None
+        if remembered is not None:
+            user, epoch = remembered
+            request._stylus_bearer = (token, epoch)  # type: ignore[attr-defined]
+        else:
+            found = _bearer_user(token)
+            if found is None:
+                raise AuthenticationError()
+            user = found
         request.user = user
         return user
+
+
+def _bearer_recheck(request: HttpRequest, epoch: int) -> bool:
+    """False when a credential taken from memory was revoked since (the epoch moved and it no longer checks out)."""
+    pending = getattr(request, "_stylus_bearer", None)
+    if pending is None:
+        return True
+    request._stylus_bearer = None  # type: ignore[attr-defined]
+    token, seen = pending
+    if epoch == seen:
+        return True
+    user = _bearer_user(token)
+    if user is None:
+        request._stylus_bearer_revoked = True  # type: ignore[attr-defined]
+        return False
+    request.user = request.auth = user  # type: ignore[attr-defined]
+    return True
 
 
 class _Anonymous:
@@ -99,8 +157,11 @@ class ClientRateThrottle(SimpleRateThrottle):
         now = time.time()
         window, into = divmod(now, self.duration)
         base = f"throttle:{self.scope}:{self.num_requests}/{self.duration}:{ident}"
-        current, previous = cache.incr_and_get(f"{base}:{int(window)}", f"{base}:{int(window) - 1}",
-                                               timeout=2 * self.duration)
+        current, previous, epoch = cache.incr_and_get(f"{base}:{int(window)}", f"{base}:{int(window) - 1}",
+                                                      timeout=2 * self.duration, also=AUTH_EPOCH_KEY)
+        if not _bearer_recheck(request, epoch):
+            self._last.wait = None  # refused as revoked (401, see the Throttled handler), not as too many
+            return False
         elapsed = into / self.duration
         if previous * (1 - elapsed) + current <= self.num_requests:
             return True
@@ -128,11 +189,16 @@ class Pagination(PageNumberPagination):
         page: int = 1
         page_size: int = 20
 
+    # The largest row offset a database takes (SQLite and PostgreSQL: a signed 64-bit integer).
+    MAX_OFFSET = 2**63 - 1
+
     def paginate_queryset(self, queryset, pagination: Input, **params):
         if pagination.page < 1:
             raise InvalidInput("page must be 1 or more.", field="page")
         if not 1 <= pagination.page_size <= 100:
             raise InvalidInput("page_size must be between 1 and 100.", field="page_size")
+        if pagination.page * pagination.page_size > self.MAX_OFFSET:
+            raise InvalidInput("page is out of range.", field="page")
         self.page_size = pagination.page_size
         return super().paginate_queryset(queryset, pagination, **params)
 
@@ -158,9 +224,16 @@ def install_exception_handlers(api: NinjaAPI) -> None:
         if exc.status_code == 422 and field:
             return _detail(request, api, 422, [{"loc": ["body", field], "msg": exc.detail, "type": "value_error"}])
         response = _detail(request, api, exc.status_code, exc.detail)
-        if isinstance(exc, ServiceUnavailable):
+        if isinstance(exc, ServiceUnavailable | TooManyRequests):
             response["Retry-After"] = str(exc.retry_after)
         return response
+
+    @api.exception_handler(Throttled)
+    def throttled(request, exc: Throttled):
+        if getattr(request, "_stylus_bearer_revoked", False):
+            # The throttle found the remembered bearer token revoked (BearerAuth): a 401, as if checked afresh.
+            return unauthenticated(request, exc)
+        return _detail(request, api, 429, "Too many requests.")
 
     @api.exception_handler(IntegrationError)
     def upstream(request, exc: IntegrationError):
@@ -199,6 +272,14 @@ def install_exception_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(HttpError)
     def http_error(request, exc: HttpError):
         return _detail(request, api, exc.status_code, str(exc))
+
+    @api.exception_handler(MultiPartParserError)
+    def bad_multipart(request, exc):
+        return _detail(request, api, 400, "Malformed multipart body.")
+
+    @api.exception_handler(DecompressionBombError)
+    def image_bomb(request, exc):
+        return _detail(request, api, 400, "That image is too large to open (too many pixels).")
 
     @api.exception_handler(OverflowError)
     def overflow(request, exc):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from typing import Any, overload
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
 from django.core.cache.backends.locmem import LocMemCache
@@ -60,9 +60,16 @@ class FallbackCache(BaseCache):
                 self._redis_failed(exc)
         return getattr(self._memory, name)(*args, **kwargs)
 
-    def incr_and_get(self, key: str, other: str, *, timeout: int) -> tuple[int, int]:
+    @overload
+    def incr_and_get(self, key: str, other: str, *, timeout: int) -> tuple[int, int]: ...
+
+    @overload
+    def incr_and_get(self, key: str, other: str, *, timeout: int, also: str) -> tuple[int, int, int]: ...
+
+    def incr_and_get(self, key: str, other: str, *, timeout: int, also: str | None = None):
         """Adds 1 to the counter at `key` (created to expire after `timeout` seconds) and reads the
-        counter at `other`: one Redis round trip, atomic for the increment. A rate limiter's hot path."""
+        counter at `other` (and the integer at `also`, when given): one Redis round trip, atomic for the
+        increment. A rate limiter's hot path; `also` lets it read the revocation epoch on the same trip."""
         if self._redis_up:
             try:
                 made = self._redis.make_key(key)
@@ -70,8 +77,12 @@ class FallbackCache(BaseCache):
                 pipe.incr(made)
                 pipe.expire(made, timeout)
                 pipe.get(self._redis.make_key(other))
-                count, _, previous = pipe.execute()
-                return int(count), int(previous or 0)
+                if also is not None:
+                    pipe.get(self._redis.make_key(also))
+                count, _, previous, *extra = pipe.execute()
+                if also is None:
+                    return int(count), int(previous or 0)
+                return int(count), int(previous or 0), self._int(extra[0])
             except Exception as exc:
                 self._redis_failed(exc)
         self._memory.add(key, 0, timeout)
@@ -80,7 +91,18 @@ class FallbackCache(BaseCache):
         except ValueError:  # expired between add() and incr()
             self._memory.set(key, 1, timeout)
             count = 1
-        return count, int(self._memory.get(other) or 0)
+        if also is None:
+            return count, int(self._memory.get(other) or 0)
+        return count, int(self._memory.get(other) or 0), int(self._memory.get(also) or 0)
+
+    def _int(self, raw: bytes | None) -> int:
+        # django-redis stores integers as plain numbers (so INCR works) and everything else pickled.
+        if raw is None:
+            return 0
+        try:
+            return int(raw)
+        except ValueError:
+            return int(self._redis.client.decode(raw))
 
     def raw_client(self):
         """The redis-py client behind the Redis tier (for Lua scripts, sorted sets...), or None in

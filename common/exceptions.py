@@ -53,10 +53,13 @@ class ServiceUnavailable(StylusError):
 
 def upstream_response(exc: Exception) -> tuple[int, str, int | None]:
     """(status, detail, retry_after) for an integrations.errors exception reaching a view."""
-    from integrations.errors import AuthFailed, NotConfigured, TransientError
+    from integrations.errors import AuthFailed, InvalidRequest, NotConfigured, TransientError
     from integrations.errors import NotFound as UpstreamNotFound
 
     service = (getattr(exc, "service", "") or "the upstream service").replace("_", " ")
+    if isinstance(exc, InvalidRequest):
+        # The input made a URL no client can send (a stray newline or scheme): the caller's mistake.
+        return 422, f"That identifier or address cannot be looked up on {service}.", None
     if isinstance(exc, NotConfigured):
         return 503, f"{service} is not configured on this server: {exc}", None
     if isinstance(exc, TransientError):
@@ -67,3 +70,14 @@ def upstream_response(exc: Exception) -> tuple[int, str, int | None]:
     if isinstance(exc, AuthFailed):
         return 502, f"{service} rejected our credentials or denied access.", None
     return 502, f"{service} returned an answer we could not use.", None
+
+
+class TooManyRequests(StylusError):
+    """A budget is spent (failed logins, say); retry_after says when there is room again."""
+
+    status_code = 429
+    default_detail = "Too many requests."
+
+    def __init__(self, detail: str | None = None, *, retry_after: int = 60) -> None:
+        super().__init__(detail)
+        self.retry_after = max(1, int(retry_after))

@@ -1,23 +1,31 @@
-"""Request IDs on every log line and response, and the seed's request metrics."""
+"""Request IDs on every log line and response, request metrics, and the guards every request passes."""
 from __future__ import annotations
 
 import re
 import time
 import uuid
+from collections.abc import Callable
 
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.http.multipartparser import MultiPartParser
 from django.middleware.gzip import GZipMiddleware as DjangoGZipMiddleware
+from django.shortcuts import render
 from django.utils.deprecation import MiddlewareMixin
+from django.utils.http import parse_header_parameters
+
+from integrations.http import inline_wait_cap
 
 from .logging import request_id_var
 from .metrics import metrics
 
-_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_SAFE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
 class RequestIdMiddleware(MiddlewareMixin):
     def process_request(self, request):
         incoming = request.headers.get("X-Request-ID", "")
-        request.request_id = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
+        request.request_id = incoming if _SAFE_ID.fullmatch(incoming) else uuid.uuid4().hex
         request._request_id_token = request_id_var.set(request.request_id)
 
     def process_response(self, request, response):
@@ -57,7 +65,7 @@ class UpstreamErrorMiddleware(MiddlewareMixin):
 
     def process_exception(self, request, exception):
         from django.db import DataError
-        from django.shortcuts import render
+        from PIL.Image import DecompressionBombError
 
         from integrations.errors import IntegrationError
 
@@ -66,6 +74,8 @@ class UpstreamErrorMiddleware(MiddlewareMixin):
         if isinstance(exception, OverflowError | DataError):
             # An id no row can have (beyond bigint): the page does not exist.
             return render(request, "404.html", status=404)
+        if isinstance(exception, DecompressionBombError):
+            return bad_request(request, "That image is too large to open (too many pixels).")
         if not isinstance(exception, IntegrationError):
             return None
         status, detail, retry_after = upstream_response(exception)
@@ -90,3 +100,33 @@ class GZipMiddleware(DjangoGZipMiddleware):
         if response.status_code == 206 or response.get("Content-Type", "").startswith(self.SKIP_TYPES):
             return response
         return super().process_response(request, response)
+
+
+def bad_request(request: HttpRequest, detail: str, *, status: int = 400) -> HttpResponse:
+    """The one 4xx answer for input we cannot use: {"detail"} on the API, a human page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": detail}, status=status)
+    return render(request, "common/bad_request.html", {"detail": detail}, status=status)
+
+
+class RequestGuardMiddleware:
+    """Early checks on every request, before anything reads its body.
+
+    - A multipart body without a usable boundary is a 400 here; Django's parser would raise inside the
+      CSRF check, outside any view, and answer 500.
+    - Upstream waits are capped for the length of the request (integrations.http.inline_wait_cap): a
+      visitor gets a 503 with Retry-After at once instead of a request held for an upstream's Retry-After.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        content_type = request.META.get("CONTENT_TYPE", "")
+        if content_type.lower().startswith("multipart/"):
+            _, options = parse_header_parameters(content_type)
+            boundary = options.get("boundary", "")
+            if not boundary or not MultiPartParser.boundary_re.fullmatch(boundary):
+                return bad_request(request, "Malformed multipart body: the Content-Type has no valid boundary.")
+        with inline_wait_cap(settings.INTEGRATION_MAX_WEB_WAIT):
+            return self.get_response(request)

@@ -1,7 +1,9 @@
 """Platform pages: home, health, error pages and the staff dashboard."""
 from __future__ import annotations
 
+import hmac
 import time
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -84,10 +86,24 @@ def _channel_layer() -> dict:
     return {"backend": "in-memory"}
 
 
+def operator_access(request: HttpRequest) -> bool:
+    """Staff, or a scraper sending `Authorization: Bearer <METRICS_TOKEN>` (compared in constant time)."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and user.is_staff:
+        return True
+    expected = settings.METRICS_TOKEN
+    scheme, _, sent = request.headers.get("Authorization", "").partition(" ")
+    return bool(expected) and scheme.lower() == "bearer" and hmac.compare_digest(sent.strip().encode(), expected.encode())
+
+
 @never_cache
 @require_GET
 def health(request: HttpRequest) -> JsonResponse:
-    """Database is required (503 when down); Redis-backed parts down means degraded, still 200."""
+    """Database is required (503 when down); Redis-backed parts down means degraded, still 200.
+
+    Everyone gets the status (load balancers, uptime checks); which part failed, and how, is for
+    staff and the metrics token only: it names internals an attacker would like to know.
+    """
     checks = {
         "database": _check(_database),
         "cache": _check(_cache),
@@ -97,7 +113,24 @@ def health(request: HttpRequest) -> JsonResponse:
     required_ok = checks["database"]["ok"]
     all_ok = all(c["ok"] for c in checks.values())
     status = "ok" if all_ok else ("degraded" if required_ok else "down")
-    return JsonResponse({"status": status, "checks": checks}, status=200 if required_ok else 503)
+    body: dict[str, Any] = {"status": status}
+    if operator_access(request):
+        body["checks"] = checks
+    return JsonResponse(body, status=200 if required_ok else 503)
+
+
+@never_cache
+@require_GET
+def prometheus_metrics(request: HttpRequest) -> HttpResponse:
+    """django-prometheus's exposition, for staff and for a scraper holding METRICS_TOKEN."""
+    if not operator_access(request):
+        response = HttpResponse("Metrics are for staff or a scraper with METRICS_TOKEN.\n", status=401,
+                                content_type="text/plain; charset=utf-8")
+        response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+        return response
+    from django_prometheus.exports import ExportToDjangoView
+
+    return ExportToDjangoView(request)
 
 
 def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:

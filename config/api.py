@@ -1,7 +1,8 @@
 """The one NinjaAPI, mounted at /api/v1/, built from each app's router."""
+from django.conf import settings
 from ninja import NinjaAPI
 
-from common.api import install_exception_handlers
+from common.api import ClientRateThrottle, install_exception_handlers
 
 api = NinjaAPI(
     title="Stylus API",
@@ -9,6 +10,9 @@ api = NinjaAPI(
     description="Albums, recommendations, vinyl deals, live concerts and song tracking.",
     urls_namespace="api",
     docs_url="/docs",
+    # Every operation is throttled (this default, or its own): the throttle's round trip is also where a
+    # bearer token remembered in process memory is checked against revocations (common.api.BearerAuth).
+    throttle=[ClientRateThrottle(settings.API_DEFAULT_RATE)],
 )
 install_exception_handlers(api)
 

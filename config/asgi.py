@@ -13,8 +13,8 @@ django_asgi = SyncChainASGIHandler()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from common.consumers import SameOriginValidator  # noqa: E402
 from common.embedded import LifespanApp  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
 
@@ -22,7 +22,7 @@ application = LifespanApp(
     ProtocolTypeRouter(
         {
             "http": django_asgi,
-            "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+            "websocket": SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
         }
     )
 )

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts import views as accounts_views
 from common import views as common_views
 from config.api import api
 from listening import views as listening_views
@@ -15,9 +16,10 @@ urlpatterns = [
     path("", common_views.home, name="home"),
     path("health", common_views.health, name="health"),
     path("search/", common_views.search, name="search"),
-    path("", include("django_prometheus.urls")),
+    path("metrics", common_views.prometheus_metrics, name="prometheus-django-metrics"),  # staff or METRICS_TOKEN
     path("staff/", include("common.urls")),
     path("admin/", admin.site.urls),
+    path("accounts/login/", accounts_views.login),  # allauth's, plus a 429 with Retry-After when locked
     path("accounts/", include("allauth.urls")),
     path("account/", include("accounts.urls")),
     path("api/v1/", api.urls),

@@ -41,5 +41,9 @@ class MalformedResponse(PermanentError):
     """The service answered, but not with what we can parse."""
 
 
+class InvalidRequest(PermanentError):
+    """Our request could not even be sent (an invalid URL, an unsupported scheme): the input is at fault."""
+
+
 class NotConfigured(PermanentError):
     """The integration has no credentials configured; the UI should say so."""

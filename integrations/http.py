@@ -3,6 +3,10 @@
 It sets a timeout and a User-Agent, spaces requests to a host by `min_interval`, retries only
 transient failures (connect/read errors, 429, 5xx) with exponential backoff and jitter, honours
 Retry-After, and turns everything else into typed permanent errors. No other module imports httpx.
+
+It imports nothing of Stylus's own: timings go to a hook (`set_timing_hook`, installed by common),
+and a web request caps how long it may wait on an upstream (`inline_wait_cap`, set by common's
+middleware), so a visitor gets a 503 with Retry-After at once while background jobs do the waiting.
 """
 from __future__ import annotations
 
@@ -13,20 +17,61 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from contextvars import ContextVar
+from typing import Any, Protocol
 
 import httpx
 from django.conf import settings
 
-from common.metrics import metrics
-
-from .errors import AuthFailed, IntegrationError, MalformedResponse, NotFound, PermanentError, RateLimited, TransientError
+from .errors import (
+    AuthFailed,
+    IntegrationError,
+    InvalidRequest,
+    MalformedResponse,
+    NotFound,
+    PermanentError,
+    RateLimited,
+    TransientError,
+)
 
 log = logging.getLogger(__name__)
 
 _host_locks: dict[str, threading.Lock] = {}
 _host_last: dict[str, float] = {}
 _registry_lock = threading.Lock()
+
+
+class TimingHook(Protocol):
+    def __call__(self, *, name: str, duration: float, ok: bool = True) -> None: ...
+
+
+_timing_hook: TimingHook | None = None
+
+
+def set_timing_hook(hook: TimingHook | None) -> None:
+    """Where each request's duration goes (`name` is "<service>.http"); common installs its metrics."""
+    global _timing_hook
+    _timing_hook = hook
+
+
+def _timed(name: str, start: float, *, ok: bool) -> None:
+    if _timing_hook is not None:
+        _timing_hook(name=name, duration=time.perf_counter() - start, ok=ok)
+
+
+# Seconds this context may spend waiting on upstreams (Retry-After and backoff, summed); None = no cap
+# beyond INTEGRATION_MAX_INLINE_WAIT. Web requests set it (common.middleware); Celery tasks leave it unset.
+_wait_cap: ContextVar[float | None] = ContextVar("integrations_wait_cap", default=None)
+
+
+@contextmanager
+def inline_wait_cap(seconds: float) -> Iterator[None]:
+    """Within this block no client sleeps more than `seconds` in all before giving up with the error."""
+    token = _wait_cap.set(seconds)
+    try:
+        yield
+    finally:
+        _wait_cap.reset(token)
 
 
 def parse_retry_after(value: str | None) -> float | None:
@@ -110,18 +155,29 @@ class HttpClient:
             return AuthFailed(text, service=self.service, status=status)
         return PermanentError(text, service=self.service, status=status)
 
-    def _sleep_before_retry(self, attempt: int, error: TransientError) -> None:
+    def _sleep_before_retry(self, attempt: int, error: TransientError, waited: float) -> float:
+        """Sleeps before the next attempt and returns the time slept; raises `error` instead when the
+        wait would pass what this context may spend (a web request's cap, or INTEGRATION_MAX_INLINE_WAIT)."""
         base = settings.INTEGRATION_BACKOFF_BASE * (2 ** attempt)
         delay = error.retry_after if error.retry_after is not None else base
         delay = delay + random.uniform(0, base / 2)  # jitter spreads out retries from many workers
         if error.retry_after is not None and error.retry_after > settings.INTEGRATION_MAX_INLINE_WAIT:
             raise error  # too long to block a worker: the caller reschedules
-        time.sleep(min(delay, max(settings.INTEGRATION_MAX_INLINE_WAIT, settings.INTEGRATION_BACKOFF_BASE)))
+        cap = _wait_cap.get()
+        if cap is not None and waited + (error.retry_after or 0.0) > cap:
+            raise error  # a visitor is waiting: answer now (503 + Retry-After) rather than hold the request
+        delay = min(delay, max(settings.INTEGRATION_MAX_INLINE_WAIT, settings.INTEGRATION_BACKOFF_BASE))
+        if cap is not None:
+            delay = min(delay, cap - waited)
+        time.sleep(delay)
+        return delay
 
     def request(self, method: str, path: str, *, raise_for_status: bool = True, **kwargs: Any) -> httpx.Response:
         """One request with retries on transient errors. Raises typed errors for the rest."""
         url = self.url(path)
         attempt = 0
+        waited = 0.0
+        name = f"{self.service}.http"
         while True:
             self._wait_turn()
             if self.before_request:
@@ -129,6 +185,9 @@ class HttpClient:
             start = time.perf_counter()
             try:
                 response = self._client.request(method, url, **kwargs)
+            except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
+                # Our request, not the upstream, is wrong (an identifier that made a bad URL): never retried.
+                raise InvalidRequest(f"{self.service}: invalid URL: {exc}", service=self.service) from exc
             except httpx.TimeoutException as exc:
                 error: IntegrationError = TransientError(f"{self.service} timed out: {exc}", service=self.service)
             except httpx.TransportError as exc:
@@ -138,13 +197,13 @@ class HttpClient:
                     self.after_response(response)
                 error = self._classify(response) if raise_for_status else None
                 if error is None:
-                    metrics.record_timing(name=f"{self.service}.http", duration=time.perf_counter() - start)
+                    _timed(name, start, ok=True)
                     return response
-            metrics.record_timing(name=f"{self.service}.http", duration=time.perf_counter() - start, ok=False)
+            _timed(name, start, ok=False)
             if not error.transient or attempt >= self.max_retries:
                 raise error
             log.info("%s: transient error (%s), retry %s/%s", self.service, error, attempt + 1, self.max_retries)
-            self._sleep_before_retry(attempt, error)  # type: ignore[arg-type]
+            waited += self._sleep_before_retry(attempt, error, waited)  # type: ignore[arg-type]
             attempt += 1
 
     def get_json(self, path: str, **kwargs: Any) -> Any:
@@ -169,6 +228,8 @@ class HttpClient:
                 if error is not None:
                     raise error
                 yield response
+        except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
+            raise InvalidRequest(f"{self.service}: invalid URL: {exc}", service=self.service) from exc
         except httpx.TimeoutException as exc:
             raise TransientError(f"{self.service} timed out: {exc}", service=self.service) from exc
         except httpx.TransportError as exc:

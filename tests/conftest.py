@@ -245,7 +245,9 @@ async def ws_collect(url: str, cookie: str, until: str, timeout: float = 20.0) -
     import websockets
 
     messages: list[str] = []
-    async with websockets.connect(url, additional_headers={"Cookie": cookie, "Origin": "http://127.0.0.1"}) as ws:
+    # The page's own origin, port included, as a browser sends it (common.consumers.SameOriginValidator).
+    origin = url.replace("ws://", "http://", 1).replace("wss://", "https://", 1).split("/ws/", 1)[0]
+    async with websockets.connect(url, additional_headers={"Cookie": cookie, "Origin": origin}) as ws:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:

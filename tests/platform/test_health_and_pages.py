@@ -4,8 +4,8 @@ from django.core.exceptions import ImproperlyConfigured
 pytestmark = pytest.mark.django_db
 
 
-def test_health_reports_each_component(client):
-    response = client.get("/health")
+def test_health_reports_each_component(staff_client):
+    response = staff_client.get("/health")
     assert response.status_code == 200
     body = response.json()
     assert set(body["checks"]) == {"database", "cache", "broker", "channel_layer"}
@@ -25,8 +25,8 @@ def test_health_is_503_when_database_is_down(client, monkeypatch):
     assert response.json()["status"] == "down"
 
 
-def test_prometheus_metrics_exposed(client):
-    response = client.get("/metrics")
+def test_prometheus_metrics_exposed(staff_client):
+    response = staff_client.get("/metrics")
     assert response.status_code == 200
     assert b"django_http_requests" in response.content
 

@@ -49,7 +49,7 @@ def test_outsider_cannot_join_someone_elses_job_group(asgi_server):
 
     async def attempt():
         async with websockets.connect(f"{asgi_server.ws_url}/ws/progress/job/{job.pk}/",
-                                      additional_headers={"Cookie": cookie, "Origin": "http://127.0.0.1"}) as ws:
+                                      additional_headers={"Cookie": cookie, "Origin": asgi_server.url}) as ws:
             await ws.recv()
 
     # Closing before accept() makes the server refuse the handshake with 403.
@@ -63,7 +63,7 @@ def test_anonymous_socket_is_refused(asgi_server):
 
     async def attempt():
         async with websockets.connect(f"{asgi_server.ws_url}/ws/progress/job/{job.pk}/",
-                                      additional_headers={"Origin": "http://127.0.0.1"}) as ws:
+                                      additional_headers={"Origin": asgi_server.url}) as ws:
             await ws.recv()
 
     with pytest.raises(websockets.exceptions.InvalidStatus) as info:
