@@ -51,6 +51,13 @@ def quantile_regression(days: np.ndarray, prices: np.ndarray, tau: float, *, at:
     return float(np.clip(value, prices.min(), prices.max()))  # never outside what was seen
 
 
+def _codes(values: list[str]) -> tuple[list[str], np.ndarray]:
+    """Small integer codes for a column of a few distinct strings (much faster than np.unique on objects)."""
+    index: dict[str, int] = {}
+    codes = np.fromiter((index.setdefault(v, len(index)) for v in values), dtype=np.int64, count=len(values))
+    return list(index), codes
+
+
 def compute_bands(*, release_ids: np.ndarray, grades: list[str], currencies: list[str], prices: np.ndarray,
                   days: np.ndarray, today: float) -> list[Band]:
     """Bands for every (release, grade, currency) group with at least MIN_COUNT points.
@@ -60,26 +67,34 @@ def compute_bands(*, release_ids: np.ndarray, grades: list[str], currencies: lis
     """
     if len(prices) == 0:
         return []
-    grade_names, grade_codes = np.unique(np.asarray(grades, dtype=object).astype(str), return_inverse=True)
-    currency_names, currency_codes = np.unique(np.asarray(currencies, dtype=object).astype(str), return_inverse=True)
-    order = np.lexsort((currency_codes, grade_codes, release_ids))
+    grade_names, grade_codes = _codes(grades)
+    currency_names, currency_codes = _codes(currencies)
+    # Sorted by group, then by price within the group: quantiles become index arithmetic for all groups at once.
+    order = np.lexsort((prices, currency_codes, grade_codes, release_ids))
     r, g, c = release_ids[order], grade_codes[order], currency_codes[order]
     p, d = prices[order].astype(float), days[order].astype(float)
     change = np.flatnonzero((np.diff(r) != 0) | (np.diff(g) != 0) | (np.diff(c) != 0)) + 1
     starts = np.r_[0, change]
-    ends = np.r_[change, len(p)]
-    sizes = ends - starts
+    sizes = np.r_[change, len(p)] - starts
+    keep = sizes >= MIN_COUNT
+    starts, sizes = starts[keep], sizes[keep]
+    quantiles = []
+    for tau in QUANTILES:  # numpy's default (linear) interpolation, as np.quantile per group
+        position = tau * (sizes - 1)
+        low = np.floor(position).astype(np.int64)
+        high = np.minimum(low + 1, sizes - 1)
+        quantiles.append(p[starts + low] + (p[starts + high] - p[starts + low]) * (position - low))
     bands: list[Band] = []
-    for start, end, size in zip(starts, ends, sizes, strict=True):
-        if size < MIN_COUNT:
-            continue
-        group_p, group_d = p[start:end], d[start:end]
-        if size >= MIN_REGRESSION and float(group_d.max() - group_d.min()) >= MIN_SPAN_DAYS:
-            values = sorted(quantile_regression(group_d, group_p, tau, at=today) for tau in QUANTILES)
-            method = "regression"
-        else:
-            values = [float(v) for v in np.quantile(group_p, QUANTILES)]
-            method = "quantiles"
+    for index, (start, size) in enumerate(zip(starts.tolist(), sizes.tolist(), strict=True)):
+        end = start + size
+        values = [float(quantiles[0][index]), float(quantiles[1][index]), float(quantiles[2][index])]
+        method = "quantiles"
+        if size >= MIN_REGRESSION:
+            group_d = d[start:end]
+            if float(group_d.max() - group_d.min()) >= MIN_SPAN_DAYS:
+                group_p = p[start:end]
+                values = sorted(quantile_regression(group_d, group_p, tau, at=today) for tau in QUANTILES)
+                method = "regression"
         bands.append(Band(release_id=int(r[start]), grade=str(grade_names[g[start]]),
                           currency=str(currency_names[c[start]]), p25=values[0], p50=values[1], p75=values[2],
                           count=int(size), method=method))
