@@ -16,6 +16,7 @@ def load(*, user: Any, staff: Any, stdout: Any) -> None:
     albums = selectors.album_list(user=user, list_type="alphabeticalByArtist", size=2, offset=0)
     for album in albums:
         Star.objects.get_or_create(user=user, kind=Star.Kind.ALBUM, item_id=album["id"], defaults={"is_demo": True})
+    selectors.marks_forget(user=user)
     songs: list[dict[str, Any]] = []
     if albums:
         context = selectors.album_context(user=user, album_id=albums[0]["id"])
@@ -30,7 +31,10 @@ def load(*, user: Any, staff: Any, stdout: Any) -> None:
 
 
 def unload(*, stdout: Any) -> None:
+    from . import selectors
     from .models import AppPassword, Play, Playlist, Star
 
+    for user in {star.user for star in Star.objects.filter(is_demo=True).select_related("user")}:
+        selectors.marks_forget(user=user)
     counts = [model.objects.filter(is_demo=True).delete()[0] for model in (AppPassword, Star, Playlist, Play)]
     stdout.write(f"  subsonic: removed {sum(counts)} demo rows")

@@ -119,11 +119,8 @@ def _xml(name: str, value: Any, out: list[str]) -> None:
         for item in value:
             _xml(name, item, out)
         return
-    if not isinstance(value, dict):
-        if name in TEXT_ELEMENTS:
-            out.append(f"<{name}>{escape(_attr(value))}</{name}>")
-        else:  # a bare scalar list item (e.g. genre names): a text element too
-            out.append(f"<{name}>{escape(_attr(value))}</{name}>")
+    if not isinstance(value, dict):  # a text element (TEXT_ELEMENTS, or a bare scalar in a list)
+        out.append(f"<{name}>{escape(_attr(value))}</{name}>")
         return
     attrs = []
     children: list[tuple[str, Any]] = []
@@ -143,11 +140,16 @@ def _xml(name: str, value: Any, out: list[str]) -> None:
     out.append(f"</{name}>")
 
 
+_NESTED = (dict, list)
+
+
 def _json_clean(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _json_clean(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_json_clean(v) for v in value]
+    """The payload without None values (absent optional fields); recursing only into containers, since a
+    whole artist index or search result is thousands of scalars."""
+    if type(value) is dict:
+        return {k: (_json_clean(v) if type(v) in _NESTED else v) for k, v in value.items() if v is not None}
+    if type(value) is list:
+        return [_json_clean(v) if type(v) in _NESTED else v for v in value]
     return value
 
 

@@ -16,11 +16,13 @@ import hmac
 import logging
 import random
 import re
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
+from django.core.cache import cache
 from django.db.models import Case, Count, F, FilteredRelation, Min, Q, QuerySet, When
 from django.db.models.functions import Substr
 from django.utils import timezone
@@ -84,8 +86,7 @@ def user_from_params(*, params: Params) -> AuthUser:
     token, salt, password = params.get("t"), params.get("s"), params.get("p")
     if not password and not (token and salt):
         raise missing("t" if not token else "s") if (token or salt) else missing("p")
-    row = (AppPassword.objects.select_related("user").filter(user__username=username, user__is_active=True).first()
-           if len(username) <= 150 else None)
+    row = _app_password(username) if len(username) <= 150 else None
     secret = row.secret if row is not None else ""
     if not secret:
         raise SubsonicError(WRONG_CREDENTIALS, "Wrong username or password.")
@@ -106,6 +107,27 @@ def user_from_params(*, params: Params) -> AuthUser:
         raise SubsonicError(WRONG_CREDENTIALS, "Wrong username or password.")
     assert row is not None
     return row.user
+
+
+# Every Subsonic request authenticates; a client playing an album sends dozens a minute. The row is kept
+# for a few seconds per process (like accounts' personal tokens), and dropped here when it changes.
+_PASSWORD_SECONDS = 5.0
+_passwords: dict[str, tuple[float, AppPassword | None]] = {}
+
+
+def _app_password(username: str) -> AppPassword | None:
+    hit = _passwords.get(username)
+    if hit is not None and hit[0] > time.monotonic():
+        return hit[1]
+    row = AppPassword.objects.select_related("user").filter(user__username=username, user__is_active=True).first()
+    if len(_passwords) > 10_000:  # bounded: drop everything rather than grow without limit
+        _passwords.clear()
+    _passwords[username] = (time.monotonic() + _PASSWORD_SECONDS, row)
+    return row
+
+
+def app_password_forget(*, username: str) -> None:
+    _passwords.pop(username, None)
 
 
 def app_password_for(*, user: AuthUser) -> AppPassword | None:
@@ -132,12 +154,33 @@ class Marks:
 
 
 def marks_for(*, user: AuthUser, item_ids: Iterable[str]) -> Marks:
-    wanted = list(set(item_ids))
+    """The user's stars and ratings among these items. A few ids are looked up; a long list (a whole artist
+    index) reads all of the user's marks instead of sending hundreds of ids to the database."""
+    wanted = set(item_ids)
     if not wanted:
         return Marks({}, {})
-    starred = dict(Star.objects.filter(user=user, item_id__in=wanted).values_list("item_id", "starred_at"))
-    ratings = dict(Rating.objects.filter(user=user, item_id__in=wanted).values_list("item_id", "rating"))
-    return Marks(starred, ratings)
+    starred_all, rated_all = user_marks(user=user)
+    return Marks({k: v for k, v in starred_all.items() if k in wanted},
+                 {k: v for k, v in rated_all.items() if k in wanted})
+
+
+MARKS_KEY = "subsonic:marks:{}"
+
+
+def user_marks(*, user: AuthUser) -> tuple[dict[str, dt.datetime], dict[str, int]]:
+    """All the user's stars and ratings, from the cache: every list answer needs them, and they change only
+    through subsonic.services, which drops the entry (marks_forget)."""
+    key = MARKS_KEY.format(user.pk)
+    marks = cache.get(key)
+    if marks is None:
+        marks = (dict(Star.objects.filter(user=user).values_list("item_id", "starred_at")),
+                 dict(Rating.objects.filter(user=user).values_list("item_id", "rating")))
+        cache.set(key, marks, 600)
+    return marks
+
+
+def marks_forget(*, user: AuthUser) -> None:
+    cache.delete(MARKS_KEY.format(user.pk))
 
 
 def _marked(user: AuthUser, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -163,21 +206,65 @@ def _upload_artists(user: AuthUser) -> dict[str, dict[str, Any]]:
     return artists
 
 
-def artist_rows(*, user: AuthUser, folder: int | None = None) -> list[dict[str, Any]]:
-    """ArtistID3 rows, sorted by name without leading articles."""
+# Clients fetch the artist index and search on every start and keystroke; the concert side changes only
+# when an aggregation runs, so it is kept for LIBRARY_MEMO_SECONDS per process (new concerts show up
+# within that time).
+LIBRARY_MEMO_SECONDS = 60.0
+_memo: dict[str, tuple[float, Any]] = {}
+
+
+def _memoised(key: str, build: Any) -> Any:
+    hit = _memo.get(key)
+    now_ = time.monotonic()
+    if hit is not None and hit[0] > now_:
+        return hit[1]
+    value = build()
+    _memo[key] = (now_ + LIBRARY_MEMO_SECONDS, value)
+    return value
+
+
+def library_memo_clear() -> None:
+    _memo.clear()
+
+
+def _concert_artists() -> list[tuple[str, str, int, str]]:
+    """(slug, name, concert count, sort name) of every concert artist."""
+    return [(row["artist_slug"] or ids.artist_slug(row["name"]), row["name"], row["albums"], sort_name(row["name"]))
+            for row in (concert_selectors.concert_list().order_by().values("artist_slug")
+                        .annotate(name=Min("artist"), albums=Count("id")))]
+
+
+def _concert_haystack() -> list[tuple[int, str, str]]:
+    """(pk, "artist venue location date" case-folded) of every concert, newest date first: search3's
+    album search filters this list instead of scanning four columns with ILIKE on every keystroke."""
+    rows = (concert_selectors.concert_list().order_by("-date_text", "pk")
+            .values_list("pk", "artist", "venue", "location", "date_text"))
+    return [(pk, f"{artist}\n{venue}\n{location}".casefold(), date) for pk, artist, venue, location, date in rows]
+
+
+def _artist_rows_keyed(*, user: AuthUser, folder: int | None = None) -> list[tuple[str, dict[str, Any]]]:
+    """(sort name, ArtistID3 row) for every artist the user sees, sorted without leading articles."""
     rows: dict[str, dict[str, Any]] = {}
+    keys: dict[str, str] = {}
     if folder in (None, FOLDER_CONCERTS):
-        for row in (concert_selectors.concert_list().order_by().values("artist_slug")
-                    .annotate(name=Min("artist"), albums=Count("id"))):
-            slug = row["artist_slug"] or ids.artist_slug(row["name"])
-            rows[slug] = {"id": ids.artist_id(slug), "name": row["name"], "coverArt": ids.artist_id(slug),
-                          "albumCount": row["albums"]}
+        for slug, name, albums, key in _memoised("artists", _concert_artists):
+            artist_id = f"ar-{slug}"
+            rows[slug] = {"id": artist_id, "name": name, "coverArt": artist_id, "albumCount": albums}
+            keys[slug] = key
     if folder in (None, FOLDER_UPLOADS):
         for slug, entry in _upload_artists(user).items():
             row = rows.setdefault(slug, {"id": ids.artist_id(slug), "name": entry["name"],
                                          "coverArt": ids.artist_id(slug), "albumCount": 0})
+            keys.setdefault(slug, sort_name(entry["name"]))
             row["albumCount"] += 1
-    return _marked(user, sorted(rows.values(), key=lambda r: sort_name(r["name"])))
+    ordered = sorted(rows, key=keys.__getitem__)
+    _marked(user, [rows[slug] for slug in ordered])
+    return [(keys[slug], rows[slug]) for slug in ordered]
+
+
+def artist_rows(*, user: AuthUser, folder: int | None = None) -> list[dict[str, Any]]:
+    """ArtistID3 rows, sorted by name without leading articles."""
+    return [row for _key, row in _artist_rows_keyed(user=user, folder=folder)]
 
 
 def sort_name(name: str) -> str:
@@ -191,8 +278,8 @@ def sort_name(name: str) -> str:
 def artist_index(*, user: AuthUser, folder: int | None = None) -> list[dict[str, Any]]:
     """Artists grouped by the first letter of their sort name (getArtists, getIndexes)."""
     groups: dict[str, list[dict[str, Any]]] = {}
-    for row in artist_rows(user=user, folder=folder):
-        first = sort_name(row["name"])[:1].upper()
+    for key, row in _artist_rows_keyed(user=user, folder=folder):
+        first = key[:1].upper()
         groups.setdefault(first if first.isalpha() else "#", []).append(row)
     return [{"name": letter, "artist": groups[letter]} for letter in sorted(groups)]
 
@@ -668,12 +755,15 @@ def search(*, user: AuthUser, query: str, artist_count: int, artist_offset: int,
         artists = rows[artist_offset:artist_offset + artist_count]
     albums: list[dict[str, Any]] = []
     if album_count:
-        qs = _concerts()
-        for term in terms:
-            qs = qs.filter(Q(artist__icontains=term) | Q(venue__icontains=term) | Q(location__icontains=term)
-                           | Q(date_text__startswith=term))
-        albums = _marked(user, [concert_album(c) for c in
-                                qs.order_by("-date_text", "pk")[album_offset:album_offset + album_count]])
+        # The same match as the concerts page (artist, venue or location contain each term, or the date
+        # starts with it), over the memoised haystack; then one query for the page of matches.
+        rows = _memoised("haystack", _concert_haystack)
+        for term in (t.casefold() for t in terms):  # each term narrows the rows the next one scans
+            rows = [row for row in rows if term in row[1] or row[2].startswith(term)]
+        matches = [row[0] for row in rows]
+        page = matches[album_offset:album_offset + album_count]
+        found = {c.pk: c for c in _concerts().filter(pk__in=page)}
+        albums = _marked(user, [concert_album(found[pk]) for pk in page if pk in found])
     songs: list[dict[str, Any]] = []
     if song_count:
         songs = _search_own_songs(user=user, terms=terms)[song_offset:song_offset + song_count]

@@ -28,11 +28,14 @@ def app_password_create(*, user: AuthUser) -> str:
     """A new random Subsonic app password for the user (replacing any old one); returned once in plain text."""
     secret = secrets.token_urlsafe(18)
     AppPassword.objects.update_or_create(user=user, defaults={"secret": secret})
+    selectors.app_password_forget(username=user.get_username())
     return secret
 
 
 def app_password_delete(*, user: AuthUser) -> bool:
-    return AppPassword.objects.filter(user=user).delete()[0] > 0
+    deleted = AppPassword.objects.filter(user=user).delete()[0] > 0
+    selectors.app_password_forget(username=user.get_username())
+    return deleted
 
 
 # -- stars and ratings -----------------------------------------------------------------------------------------
@@ -48,12 +51,15 @@ def items_star(*, user: AuthUser, item_ids: list[str]) -> int:
     with transaction.atomic():
         for kind, item_id in kinds:
             Star.objects.get_or_create(user=user, kind=kind, item_id=item_id)
+    selectors.marks_forget(user=user)
     return len(kinds)
 
 
 def items_unstar(*, user: AuthUser, item_ids: list[str]) -> int:
     """Removes stars (unknown ids are simply not starred: unstar is idempotent)."""
-    return Star.objects.filter(user=user, item_id__in=item_ids).delete()[0]
+    removed = Star.objects.filter(user=user, item_id__in=item_ids).delete()[0]
+    selectors.marks_forget(user=user)
+    return removed
 
 
 def rating_set(*, user: AuthUser, item_id: str, rating: int) -> None:
@@ -63,8 +69,9 @@ def rating_set(*, user: AuthUser, item_id: str, rating: int) -> None:
     selectors.item_exists(user=user, item_id=_check_id(item_id))
     if rating == 0:
         Rating.objects.filter(user=user, item_id=item_id).delete()
-        return
-    Rating.objects.update_or_create(user=user, item_id=item_id, defaults={"rating": rating})
+    else:
+        Rating.objects.update_or_create(user=user, item_id=item_id, defaults={"rating": rating})
+    selectors.marks_forget(user=user)
 
 
 # -- playlists -------------------------------------------------------------------------------------------------

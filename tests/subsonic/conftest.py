@@ -30,6 +30,18 @@ class Library:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_memos():
+    """Each test builds its own library and passwords: nothing memoised by an earlier test may answer."""
+    from subsonic import selectors
+
+    selectors.library_memo_clear()
+    selectors._passwords.clear()
+    yield
+    selectors.library_memo_clear()
+    selectors._passwords.clear()
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
     Path(settings.MEDIA_ROOT).mkdir(parents=True, exist_ok=True)
@@ -63,9 +75,11 @@ def library(db, replay, settings, data_dir) -> Library:
 
 
 def set_app_password(user, secret: str = APP_PASSWORD) -> str:
+    from subsonic import selectors
     from subsonic.models import AppPassword
 
     AppPassword.objects.update_or_create(user=user, defaults={"secret": secret})
+    selectors.app_password_forget(username=user.get_username())
     return secret
 
 

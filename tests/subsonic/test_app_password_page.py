@@ -54,3 +54,8 @@ def test_outsider_post_changes_only_their_own_password(outsider_client, owner, o
     set_app_password(owner, "owner-secret")
     outsider_client.post("/subsonic/settings/password/delete/")
     assert AppPassword.objects.get(user=owner).secret == "owner-secret"
+
+
+def test_account_page_links_to_the_subsonic_page(owner_client):
+    content = owner_client.get("/account/").content
+    assert b'href="/subsonic/settings/" data-subsonic-link' in content
