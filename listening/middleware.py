@@ -19,6 +19,7 @@ class BoostedAsPageMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.META.get("HTTP_HX_BOOSTED") == "true":
             request.META.pop("HTTP_HX_REQUEST", None)
+            request.__dict__.pop("headers", None)  # request.headers is cached: an earlier middleware may have read it
         response = self.get_response(request)
         if request.META.get("HTTP_HX_BOOSTED") == "true":
             vary = response.get("Vary", "")

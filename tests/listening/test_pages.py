@@ -116,3 +116,10 @@ def test_csp_media_src_allows_self_and_the_archive_origin_only(client, settings)
 def test_every_page_has_the_preserved_player_bar(client):
     body = client.get("/").content.decode()
     assert 'id="player"' in body and 'hx-preserve="true"' in body and "gapless5-1.6.2.js" in body
+
+
+def test_boosted_request_gets_whole_pages_from_views_that_answer_htmx_with_partials(client):
+    partial = client.get("/concerts/", HTTP_HX_REQUEST="true").content.decode()
+    boosted = client.get("/concerts/", HTTP_HX_REQUEST="true", HTTP_HX_BOOSTED="true").content.decode()
+    assert "<html" not in partial
+    assert "<html" in boosted and 'id="player"' in boosted
