@@ -29,6 +29,7 @@ from integrations.errors import IntegrationError
 
 from .exceptions import InvalidInput, ServiceUnavailable, StylusError, TooManyRequests, upstream_response
 from .metrics import metrics
+from .schemas import errors
 
 log = logging.getLogger(__name__)
 
@@ -320,20 +321,26 @@ class SummaryOut(Schema):
     generated_at: str
 
 
-@router.get("/summary", response=SummaryOut, auth=auth_optional, throttle=[ClientRateThrottle(settings.API_DEFAULT_RATE)],
-            summary="Public catalogue counts (cached for a minute)")
-def summary(request):
+@router.get("/summary", response={200: SummaryOut, **errors(401, 429)}, auth=auth_optional,
+            throttle=[ClientRateThrottle(settings.API_DEFAULT_RATE)], summary="Public catalogue counts (cached for a minute)")
+def summary(request: HttpRequest) -> dict[str, Any]:
     from .selectors import catalogue_summary
 
     return catalogue_summary()
 
 
-@router.get("/metrics", response=MetricsOut, auth=auth_staff, summary="Request, cache and error metrics (staff)")
-def metrics_get(request):
+@router.get("/metrics", response={200: MetricsOut, **errors(401, 403, 429)}, auth=auth_staff,
+            summary="Request, cache and error metrics (staff)")
+def metrics_get(request: HttpRequest) -> dict[str, Any]:
     return metrics.snapshot()
 
 
-@router.post("/metrics/reset", response={200: dict}, auth=auth_staff, summary="Reset the metrics (staff)")
-def metrics_reset(request):
+class DetailOut(Schema):
+    detail: str
+
+
+@router.post("/metrics/reset", response={200: DetailOut, **errors(401, 403, 429)}, auth=auth_staff,
+             summary="Reset the metrics (staff)")
+def metrics_reset(request: HttpRequest) -> dict[str, str]:
     metrics.reset()
     return {"detail": "Metrics reset."}
