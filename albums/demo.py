@@ -6,9 +6,11 @@ Each load re-stamps the albums as freshly fetched, so the offline demo never tri
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.utils import timezone
 
+from common.types import AuthUser
 from integrations.aoty.types import (
     AlbumPage,
     AlbumSummary,
@@ -19,6 +21,8 @@ from integrations.aoty.types import (
     Track,
     UserReview,
 )
+
+DEMO_LIST_KEY = "list/2618"
 
 # (aoty_id, slug, title, artist, artist_id, released, type, label, genres, critic, n_critic, user, n_user, must_hear, tracks)
 ALBUMS = [
@@ -105,20 +109,28 @@ def _page(row, by_id) -> AlbumPage:
     )
 
 
-def load(*, user, staff, stdout) -> None:
+def load(*, user: AuthUser, staff: AuthUser, stdout: Any) -> None:
     from . import services
+    from .models import Album, Artist, DiscoveryList
 
+    # Rows a real scrape already stored stay real: only what the demo adds is marked (and unloaded later).
+    album_ids = {row[0] for row in ALBUMS}
+    artist_ids = {row[4] for row in ALBUMS}
+    list_keys = [*LISTS, DEMO_LIST_KEY]
+    real_albums = set(Album.objects.filter(aoty_id__in=album_ids, is_demo=False).values_list("aoty_id", flat=True))
+    real_artists = set(Artist.objects.filter(aoty_id__in=artist_ids, is_demo=False).values_list("aoty_id", flat=True))
+    real_lists = set(DiscoveryList.objects.filter(key__in=list_keys, is_demo=False).values_list("key", flat=True))
     by_id = {row[0]: row for row in ALBUMS}
     for row in ALBUMS:
         services.album_save_page(page=_page(row, by_id))
-    from .models import Album
 
     for row in ALBUMS:  # stats and credits, as AOTY's side requests would give them
         if row[11] is None:
             continue
+        ratings = int(row[12] or 0)
         Album.objects.filter(aoty_id=row[0]).update(
-            stats={"favorites": row[12] // 400, "likes": row[12] // 6, "listens": row[12] + row[12] // 3,
-                   "in_library": row[12] // 9, "lists": row[12] // 7},
+            stats={"favorites": ratings // 400, "likes": ratings // 6, "listens": ratings + ratings // 3,
+                   "in_library": ratings // 9, "lists": ratings // 7},
             credits={"Performers": [{"name": row[3], "roles": ["Primary", "Performer"], "aoty_id": row[4]}],
                      "Production & Engineering": [{"name": f"{row[3]} (self-produced)", "roles": ["Producer"], "aoty_id": None}]},
             extras_fetched_at=timezone.now(),
@@ -127,8 +139,24 @@ def load(*, user, staff, stdout) -> None:
         services.discovery_save(key=key, title=services.DISCOVERY[key][0], path=services.DISCOVERY[key][1], page=1,
                                  summaries=[summary(by_id[i]) for i in ids], has_more=False)
     services.discovery_save(
-        key="list/2618", title="The Needle Drop's Top 50 Albums of 2025 (demo excerpt)", path="/list/2618-the-needle-drops-top-50-albums-of-2025/",
+        key=DEMO_LIST_KEY, title="The Needle Drop's Top 50 Albums of 2025 (demo excerpt)", path="/list/2618-the-needle-drops-top-50-albums-of-2025/",
         page=1, summaries=[summary(by_id[i]) for i in (1709944, 564912, 29250)], has_more=False,
         ranked=[(3, "A quiet, strange and generous record.", ""), (2, "Messy, and a blast.", ""), (1, "Still the benchmark.", "")],
     )
+    Album.objects.filter(aoty_id__in=album_ids - real_albums).update(is_demo=True)
+    Artist.objects.filter(aoty_id__in=artist_ids - real_artists).update(is_demo=True)
+    DiscoveryList.objects.filter(key__in=set(list_keys) - real_lists).update(is_demo=True)
     stdout.write(f"  albums: {len(ALBUMS)} albums, {len(LISTS) + 1} discovery lists")
+
+
+def unload(*, stdout: Any) -> None:
+    """Removes exactly the rows `load` marked as demo (real scrapes of the same albums cleared the mark)."""
+    from .models import Album, Artist, DiscoveryList
+
+    lists, _ = DiscoveryList.objects.filter(is_demo=True).delete()
+    albums = Album.objects.filter(is_demo=True).count()
+    Album.objects.filter(is_demo=True).delete()
+    # An artist the demo added but a real album now credits stays.
+    artists = Artist.objects.filter(is_demo=True, albums__isnull=True).count()
+    Artist.objects.filter(is_demo=True, albums__isnull=True).delete()
+    stdout.write(f"  albums: removed {albums} demo albums, {artists} artists, {lists} discovery lists")

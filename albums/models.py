@@ -18,6 +18,7 @@ class Artist(TimeStampedModel):
     slug = models.SlugField(max_length=300, blank=True, allow_unicode=True)
     url = models.URLField(max_length=500, blank=True)
     image_url = models.URLField(max_length=500, blank=True)
+    is_demo = models.BooleanField(default=False, db_index=True, help_text="Made up by `load_demo`; removed by `unload_demo`.")
 
     class Meta:
         ordering = ["name"]
@@ -89,6 +90,7 @@ class Album(TimeStampedModel):
     similar_fetched_at = models.DateTimeField(null=True, blank=True)
     extras_fetched_at = models.DateTimeField(null=True, blank=True, help_text="When stats and credits were last fetched.")
     view_count = models.PositiveIntegerField(default=0, db_index=True)
+    is_demo = models.BooleanField(default=False, db_index=True, help_text="Loaded by `load_demo`; removed by `unload_demo`.")
     similar = models.ManyToManyField("self", through="SimilarAlbum", symmetrical=False, related_name="similar_to", blank=True)
 
     class Meta:
@@ -228,6 +230,7 @@ class DiscoveryList(TimeStampedModel):
     pages_fetched = models.PositiveSmallIntegerField(default=0)
     has_more = models.BooleanField(default=False)
     fetched_at = models.DateTimeField(null=True, blank=True)
+    is_demo = models.BooleanField(default=False, db_index=True, help_text="Loaded by `load_demo`; removed by `unload_demo`.")
 
     class Meta:
         ordering = ["key"]

@@ -1,6 +1,7 @@
 """Reads for albums: stored albums, artists, discovery lists, global search and the home card."""
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -8,6 +9,7 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from common.types import AnyUser
 from integrations.aoty.parser import http_url
 
 from .models import Album, AlbumGenre, Artist, DiscoveryEntry, DiscoveryList, ScrapeLog, SimilarAlbum
@@ -70,12 +72,16 @@ def discovery_entries(*, discovery_list: DiscoveryList, page: int | None = None)
 
 def stale_album_ids(*, limit: int) -> list[int]:
     """Fetched albums past their TTL, most viewed first (the periodic refresh's work list)."""
-    cutoff = timezone.now() - timezone.timedelta(seconds=settings.AOTY_ALBUM_TTL)
+    cutoff = timezone.now() - timedelta(seconds=settings.AOTY_ALBUM_TTL)
     return list(Album.objects.filter(fetched_at__isnull=False, fetched_at__lt=cutoff)
                 .order_by("-view_count", "fetched_at").values_list("pk", flat=True)[:limit])
 
 
-def global_search(*, user, query: str, limit: int = 5) -> list[dict]:
+def _albums_label(count: int) -> str:
+    return f"{count} album{'s' if count != 1 else ''}"
+
+
+def global_search(*, user: AnyUser, query: str, limit: int = 5) -> list[dict[str, Any]]:
     """Header search: stored albums and artists (public catalogue data, no private data here)."""
     query = (query or "").strip()
     if not query:
@@ -86,14 +92,14 @@ def global_search(*, user, query: str, limit: int = 5) -> list[dict]:
         for a in album_search_local(query=query, limit=limit)
     ]
     results += [
-        {"kind": "artist", "title": a.name, "subtitle": f"{a.n_albums} album{'s' if a.n_albums != 1 else ''}",
+        {"kind": "artist", "title": a.name, "subtitle": _albums_label(getattr(a, "n_albums", 0)),
          "url": a.get_absolute_url()}
         for a in artist_search_local(query=query, limit=limit)
     ]
     return results
 
 
-def home_card(*, user) -> dict | None:
+def home_card(*, user: AnyUser) -> dict[str, Any] | None:
     """'New releases from AOTY': the stored new-releases list, newest page first."""
     dlist = DiscoveryList.objects.filter(key="releases").first()
     if dlist is None:
@@ -105,9 +111,9 @@ def home_card(*, user) -> dict | None:
             "template": "albums/_home_card.html", "entries": entries}
 
 
-def statistics() -> dict:
+def statistics() -> dict[str, Any]:
     """Figures for the staff statistics page."""
-    day = timezone.now() - timezone.timedelta(days=1)
+    day = timezone.now() - timedelta(days=1)
     logs = ScrapeLog.objects.filter(created_at__gte=day)
     by_status = dict(logs.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
     return {
@@ -222,7 +228,8 @@ def album_cover_file(*, album_id: int) -> tuple[Album, bool] | None:
     album = Album.objects.filter(pk=album_id).only("pk", "aoty_id", "title", "artist_name", "cover_file").first()
     if album is None:
         return None
-    return album, bool(album.cover_file) and album.cover_file.storage.exists(album.cover_file.name)
+    name = (album.cover_file.name or "") if album.cover_file else ""
+    return album, bool(name) and album.cover_file.storage.exists(name)
 
 
 def album_needs_fetch(*, album_id: int) -> bool:
@@ -235,5 +242,5 @@ def album_extras_stored(*, album_id: int) -> bool:
     album = Album.objects.filter(pk=album_id).only("extras_fetched_at").first()
     if album is None:
         return True  # answered with a 404 at once
-    fresh_after = timezone.now() - timezone.timedelta(seconds=settings.AOTY_ALBUM_TTL)
+    fresh_after = timezone.now() - timedelta(seconds=settings.AOTY_ALBUM_TTL)
     return album.extras_fetched_at is not None and album.extras_fetched_at >= fresh_after

@@ -6,6 +6,7 @@ clear message (503). Each view renders the whole page, or its named partial for 
 from __future__ import annotations
 
 import mimetypes
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -17,6 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
+from django_htmx.middleware import HtmxDetails
 
 from common.covers import placeholder_svg
 from common.exceptions import InvalidInput, NotFound, ServiceUnavailable
@@ -26,18 +28,25 @@ from integrations.errors import IntegrationError
 from . import selectors, services
 from .tasks import album_refresh_task
 
+
+class HtmxHttpRequest(HttpRequest):
+    """A request that went through django-htmx's middleware (django-htmx's documented typing pattern)."""
+
+    htmx: HtmxDetails
+
+
 DISCOVER_TABS = [(key, title) for key, (title, _, _) in services.DISCOVERY.items()]
 REVIEW_TABS = {"critics": "Critic reviews", "users": "User reviews"}
 
 
-def _page_number(request: HttpRequest) -> int:
+def _page_number(request: HtmxHttpRequest) -> int:
     try:
         return max(1, min(int(request.GET.get("page", 1)), services.MAX_DISCOVERY_PAGE))
     except ValueError:
         return 1
 
 
-def _unavailable(request: HttpRequest, error: ServiceUnavailable, *, title: str) -> HttpResponse:
+def _unavailable(request: HtmxHttpRequest, error: ServiceUnavailable, *, title: str) -> HttpResponse:
     response = render(request, "albums/unavailable.html", {"title": title, "detail": error.detail,
                                                           "retry_after": error.retry_after}, status=503)
     response["Retry-After"] = str(error.retry_after)
@@ -46,13 +55,13 @@ def _unavailable(request: HttpRequest, error: ServiceUnavailable, *, title: str)
 
 @require_GET
 @vary_on_headers("HX-Request")
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: HtmxHttpRequest) -> HttpResponse:
     return discover(request, key="releases")
 
 
 @require_GET
 @vary_on_headers("HX-Request")
-def discover(request: HttpRequest, key: str) -> HttpResponse:
+def discover(request: HtmxHttpRequest, key: str) -> HttpResponse:
     key = key.strip("/")
     page = _page_number(request)
     # The key is checked against AOTY's real slugs before anything is fetched or stored, and only a
@@ -83,7 +92,7 @@ def discover(request: HttpRequest, key: str) -> HttpResponse:
 
 @require_GET
 @vary_on_headers("HX-Request")
-def search(request: HttpRequest) -> HttpResponse:
+def search(request: HtmxHttpRequest) -> HttpResponse:
     """Search as you type over stored albums and artists; `remote=1` also asks AOTY (cached)."""
     query = request.GET.get("q", "").strip()[:services.SEARCH_QUERY_MAX]
     remote = request.GET.get("remote") == "1"
@@ -106,7 +115,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @vary_on_headers("HX-Request")
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
+def detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     tab = request.GET.get("tab", "critics")
     tab = tab if tab in REVIEW_TABS else "critics"
     if request.htmx and request.GET.get("tab"):
@@ -131,6 +140,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     except ServiceUnavailable as exc:
         return _unavailable(request, exc, title="Album")
     album = selectors.album_detail(album_id=pk)
+    if album is None:  # deleted while it was being served
+        raise Http404("No such album.")
     context = {
         "album": album, "served": served, "tab": tab, "review_tabs": REVIEW_TABS, "refreshing": served.refreshing,
         "genres": [g for g in album.albumgenre_set.all() if g.primary],
@@ -143,7 +154,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @vary_on_headers("HX-Request")
-def extras(request: HttpRequest, pk: int) -> HttpResponse:
+def extras(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Stats (favourites, likes, listens…) and full credits: AOTY's two side requests, loaded lazily."""
     error, served = "", None
     if not selectors.album_extras_stored(album_id=pk) and (limited := external_page_limit(request)):
@@ -162,7 +173,7 @@ def extras(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-def refresh_status(request: HttpRequest, pk: int) -> HttpResponse:
+def refresh_status(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """The live 'refreshing…' indicator: polled while a background refresh runs; 286 stops the polling."""
     album = selectors.album_get(album_id=pk)
     if album is None:
@@ -177,7 +188,7 @@ def refresh_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def refresh(request: HttpRequest, pk: int) -> HttpResponse:
+def refresh(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Queues a background re-scrape of the album (the page shows the live indicator)."""
     album = selectors.album_get(album_id=pk)
     if album is None:
@@ -193,7 +204,7 @@ def refresh(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-def artist(request: HttpRequest, pk: int) -> HttpResponse:
+def artist(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     found = selectors.artist_get(artist_id=pk)
     if found is None:
         raise Http404("No such artist.")
@@ -201,7 +212,7 @@ def artist(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-def year_lists(request: HttpRequest) -> HttpResponse:
+def year_lists(request: HtmxHttpRequest) -> HttpResponse:
     """Year-end critic lists for a year; opening one stores it as a ranked discovery list."""
     from django.utils import timezone
 
@@ -209,7 +220,7 @@ def year_lists(request: HttpRequest) -> HttpResponse:
         year = int(request.GET.get("year") or timezone.now().year - 1)
     except ValueError:
         year = timezone.now().year - 1
-    context = {"year": year, "index": None, "error": "", "tabs": DISCOVER_TABS,
+    context: dict[str, Any] = {"year": year, "index": None, "error": "", "tabs": DISCOVER_TABS,
                "stored_lists": selectors.discovery_lists().filter(key__startswith="list/")}
     if not services.year_lists_stored(year=year) and (limited := external_page_limit(request)):
         return limited
@@ -223,7 +234,7 @@ def year_lists(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def list_open(request: HttpRequest) -> HttpResponse:
+def list_open(request: HtmxHttpRequest) -> HttpResponse:
     path = request.POST.get("path", "")
     if not url_has_allowed_host_and_scheme(path, allowed_hosts=None) or not path.startswith("/list/"):
         raise Http404("No such list.")
@@ -241,7 +252,7 @@ def list_open(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @cache_control(public=True, max_age=300)
-def cover(request: HttpRequest, pk: int) -> HttpResponse:
+def cover(request: HtmxHttpRequest, pk: int) -> HttpResponse | FileResponse:
     """The album's cover: the copy stored in media storage, else its generated placeholder.
 
     Pages link here instead of AOTY's CDN, so they work with no internet and leak no visits.
@@ -251,9 +262,9 @@ def cover(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("No such album.")
     album, stored = found
     if stored:
-        content_type = mimetypes.guess_type(album.cover_file.name)[0] or "application/octet-stream"
-        response: HttpResponse = FileResponse(album.cover_file.open("rb"), content_type=content_type)
-        response["Cache-Control"] = "public, max-age=86400"
-        return response
+        content_type = mimetypes.guess_type(album.cover_file.name or "")[0] or "application/octet-stream"
+        stored_copy = FileResponse(album.cover_file.open("rb"), content_type=content_type)
+        stored_copy["Cache-Control"] = "public, max-age=86400"
+        return stored_copy
     svg = placeholder_svg(key=f"album:{album.pk}", title=album.title)
     return HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")

@@ -5,8 +5,9 @@
 1. Album page parse throughput on the real recorded page (../shared/fixtures/aoty, else our own
    small page): the selectolax parser against the same extraction written with BeautifulSoup and
    html.parser, one core, in one run. Targets: >= 5x, and >= 150 pages/s.
-2. Playwright scraping of N pages from the local replay server: the shared per-process browser
-   (a new context per page) against launching a browser for every page. Target: >= 5x.
+2. Playwright scraping of N pages from the local replay server: launching a browser per page against
+   the warm pool of pages in navigate mode (target >= 5x) and in request mode (target >= 20x), each
+   beside its bare-Playwright floor measured in the same run.
 3. Cached GET /api/v1/albums/{id} through the full Django stack (middleware, auth, throttle,
    ninja, cache, database), in-process: requests per second and latency percentiles.
 """
@@ -101,6 +102,7 @@ def bench_parse(rounds_seconds: float = 3.0) -> tuple[float, float]:
 
 
 def bench_browser(pages: int) -> float | None:
+    """Launch per page vs the warm pool (navigate) vs request mode, with bare Playwright floors, in one run."""
     from django.conf import settings
 
     from integrations.aoty import fetcher
@@ -118,70 +120,95 @@ def bench_browser(pages: int) -> float | None:
     settings.AOTY_MIN_INTERVAL = 0.0
     settings.AOTY_CHROMIUM_PATH = CHROMIUM
     settings.AOTY_TIMEOUT = 20.0
+    settings.AOTY_BROWSER_PAGES = 2
     fetcher.robots.reset()
+    launched_pages = max(3, min(pages, 10))  # ~1 s each: fewer pages, same per-page figure
+
+    def timed(fetch, count: int) -> float:
+        with Timer() as t:
+            for i in range(count):
+                assert "albumTitle" in fetch(f"{server.url}/album/{i}-bench.php").html
+        return t.seconds / count
+
     try:
-        shared = fetcher.PlaywrightFetcher(shared=True)
-        shared.fetch(f"{server.url}/album/0-bench.php")  # launch once, as a running worker would have
-        with Timer() as t_shared:
-            for i in range(pages):
-                assert "albumTitle" in shared.fetch(f"{server.url}/album/{i}-bench.php").html
-        per_page = fetcher.PlaywrightFetcher(shared=False)
-        with Timer() as t_each:
-            for i in range(pages):
-                assert "albumTitle" in per_page.fetch(f"{server.url}/album/{i}-bench.php").html
-        floor_page, floor_launch = _raw_playwright(server.url, min(pages, 20))
+        settings.AOTY_FETCH_MODE = "navigate"
+        fetcher.shared_browser_reset()
+        pool = fetcher.PlaywrightFetcher(shared=True)
+        pool.fetch(f"{server.url}/album/0-bench.php")  # launch and warm once, as a running worker would have
+        navigate_s = timed(pool.fetch, pages)
+        settings.AOTY_FETCH_MODE = "request"  # same warm pool: its first page already loaded a normal page
+        request_s = timed(pool.fetch, pages)
+        stats = fetcher.shared_browser()
+        assert stats.request_fetches == pages, "request mode fell back to navigation"
+        per_page_s = timed(fetcher.PlaywrightFetcher(shared=False).fetch, launched_pages)
+        floors = _raw_playwright(server.url, min(pages, 20))
     finally:
-        fetcher.shared_browser().close()
+        fetcher.shared_browser_reset()
         server.stop()
-    ratio = t_each.seconds / t_shared.seconds
-    print(f"# browser: {pages} pages from the replay server, Chromium {CHROMIUM}")
-    print(f"albums.browser_shared_pages_per_sec={pages / t_shared.seconds:.2f} ({t_shared.seconds * 1000 / pages:.0f} ms/page)")
-    print(f"albums.browser_launch_per_page_pages_per_sec={pages / t_each.seconds:.2f} ({t_each.seconds * 1000 / pages:.0f} ms/page)")
-    print(f"albums.browser_shared_speedup={ratio:.1f}x target>=5x {'OK' if ratio >= 5 else 'MISS'}")
-    # Context for the target: bare Playwright's page in a running browser is the floor for any shared-browser
-    # scraper on this machine, so 5x needs a per-page launch at least 5 times that floor.
-    print(f"albums.browser_floor_bare_playwright_page_ms={floor_page * 1000:.0f} "
-          f"(a new context per page in a running browser, no Stylus code; 5x would need >= {floor_page * 5000:.0f} ms "
-          f"per launched page) bare_launch_page_close_ms={floor_launch * 1000:.0f}")
-    return ratio
+    navigate_x, request_x = per_page_s / navigate_s, per_page_s / request_s
+    print(f"# browser: {pages} pages from the replay server ({launched_pages} for launch-per-page), Chromium {CHROMIUM}")
+    print(f"albums.browser_launch_per_page_ms={per_page_s * 1000:.0f} floor_bare_launch_page_close_ms={floors['launch'] * 1000:.0f}")
+    print(f"albums.browser_pool_navigate_ms={navigate_s * 1000:.0f} floor_bare_reused_page_goto_ms={floors['goto'] * 1000:.0f}")
+    print(f"albums.browser_pool_request_ms={request_s * 1000:.1f} floor_bare_context_request_ms={floors['request'] * 1000:.1f}")
+    print(f"albums.browser_pool_navigate_speedup={navigate_x:.1f}x target>=5x {'OK' if navigate_x >= 5 else 'MISS'}")
+    print(f"albums.browser_pool_request_speedup={request_x:.1f}x target>=20x {'OK' if request_x >= 20 else 'MISS'}")
+    # The old design (a new context per page in a running browser), for reference.
+    print(f"albums.browser_floor_bare_new_context_per_page_ms={floors['context'] * 1000:.0f}")
+    return navigate_x
 
 
-def _raw_playwright(base_url: str, pages: int) -> tuple[float, float]:
-    """Seconds per page for bare Playwright: a new context per page in a running browser, and
-    launch + page + close. The same Chromium flags, JavaScript off and documents only, as ours."""
+def _raw_playwright(base_url: str, pages: int) -> dict[str, float]:
+    """Seconds per page for bare Playwright, no Stylus code, the same Chromium flags, JavaScript off and
+    documents only: launch + page + close; a new context per page; one reused page; the context's request API."""
     import asyncio
     import concurrent.futures
 
     from django.conf import settings
     from playwright.async_api import async_playwright
 
-    from integrations.aoty.fetcher import _only_documents
+    from integrations.aoty.browser import top_level_document_only
 
     launch_args = {"executable_path": settings.AOTY_CHROMIUM_PATH, "args": list(settings.AOTY_CHROMIUM_ARGS)}
 
-    async def one(browser, i: int) -> None:
+    async def fresh_context(browser, i: int) -> None:
         context = await browser.new_context(java_script_enabled=False)
-        await context.route("**/*", _only_documents)
+        await context.route("**/*", top_level_document_only)
         page = await context.new_page()
         response = await page.goto(f"{base_url}/album/{i}-bench.php", wait_until="commit")
         assert "albumTitle" in await response.text()
         await context.close()
 
-    async def measure() -> tuple[float, float]:
+    async def measure() -> dict[str, float]:
+        out: dict[str, float] = {}
         async with async_playwright() as pw:
             browser = await pw.chromium.launch(**launch_args)
-            await one(browser, 0)
+            await fresh_context(browser, 0)
             start = time.perf_counter()
             for i in range(pages):
-                await one(browser, i)
-            per_page = (time.perf_counter() - start) / pages
+                await fresh_context(browser, i)
+            out["context"] = (time.perf_counter() - start) / pages
+            context = await browser.new_context(java_script_enabled=False)
+            await context.route("**/*", top_level_document_only)
+            page = await context.new_page()
+            await page.goto(f"{base_url}/album/0-bench.php", wait_until="commit")
+            start = time.perf_counter()
+            for i in range(pages):
+                response = await page.goto(f"{base_url}/album/{i}-bench.php", wait_until="commit")
+                assert "albumTitle" in await response.text()
+            out["goto"] = (time.perf_counter() - start) / pages
+            start = time.perf_counter()
+            for i in range(pages):
+                answer = await context.request.get(f"{base_url}/album/{i}-bench.php")
+                assert "albumTitle" in await answer.text()
+            out["request"] = (time.perf_counter() - start) / pages
             await browser.close()
             start = time.perf_counter()
             for i in range(5):
                 browser = await pw.chromium.launch(**launch_args)
-                await one(browser, i)
+                await fresh_context(browser, i)
                 await browser.close()
-            return per_page, (time.perf_counter() - start) / 5
+            out["launch"] = (time.perf_counter() - start) / 5
+        return out
 
     with concurrent.futures.ThreadPoolExecutor(1) as pool:  # a thread of its own, away from any running loop
         return pool.submit(asyncio.run, measure()).result()

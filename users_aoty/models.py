@@ -23,6 +23,7 @@ class AotyUser(TimeStampedModel):
     social_links = models.JSONField(default=dict, blank=True)
     fetched_at = models.DateTimeField(null=True, blank=True, db_index=True)
     view_count = models.PositiveIntegerField(default=0)
+    is_demo = models.BooleanField(default=False, db_index=True, help_text="Loaded by `load_demo`; removed by `unload_demo`.")
 
     class Meta:
         ordering = ["username"]

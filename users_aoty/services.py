@@ -39,6 +39,7 @@ def aoty_user_save(*, profile: UserProfile) -> AotyUser:
             "lists_count": profile.lists_count, "followers_count": profile.followers_count,
             "following_count": profile.following_count, "rating_distribution": profile.rating_distribution,
             "social_links": profile.social_links, "fetched_at": timezone.now(),
+            "is_demo": False,  # a real scrape makes a demo profile real (unload_demo keeps it)
         },
     )
     user.favorites.all().delete()

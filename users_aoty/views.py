@@ -42,6 +42,8 @@ def detail(request: HttpRequest, username: str) -> HttpResponse:
         response["Retry-After"] = str(exc.retry_after)
         return response
     user = selectors.aoty_user_detail(username=served.obj.username)
+    if user is None:  # deleted while it was being served
+        raise Http404("No such AOTY user.")
     ratings = list(user.ratings.all())
     context = {
         "aoty_user": user, "served": served,

@@ -47,8 +47,8 @@ def _label(ref: NamedRef) -> Label:
     if ref.aoty_id:
         label, _ = Label.objects.update_or_create(aoty_id=ref.aoty_id, defaults={"name": ref.name[:200], "url": ref.url})
         return label
-    label = Label.objects.filter(aoty_id=None, name=ref.name[:200]).first()
-    return label or Label.objects.create(name=ref.name[:200])
+    existing = Label.objects.filter(aoty_id=None, name=ref.name[:200]).first()
+    return existing or Label.objects.create(name=ref.name[:200])
 
 
 def album_stub_upsert(*, summary: AlbumSummary) -> Album:
@@ -110,6 +110,7 @@ def album_save_page(*, page: AlbumPage) -> Album:
         "must_hear": page.must_hear, "total_length_text": page.total_length_text[:60],
         "links": [{"name": link.name, "url": link.url, "kind": link.kind} for link in page.links],
         "fetched_at": now, "similar_fetched_at": now,
+        "is_demo": False,  # a real scrape of an album the demo also holds makes it real data (unload_demo keeps it)
     }
     album, _ = Album.objects.select_for_update().update_or_create(aoty_id=page.aoty_id, defaults=defaults)
     album.artists.set([_artist_upsert(ref) for ref in page.artists])
@@ -146,7 +147,7 @@ def album_save_page(*, page: AlbumPage) -> Album:
         for i, r in enumerate(page.user_reviews)
     ])
     SimilarAlbum.objects.filter(from_album=album).delete()
-    links = []
+    links: list[SimilarAlbum] = []
     for i, summary in enumerate(page.similar):
         if summary.aoty_id == album.aoty_id:
             continue
@@ -262,7 +263,7 @@ def similar_page_merge(*, album: Album, refresh: bool = False) -> int:
     with transaction.atomic():
         existing = set(SimilarAlbum.objects.filter(from_album=album).values_list("to_album__aoty_id", flat=True))
         start = SimilarAlbum.objects.filter(from_album=album).count()
-        links = []
+        links: list[SimilarAlbum] = []
         for summary in summaries:
             if summary.aoty_id in existing or summary.aoty_id == album.aoty_id:
                 continue

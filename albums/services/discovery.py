@@ -75,6 +75,7 @@ def discovery_save(*, key: str, title: str, path: str, page: int, summaries: Ite
     dlist.has_more = has_more if page >= dlist.pages_fetched else dlist.has_more
     dlist.fetched_at = now if page == 1 else (dlist.fetched_at or now)
     dlist.source_url = source_url or dlist.source_url
+    dlist.is_demo = False  # real data now (the demo marks its own lists after saving them)
     dlist.save()
     DiscoveryEntry.objects.filter(discovery_list=dlist, page=page).delete()
     entries, seen = [], set(DiscoveryEntry.objects.filter(discovery_list=dlist).values_list("album_id", flat=True))

@@ -99,9 +99,9 @@ def import_aoty_csv(*, path: str | Path, on_progress: Callable[[int, int], None]
             Album.objects.bulk_update(stale_stubs, ["user_score", "user_count"])
             ids = dict(Album.objects.filter(aoty_id__in=[a.aoty_id for a, _ in new_albums]).values_list("aoty_id", "pk"))
             names = {parser.clean(row.get("artist")) for _, row in new_albums if row.get("artist")}
-            artists = {a.name: a for a in Artist.objects.filter(name__in=names)}
-            Artist.objects.bulk_create([Artist(name=n[:300]) for n in names if n not in artists], ignore_conflicts=True)
-            artists = {a.name: a.pk for a in Artist.objects.filter(name__in=names)}
+            known = set(Artist.objects.filter(name__in=names).values_list("name", flat=True))
+            Artist.objects.bulk_create([Artist(name=n[:300]) for n in names if n not in known], ignore_conflicts=True)
+            artists = dict(Artist.objects.filter(name__in=names).values_list("name", "pk"))
             genre_names = {g.strip() for _, row in new_albums for g in (row.get("genres") or "").split(",") if g.strip()}
             Genre.objects.bulk_create([Genre(name=g[:120]) for g in genre_names], ignore_conflicts=True)
             genres = dict(Genre.objects.filter(name__in=genre_names).values_list("name", "pk"))

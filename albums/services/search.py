@@ -6,12 +6,12 @@ from typing import Any
 from urllib.parse import quote_plus
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q
 from rapidfuzz import fuzz
 
 from common.exceptions import InvalidInput, NotFound
 from common.services import search_log_record
+from common.types import AnyUser
 from integrations.aoty import client as aoty
 from integrations.aoty import parser
 from integrations.aoty.errors import AotyBlocked
@@ -22,7 +22,6 @@ from integrations.errors import NotFound as UpstreamNotFound
 from ..models import Album, Artist
 from .catalogue import _artist_upsert, album_serve, album_stub_upsert
 from .kernel import Served, block_notice, fetch_parsed, unavailable
-
 
 # -- lookup and search ------------------------------------------------------------------------------------------
 SEARCH_QUERY_MAX = 200  # the search box and the API alike
@@ -39,7 +38,7 @@ def _match_score(summary_artist: str, summary_title: str, artist: str, album: st
     return (fuzz.token_sort_ratio(summary_artist.lower(), artist.lower()) + 2 * fuzz.ratio(summary_title.lower(), album.lower())) / 3
 
 
-def album_lookup(*, artist: str, album: str, refresh: bool = False, user: AbstractBaseUser | AnonymousUser | None = None) -> Served:
+def album_lookup(*, artist: str, album: str, refresh: bool = False, user: AnyUser | None = None) -> Served:
     """The seed's lookup: a stored album by artist and title, else AOTY's search and album page.
 
     No match is NotFound at once (nothing is fetched beyond the one search).
@@ -77,7 +76,7 @@ class SearchOutcome:
     error: str = ""
 
 
-def album_search(*, query: str, limit: int = 10, user: AbstractBaseUser | AnonymousUser | None = None, remote: bool = True,
+def album_search(*, query: str, limit: int = 10, user: AnyUser | None = None, remote: bool = True,
                  log_search: bool = True) -> SearchOutcome:
     """Albums and artists matching `query`: AOTY's search (cached) merged after the stored matches.
 

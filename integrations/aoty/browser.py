@@ -83,6 +83,10 @@ async def top_level_document_only(route: Route) -> None:
         await route.abort()
 
 
+def _mark_crashed(pooled: _Pooled) -> None:
+    pooled.crashed = True
+
+
 class BrowserPool:
     """One Chromium, one context and up to `pages` warm pages, driven on this process's own loop."""
 
@@ -186,7 +190,7 @@ class BrowserPool:
                 self._open -= 1
                 raise
             pooled = _Pooled(page=page)
-            page.on("crash", lambda _page, pooled=pooled: setattr(pooled, "crashed", True))
+            page.on("crash", lambda _page: _mark_crashed(pooled))
             self.pages_opened += 1
             return pooled
 
@@ -222,7 +226,8 @@ class BrowserPool:
                 raise TransientError(f"AOTY gave no response for {urlsplit(url).path}", service="aoty")
             left = max(0.1, timeout_ms / 1000 - (time.perf_counter() - start))
             html = await asyncio.wait_for(response.text(), timeout=left)
-            headers = await response.all_headers()
+            # `headers` needs no round trip to the browser (all_headers() does); cf-mitigated is among them.
+            headers = response.headers
             broken = False
             self.navigations += 1
             return response.status, html, headers, pooled.page.url
@@ -277,7 +282,8 @@ class BrowserPool:
 
         context = await self._ensure_context()
         try:
-            response = await context.request.post(url, form=data, timeout=timeout_ms,
+            form: dict[str, str | float | bool] = dict(data)
+            response = await context.request.post(url, form=form, timeout=timeout_ms,
                                                    headers={"X-Requested-With": "XMLHttpRequest"})
             html = await response.text()
         except PlaywrightError as exc:

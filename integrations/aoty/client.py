@@ -7,6 +7,8 @@ cache) and raises AotyBlocked at once, so no caller waits on a site that is refu
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import quote_plus, urlsplit
 
 from django.conf import settings
@@ -27,10 +29,10 @@ CREDITS_PATH = "/scripts/showAlbumCredits.php"
 SEARCH_KINDS = {"all": "/search/", "albums": "/search/albums/", "artists": "/search/artists/", "labels": "/search/labels/"}
 
 
-def block_status() -> dict | None:
+def block_status() -> dict[str, Any] | None:
     """{"since": ts, "until": ts, "reason": str} while AOTY is blocking us, else None."""
     status = cache.get(BLOCK_KEY)
-    if status and status.get("until", 0) > time.time():
+    if isinstance(status, dict) and status.get("until", 0) > time.time():
         return status
     return None
 
@@ -50,7 +52,8 @@ def to_base(url_or_path: str) -> str:
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query
-    return settings.AOTY_BASE_URL.rstrip("/") + "/" + path.lstrip("/")
+    base: str = settings.AOTY_BASE_URL
+    return base.rstrip("/") + "/" + path.lstrip("/")
 
 
 def is_aoty_host(url: str) -> bool:
@@ -93,7 +96,7 @@ class AotyClient:
             raise TransientError("AOTY was unreachable moments ago; not retrying yet", service="aoty",
                                  retry_after=max(1.0, down_until - time.time()))
 
-    def _call(self, fetch):
+    def _call(self, fetch: Callable[[], str]) -> str:
         self._guard()
         try:
             return fetch()

@@ -18,6 +18,7 @@ import random
 import threading
 import time
 import urllib.robotparser
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -124,7 +125,7 @@ class RobotsPolicy:
 robots = RobotsPolicy()
 
 
-def _retrying(fetch_once, url: str) -> FetchedPage:
+def _retrying(fetch_once: Callable[[], FetchedPage], url: str) -> FetchedPage:
     attempt = 0
     while True:
         try:

@@ -1,6 +1,8 @@
 """Typed results of the AOTY parsers. Plain dataclasses: pure data, no Django."""
 from __future__ import annotations
 
+from typing import Any
+
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
@@ -119,7 +121,7 @@ class AlbumPage:
     similar: list[AlbumSummary] = field(default_factory=list)
     more_by_artist: list[AlbumSummary] = field(default_factory=list)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 

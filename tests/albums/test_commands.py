@@ -131,3 +131,36 @@ def test_aoty_parse_list_reads_ranked_list_and_year_index(real_aoty):
 
     assert len(json.loads(ranked.getvalue())["entries"]) == 50
     assert json.loads(index.getvalue())["title"] == "2022 Music Year End Lists"
+
+
+def test_demo_unload_removes_exactly_the_demo_rows(db, owner, staff, stored_album):
+    from albums import demo
+    from albums.models import Artist, DiscoveryList
+    from users_aoty import demo as users_demo
+    from users_aoty.models import AotyUser
+
+    real_albums = set(Album.objects.values_list("pk", flat=True))
+    real_artists = set(Artist.objects.values_list("pk", flat=True))
+    demo.load(user=owner, staff=staff, stdout=StringIO())
+    users_demo.load(user=owner, staff=staff, stdout=StringIO())
+    assert Album.objects.filter(is_demo=True).count() == len(demo.ALBUMS)
+
+    users_demo.unload(stdout=StringIO())
+    demo.unload(stdout=StringIO())
+
+    assert set(Album.objects.values_list("pk", flat=True)) == real_albums  # the scraped album and its stubs stay
+    assert set(Artist.objects.values_list("pk", flat=True)) == real_artists
+    assert not DiscoveryList.objects.exists() and not AotyUser.objects.exists()
+
+
+def test_demo_album_scraped_for_real_survives_unload(db, owner, staff, aoty, aoty_data):
+    from albums import demo, services
+
+    demo.load(user=owner, staff=staff, stdout=StringIO())
+    html = (aoty_data / "album_small.html").read_text().replace("900001", "29250")
+    aoty.add("/album/29250-harbour-lights-night-ferry.php", body=html, content_type="text/html")
+    services.album_scrape(url="/album/29250-harbour-lights-night-ferry.php")
+
+    demo.unload(stdout=StringIO())
+
+    assert list(Album.objects.filter(aoty_id__in=[r[0] for r in demo.ALBUMS]).values_list("aoty_id", flat=True)) == [29250]

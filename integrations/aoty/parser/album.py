@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -44,7 +45,7 @@ from .base import (
 
 
 # -- album page --------------------------------------------------------------------------------
-def _album_id(tree: LexborHTMLParser, ld: dict | None) -> tuple[int, str, str] | None:
+def _album_id(tree: LexborHTMLParser, ld: dict[str, Any] | None) -> tuple[int, str, str] | None:
     candidates = []
     if ld:
         candidates += [ld.get("@id"), ld.get("url")]
@@ -59,8 +60,9 @@ def _album_id(tree: LexborHTMLParser, ld: dict | None) -> tuple[int, str, str] |
         if ref:
             return ref[0], ref[1], absolute(url)
     node = tree.css_first(".showMoreStats[data-album-id]") or tree.css_first("[data-album-id]")
-    if node is not None and (node.attributes.get("data-album-id") or "").isdigit():
-        aoty_id = int(node.attributes["data-album-id"])
+    album_id = (node.attributes.get("data-album-id") or "") if node is not None else ""
+    if album_id.isdigit():
+        aoty_id = int(album_id)
         return aoty_id, "", f"{AOTY_ORIGIN}/album/{aoty_id}.php"
     return None
 
@@ -71,9 +73,10 @@ def _score_box(box: LexborNode | None) -> tuple[int | None, float | None, int | 
     anchor = box.css_first(".albumCriticScore a, .albumUserScore a") or box.css_first(".albumCriticScore, .albumUserScore")
     score = to_int(_text(anchor)) if anchor is not None else None
     exact = None
-    if anchor is not None and anchor.attributes.get("title"):
+    exact_text = anchor.attributes.get("title") if anchor is not None else None
+    if exact_text:
         try:
-            exact = float(anchor.attributes["title"])
+            exact = float(exact_text)
         except ValueError:
             exact = None
     count_node = box.css_first(".numReviews strong")
@@ -95,7 +98,8 @@ def _details(tree: LexborHTMLParser, page: AlbumPage) -> None:
         elif label in ("label", "labels"):
             page.labels = [_named(a) for a in row.css("a") if "/label/" in (a.attributes.get("href") or "")]
         elif label in ("genre", "genres"):
-            primary, secondary = [], []
+            primary: list[NamedRef] = []
+            secondary: list[NamedRef] = []
             for a in row.css("a"):
                 if "/genre/" not in (a.attributes.get("href") or ""):
                     continue

@@ -32,6 +32,8 @@ def parse_search_page(html: str) -> SearchResults:
     match = re.search(r'"(.*)"', _text(headline))
     results = SearchResults(query=match.group(1) if match else "")
     root = tree.css_first("#centerContent") or tree.body
+    if root is None:
+        raise AotyParseError("search results page without a body")
     results.albums = _album_blocks(root.css(".albumBlock"))
     seen: set[int | None] = set()
     for block in root.css(".artistBlock"):
@@ -102,6 +104,7 @@ def parse_publication_list(html: str) -> PublicationList:
         artist, _, album_title = full.partition(" - ")
         if not album_title:
             artist, album_title = "", full
+        assert link is not None  # ref came from it
         summary = AlbumSummary(aoty_id=ref[0], slug=ref[1], title=album_title, url=absolute(link.attributes.get("href")),
                                artist=artist, cover_url=_img(row.css_first(".albumListCover")),
                                date_text=_text(row.css_first(".albumListDate")))
