@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
 from django.utils import timezone
+
+from common.types import AuthUser
 
 from .models import (
     Alert,
@@ -70,11 +72,9 @@ MARKET = {372000: {"VG+": "36.00", "VG": "24.00", "NM": "48.00"}, 1018055: {"NM"
           1215019: {"VG+": "12.83", "VG": "8.88", "NM": "16.78"}, 79: {"VG+": "26.00", "NM": "32.00"},
           1: {"NM": "18.00", "VG+": "14.00"}}
 
-if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 
-def load(*, user: AbstractBaseUser | AnonymousUser, staff, stdout) -> None:
+def load(*, user: AuthUser, staff, stdout) -> None:
     now = timezone.now()
     for kind, rows in ((CollectionItem.Kind.COLLECTION, COLLECTION), (CollectionItem.Kind.WANT, WANTS)):
         for index, (rid, artist, title, year, catno, label) in enumerate(rows):
@@ -102,20 +102,20 @@ def load(*, user: AbstractBaseUser | AnonymousUser, staff, stdout) -> None:
                     report={"found": found, "new": new, "changed": 0, "gone": 0, "duration_s": 3.8, "errors": [],
                             "platforms": {"discogs": {"found": found}}})
                 SearchRun.objects.filter(pk=run.pk).update(created_at=now - timedelta(days=days, seconds=5))
-    for (si, platform, ext, artist, title, rid, cond, sleeve, prices, ship, seller, rating, count, country,
+    for (si, platform, ext, artist, title, release, cond, sleeve, prices, ship, seller, rating, count, country,
          catno) in LISTINGS:
-        search = searches[si]
-        run = search.runs.first()
+        search = searches[int(si)]
+        latest_run = search.runs.first()
         listing, created = Listing.objects.update_or_create(search=search, platform=platform, external_id=ext, defaults={
-            "artist": artist, "title": title, "release_id": rid, "media_condition": cond, "sleeve_condition": sleeve,
+            "artist": artist, "title": title, "release_id": release, "media_condition": cond, "sleeve_condition": sleeve,
             "price": Decimal(prices[-1]), "currency": search.currency if platform == "discogs" and search.currency != "USD" else "USD",
             "shipping": Decimal(ship), "seller": seller, "seller_rating": Decimal(rating), "seller_ratings_count": count,
             "seller_country": country, "catno": catno, "status": Listing.Status.ACTIVE,
             "url": (f"https://www.discogs.com/sell/item/{ext}" if platform == "discogs"
                     else f"https://www.ebay.com/itm/{ext.split('|')[1]}"),
-            "market_price": Decimal(MARKET.get(rid, {}).get(cond, "0")) or None if rid else None,
+            "market_price": Decimal(MARKET.get(release or 0, {}).get(cond, "0")) or None if release else None,
             "first_seen_at": now - timedelta(days=3 if len(prices) > 1 else 0), "last_seen_at": now,
-            "first_run": run, "last_run": run})
+            "first_run": latest_run, "last_run": latest_run})
         if created or not listing.prices.exists():
             for index, price in enumerate(prices):
                 PriceHistory.objects.create(listing=listing, price=Decimal(price), currency=listing.currency,

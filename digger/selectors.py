@@ -4,7 +4,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core import signing
@@ -15,6 +14,7 @@ from django.utils import timezone
 
 from common.crypto import mask
 from common.fields import UndecryptableSecret
+from common.types import AnyUser, AuthUser
 
 from .currency import convert
 from .models import (
@@ -39,11 +39,9 @@ RESULT_SORTS = {
     "new": ("-first_seen_at", "pk"), "match": ("-match_confidence", "price"),
 }
 
-if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 
-def profile_for(*, user: AbstractBaseUser | AnonymousUser) -> DiggerProfile | None:
+def profile_for(*, user: AuthUser) -> DiggerProfile | None:
     return DiggerProfile.objects.filter(user=user).first()
 
 
@@ -55,7 +53,7 @@ def _secret_state(value) -> dict:
     return {"state": "set", "masked": mask(value)}
 
 
-def credentials_status(*, user: AbstractBaseUser | AnonymousUser) -> dict:
+def credentials_status(*, user: AuthUser) -> dict:
     """What the settings page and the API show: never a secret in full, and a clear state per service."""
     profile = profile_for(user=user)
     token = _secret_state(profile.discogs_token if profile else "")
@@ -87,7 +85,7 @@ def credentials_status(*, user: AbstractBaseUser | AnonymousUser) -> dict:
     }
 
 
-def search_list_for_user(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[SavedSearch]:
+def search_list_for_user(*, user: AuthUser) -> QuerySet[SavedSearch]:
     return (SavedSearch.objects.filter(user=user)
             .annotate(active_listings=Count("listings", filter=Q(listings__status=Listing.Status.ACTIVE), distinct=True),
                       wanted=Count("listings", filter=Q(listings__status=Listing.Status.ACTIVE,
@@ -95,7 +93,7 @@ def search_list_for_user(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[
             .order_by("name", "pk"))
 
 
-def search_get_for_user(*, user: AbstractBaseUser | AnonymousUser, search_id: int) -> SavedSearch:
+def search_get_for_user(*, user: AuthUser, search_id: int) -> SavedSearch:
     """The user's own saved search, or Http404 (another user's search does not exist for them)."""
     search = SavedSearch.objects.filter(pk=search_id, user=user).first()
     if search is None:
@@ -129,7 +127,7 @@ def run_latest_for_search(*, search: SavedSearch) -> SearchRun | None:
     return search.runs.first()
 
 
-def runs_recent_for_user(*, user: AbstractBaseUser | AnonymousUser, limit: int = 10) -> list[SearchRun]:
+def runs_recent_for_user(*, user: AuthUser, limit: int = 10) -> list[SearchRun]:
     return list(SearchRun.objects.filter(search__user=user).select_related("search")[:limit])
 
 
@@ -171,7 +169,7 @@ def listings_distinct(listings: Iterable[Listing]) -> list[Listing]:
     return kept
 
 
-def listing_get_for_user(*, user: AbstractBaseUser | AnonymousUser, listing_id: int) -> Listing:
+def listing_get_for_user(*, user: AuthUser, listing_id: int) -> Listing:
     listing = Listing.objects.filter(pk=listing_id, search__user=user).select_related("search").first()
     if listing is None:
         raise Http404("No such listing.")
@@ -183,7 +181,7 @@ _DEAL_FIELDS = ("id", "external_id", "platform", "seller", "title", "artist", "p
                 "seller_ratings_count", "seller_country")
 
 
-def deals_for_user(*, user: AbstractBaseUser | AnonymousUser, search: SavedSearch | None = None, limit: int | None = None,
+def deals_for_user(*, user: AuthUser, search: SavedSearch | None = None, limit: int | None = None,
                    wanted_only: bool = False) -> list[Deal]:
     """Active listings of the user's active searches grouped by seller and scored (digger/scoring.py).
 
@@ -210,24 +208,24 @@ def _tag_deal_items(deals: list[Deal]) -> None:
              for b in PriceBand.objects.filter(release_id__in=release_ids)} if release_ids else {}
     for deal in deals:
         for item in deal.items:
-            band = bands.get((item.release_id, item.media_condition, item.currency))
+            band = bands.get((item.release_id, item.media_condition, item.currency)) if item.release_id else None
             item.tag = band_tag(landed=item.price + (item.shipping or Decimal("0")), band=band)
 
 
-def collection_for_user(*, user: AbstractBaseUser | AnonymousUser, kind: str, q: str = "") -> QuerySet[CollectionItem]:
+def collection_for_user(*, user: AuthUser, kind: str, q: str = "") -> QuerySet[CollectionItem]:
     qs = CollectionItem.objects.filter(user=user, kind=kind)
     if q:
         qs = qs.filter(Q(artist__icontains=q) | Q(title__icontains=q) | Q(catno__icontains=q))
     return qs
 
 
-def collection_counts(*, user: AbstractBaseUser | AnonymousUser) -> dict[str, int]:
+def collection_counts(*, user: AuthUser) -> dict[str, int]:
     counts = dict(CollectionItem.objects.filter(user=user).values_list("kind").annotate(n=Count("id"))
                   .values_list("kind", "n"))
     return {"collection": counts.get("collection", 0), "want": counts.get("want", 0)}
 
 
-def release_overview_for_user(*, user: AbstractBaseUser | AnonymousUser, release_id: int) -> dict:
+def release_overview_for_user(*, user: AuthUser, release_id: int) -> dict:
     """The user's listings of one Discogs release with their price history, and the market view."""
     listings = listings_distinct(Listing.objects.filter(search__user=user, release_id=release_id).select_related("search")
                                  .order_by("status", "price", "pk"))
@@ -270,14 +268,14 @@ def price_chart(history: list[PriceHistory], *, width: int = 640, height: int = 
             "first": f"{first:%Y-%m-%d}", "last": f"{last:%Y-%m-%d}", "currency": history[0].currency}
 
 
-def notifications_for_user(*, user: AbstractBaseUser | AnonymousUser, unread_only: bool = False, limit: int = 20) -> list[Notification]:
+def notifications_for_user(*, user: AuthUser, unread_only: bool = False, limit: int = 20) -> list[Notification]:
     qs = Notification.objects.filter(user=user)
     if unread_only:
         qs = qs.filter(read_at__isnull=True)
     return list(qs[:limit])
 
 
-def dashboard_for_user(*, user: AbstractBaseUser | AnonymousUser) -> dict:
+def dashboard_for_user(*, user: AuthUser) -> dict:
     new_since = timezone.now() - timedelta(days=7)
     new_matches = (Listing.objects.filter(search__user=user, status=Listing.Status.ACTIVE, in_wantlist=True,
                                           first_seen_at__gte=new_since).select_related("search")
@@ -293,7 +291,7 @@ def dashboard_for_user(*, user: AbstractBaseUser | AnonymousUser) -> dict:
     }
 
 
-def home_card(*, user: AbstractBaseUser | AnonymousUser) -> dict | None:
+def home_card(*, user: AnyUser) -> dict | None:
     """The home page card "New digger matches" (want-list items found in the last 7 days)."""
     if not user.is_authenticated:
         return None
@@ -306,7 +304,7 @@ def home_card(*, user: AbstractBaseUser | AnonymousUser) -> dict | None:
             "matches": matches}
 
 
-def global_search(*, user: AbstractBaseUser | AnonymousUser, query: str, limit: int = 5) -> list[dict]:
+def global_search(*, user: AnyUser, query: str, limit: int = 5) -> list[dict]:
     """The user's own saved searches matching `query` (for the header search)."""
     if not user or not user.is_authenticated or not (query or "").strip():
         return []
@@ -392,11 +390,11 @@ def alert_item(*, listing: Listing, currency: str, rates: dict[str, Decimal]) ->
 
 
 # -- cart, bands and alerts ---------------------------------------------------------------------------------------
-def cart_latest_for_user(*, user: AbstractBaseUser | AnonymousUser) -> CartPlan | None:
+def cart_latest_for_user(*, user: AuthUser) -> CartPlan | None:
     return CartPlan.objects.filter(user=user).select_related("job").order_by("-created_at", "-pk").first()
 
 
-def cart_get_for_user(*, user: AbstractBaseUser | AnonymousUser, cart_id: int) -> CartPlan:
+def cart_get_for_user(*, user: AuthUser, cart_id: int) -> CartPlan:
     cart = CartPlan.objects.filter(user=user, pk=cart_id).select_related("job").first()
     if cart is None:
         raise Http404("No such cart plan.")
@@ -407,7 +405,7 @@ def price_bands_for_release(*, release_id: int) -> list[PriceBand]:
     return list(PriceBand.objects.filter(release_id=release_id).order_by("currency", "media_condition"))
 
 
-def price_history_by_grade(*, user: AbstractBaseUser | AnonymousUser, release_id: int) -> dict[str, list[dict]]:
+def price_history_by_grade(*, user: AuthUser, release_id: int) -> dict[str, list[dict]]:
     """The user's landed price points of one release, per media grade, for the chart."""
     points: dict[str, list[dict]] = {}
     for h in (PriceHistory.objects.filter(listing__search__user=user, listing__release_id=release_id)
@@ -418,16 +416,16 @@ def price_history_by_grade(*, user: AbstractBaseUser | AnonymousUser, release_id
     return points
 
 
-def want_get_for_user(*, user: AbstractBaseUser | AnonymousUser, release_id: int) -> CollectionItem:
+def want_get_for_user(*, user: AuthUser, release_id: int) -> CollectionItem:
     want = CollectionItem.objects.filter(user=user, kind=CollectionItem.Kind.WANT, release_id=release_id).first()
     if want is None:
         raise Http404("That release is not on your want list.")
     return want
 
 
-def alert_channels_for_user(*, user: AbstractBaseUser | AnonymousUser) -> list[AlertChannel]:
+def alert_channels_for_user(*, user: AuthUser) -> list[AlertChannel]:
     return list(AlertChannel.objects.filter(user=user).order_by("pk"))
 
 
-def alerts_for_user(*, user: AbstractBaseUser | AnonymousUser, limit: int = 50) -> list[Alert]:
+def alerts_for_user(*, user: AuthUser, limit: int = 50) -> list[Alert]:
     return list(Alert.objects.filter(user=user).order_by("-created_at", "-pk")[:limit])

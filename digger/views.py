@@ -5,10 +5,12 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.middleware import HtmxDetails
 
 from common.covers import placeholder_png
 from common.exceptions import Conflict, InvalidInput
@@ -18,15 +20,24 @@ from . import selectors, services
 from .forms import AlertChannelForm, CartForm, CredentialsForm, SavedSearchForm, WantAlertForm
 from .models import CartPlan, CollectionItem, Condition, SavedSearch
 
+
+class DiggerRequest(HttpRequest):
+    """What these views receive: django-htmx's details, and a signed-in user (every page but the landing
+    page is behind login_required, which the type checker cannot see)."""
+
+    htmx: HtmxDetails
+    user: User
+
+
 PREFILL_FIELDS = ("name", "query", "artist", "title", "barcode", "catno", "release_id", "platform", "format")
 
 
-def _partial(request: HttpRequest, template: str, partial: str) -> str:
+def _partial(request: DiggerRequest, template: str, partial: str) -> str:
     return f"{template}#{partial}" if request.htmx else template
 
 
 @require_GET
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: DiggerRequest) -> HttpResponse:
     """Dashboard: new want-list matches, best deals, last runs, notifications (an introduction when logged out)."""
     if not request.user.is_authenticated:
         return render(request, "digger/landing.html")
@@ -35,7 +46,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def search_list(request: HttpRequest) -> HttpResponse:
+def search_list(request: DiggerRequest) -> HttpResponse:
     return render(request, "digger/search_list.html", {"searches": selectors.search_list_for_user(user=request.user)})
 
 
@@ -46,7 +57,7 @@ def _form_errors(form: SavedSearchForm, exc: InvalidInput) -> None:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def search_create(request: HttpRequest) -> HttpResponse:
+def search_create(request: DiggerRequest) -> HttpResponse:
     """New saved search. GET ?artist=&title= (or query, catno, barcode, release_id) prefills the form,
     which is how an album page's "Find on vinyl" link lands here."""
     if request.method == "POST":
@@ -79,7 +90,7 @@ def search_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def search_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def search_edit(request: DiggerRequest, pk: int) -> HttpResponse:
     search = selectors.search_get_for_user(user=request.user, search_id=pk)
     if request.method == "POST":
         form = SavedSearchForm(request.POST)
@@ -99,7 +110,7 @@ def search_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def search_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def search_delete(request: DiggerRequest, pk: int) -> HttpResponse:
     search = selectors.search_get_for_user(user=request.user, search_id=pk)
     name = search.name
     services.search_delete(search=search)
@@ -109,7 +120,7 @@ def search_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def search_run(request: HttpRequest, pk: int) -> HttpResponse:
+def search_run(request: DiggerRequest, pk: int) -> HttpResponse:
     """Run now: queues a run (only one at a time per search) and shows its live bar."""
     search = selectors.search_get_for_user(user=request.user, search_id=pk)
     try:
@@ -128,7 +139,7 @@ def _run_status_context(search: SavedSearch) -> dict:
     return {"search": search, "run": run, "ws_url": f"/ws/progress/diggersearch/{search.pk}/"}
 
 
-def _results_filters(request: HttpRequest) -> dict:
+def _results_filters(request: DiggerRequest) -> dict:
     max_price = None
     if request.GET.get("max_price"):
         try:
@@ -145,7 +156,7 @@ def _results_filters(request: HttpRequest) -> dict:
 
 @login_required
 @require_GET
-def search_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def search_detail(request: DiggerRequest, pk: int) -> HttpResponse:
     """Results table (sortable and filterable in place with htmx), run status and history."""
     search = selectors.search_get_for_user(user=request.user, search_id=pk)
     filters = _results_filters(request)
@@ -157,7 +168,7 @@ def search_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def deals(request: HttpRequest) -> HttpResponse:
+def deals(request: DiggerRequest) -> HttpResponse:
     wanted_only = request.GET.get("wanted") == "1"
     return render(request, "digger/deal_list.html", {
         "deals": selectors.deals_for_user(user=request.user, wanted_only=wanted_only, limit=100),
@@ -167,7 +178,7 @@ def deals(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def collection(request: HttpRequest) -> HttpResponse:
+def collection(request: DiggerRequest) -> HttpResponse:
     kind = CollectionItem.Kind.WANT if request.GET.get("kind") == "want" else CollectionItem.Kind.COLLECTION
     q = request.GET.get("q", "").strip()[:100]
     items = selectors.collection_for_user(user=request.user, kind=kind, q=q)[:500]
@@ -179,7 +190,7 @@ def collection(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def collection_sync(request: HttpRequest) -> HttpResponse:
+def collection_sync(request: DiggerRequest) -> HttpResponse:
     credentials = selectors.credentials_status(user=request.user)
     if credentials["discogs"]["status"] != "configured" or not credentials["discogs"]["username"]:
         messages.error(request, "Add your Discogs username and token in Digger settings first.")
@@ -193,7 +204,7 @@ def collection_sync(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def release_detail(request: HttpRequest, release_id: int) -> HttpResponse:
+def release_detail(request: DiggerRequest, release_id: int) -> HttpResponse:
     overview = selectors.release_overview_for_user(user=request.user, release_id=release_id)
     return render(request, "digger/release_detail.html", {
         "o": overview, "chart": selectors.price_chart(overview["history"]),
@@ -204,7 +215,7 @@ def release_detail(request: HttpRequest, release_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def settings_view(request: HttpRequest) -> HttpResponse:
+def settings_view(request: DiggerRequest) -> HttpResponse:
     """Credentials (write-only, shown masked), digest choice and preferred location."""
     status = 200
     if request.method == "POST":
@@ -233,7 +244,7 @@ def settings_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def credentials_test(request: HttpRequest, service: str) -> HttpResponse:
+def credentials_test(request: DiggerRequest, service: str) -> HttpResponse:
     """Test connection: calls the service with the stored credentials and shows the outcome."""
     if service not in ("discogs", "ebay"):
         return HttpResponse(status=404)
@@ -246,7 +257,7 @@ def credentials_test(request: HttpRequest, service: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def notifications_read(request: HttpRequest) -> HttpResponse:
+def notifications_read(request: DiggerRequest) -> HttpResponse:
     services.notifications_mark_read(user=request.user)
     if request.htmx:
         return HttpResponse("")
@@ -254,7 +265,7 @@ def notifications_read(request: HttpRequest) -> HttpResponse:
 
 
 # -- cart, alerts, covers -----------------------------------------------------------------------------------------
-def _cart_context(request: HttpRequest, cart: CartPlan | None, form: CartForm | None = None) -> dict:
+def _cart_context(request: DiggerRequest, cart: CartPlan | None, form: CartForm | None = None) -> dict:
     wants = [(w.release_id, f"{w.artist} – {w.title}") for w in
              selectors.collection_for_user(user=request.user, kind=CollectionItem.Kind.WANT)[:500]]
     return {"cart": cart, "plan": cart.plan if cart else {}, "form": form or CartForm(wants=wants),
@@ -263,7 +274,7 @@ def _cart_context(request: HttpRequest, cart: CartPlan | None, form: CartForm | 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def cart(request: HttpRequest) -> HttpResponse:
+def cart(request: DiggerRequest) -> HttpResponse:
     """The cart optimizer: options, the live bar while it solves, then the plan grouped by seller."""
     wants = [(w.release_id, f"{w.artist} – {w.title}") for w in
              selectors.collection_for_user(user=request.user, kind=CollectionItem.Kind.WANT)[:500]]
@@ -287,7 +298,7 @@ def cart(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def alerts(request: HttpRequest) -> HttpResponse:
+def alerts(request: DiggerRequest) -> HttpResponse:
     """Alert channels (e-mail, webhook) and the alerts sent; per-want rules are set on the want list rows."""
     form = AlertChannelForm()
     status = 200
@@ -315,7 +326,7 @@ def alerts(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def alert_channel_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def alert_channel_delete(request: DiggerRequest, pk: int) -> HttpResponse:
     services.alert_channel_delete(user=request.user, channel_id=pk)
     messages.success(request, "Alert channel removed.")
     return redirect("digger:alerts")
@@ -323,7 +334,7 @@ def alert_channel_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def want_alert(request: HttpRequest, release_id: int) -> HttpResponse:
+def want_alert(request: DiggerRequest, release_id: int) -> HttpResponse:
     """Saves one want's rules (ceiling, grades, seller rating, steal only, must have, alert on/off)."""
     form = WantAlertForm(request.POST)
     if not form.is_valid():
@@ -343,7 +354,7 @@ def want_alert(request: HttpRequest, release_id: int) -> HttpResponse:
 
 
 @require_GET
-def cover(request: HttpRequest, token: str) -> HttpResponse:
+def cover(request: DiggerRequest, token: str) -> HttpResponse:
     """A listing's cover for e-mails (signed link, no session): the generated placeholder, never a hot-link."""
     key, title = selectors.cover_for_token(token=token)
     response = HttpResponse(placeholder_png(key=key, title=title, size=144), content_type="image/png")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -18,6 +18,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from common.exceptions import InvalidInput
+from common.types import AuthUser
 from integrations.discogs.types import CONDITION_CODES, condition_rank
 from integrations.errors import IntegrationError, PermanentError, TransientError
 from integrations.webhook.client import WebhookClient, check_url
@@ -29,14 +30,11 @@ from ..models import Alert, AlertChannel, AlertDelivery, CartPlan, CollectionIte
 from .credentials import profile_get_or_create
 from .notifications import notification_create
 
-if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-
 CENT = Decimal("0.01")
 
 
 # -- per-want rules -------------------------------------------------------------------------------------------
-def want_alert_update(*, user: AbstractBaseUser | AnonymousUser, release_id: int, data: dict[str, Any]) -> CollectionItem:
+def want_alert_update(*, user: AuthUser, release_id: int, data: dict[str, Any]) -> CollectionItem:
     """Sets a want's rules; the ceiling is landed and stored in the user's currency (converted if given in another)."""
     want = CollectionItem.objects.filter(user=user, kind=CollectionItem.Kind.WANT, release_id=release_id).first()
     if want is None:
@@ -84,7 +82,7 @@ def want_alert_update(*, user: AbstractBaseUser | AnonymousUser, release_id: int
 
 
 # -- channels -------------------------------------------------------------------------------------------------
-def alert_channel_create(*, user: AbstractBaseUser | AnonymousUser, kind: str, url: str = "") -> tuple[AlertChannel, str]:
+def alert_channel_create(*, user: AuthUser, kind: str, url: str = "") -> tuple[AlertChannel, str]:
     """Adds (or resumes) a channel; returns it and the user's webhook secret (for the HMAC header)."""
     profile = profile_get_or_create(user=user)
     if kind == AlertChannel.Kind.EMAIL:
@@ -108,7 +106,7 @@ def alert_channel_create(*, user: AbstractBaseUser | AnonymousUser, kind: str, u
     return channel, str(profile.webhook_secret)
 
 
-def alert_channel_delete(*, user: AbstractBaseUser | AnonymousUser, channel_id: int) -> None:
+def alert_channel_delete(*, user: AuthUser, channel_id: int) -> None:
     deleted, _ = AlertChannel.objects.filter(user=user, pk=channel_id).delete()
     if not deleted:
         raise Http404("No such alert channel.")
@@ -181,7 +179,7 @@ def alert_cart_drop(*, cart: CartPlan, previous: CartPlan) -> Alert | None:
     return alert_create(user=cart.user, kind=Alert.Kind.CART, platform="", external_id="", payload=payload)
 
 
-def alert_create(*, user: AbstractBaseUser | AnonymousUser, kind: str, platform: str, external_id: str,
+def alert_create(*, user: AuthUser, kind: str, platform: str, external_id: str,
                  payload: dict[str, Any]) -> Alert | None:
     """Stores the alert and queues its deliveries; None when this listing already alerted (never twice)."""
     try:

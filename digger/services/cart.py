@@ -6,7 +6,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -14,6 +14,7 @@ from django.db import transaction
 from common.exceptions import InvalidInput
 from common.models import Job
 from common.services import job_claim, job_finish, job_progress, job_start
+from common.types import AuthUser
 from integrations.discogs.types import condition_rank
 
 from .. import optimizer
@@ -22,9 +23,6 @@ from ..currency import convert, currency_check, exchange_rates
 from ..models import CartPlan, CollectionItem, DiggerProfile, Listing
 from ..scoring import region_of
 from .credentials import profile_get_or_create
-
-if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 CENT = Decimal("0.01")
 MAX_BUDGET = Decimal("10000000")
@@ -107,7 +105,7 @@ def _passes(listing: Listing, want: CollectionItem, profile: DiggerProfile, allo
     return ""
 
 
-def cart_input_for_user(*, user: AbstractBaseUser | AnonymousUser, options: CartOptions) -> CartInput:
+def cart_input_for_user(*, user: AuthUser, options: CartOptions) -> CartInput:
     """The user's active want-list listings that pass every rule, as an optimizer.Problem."""
     profile = profile_get_or_create(user=user)
     rates, rates_date = exchange_rates()
@@ -143,9 +141,9 @@ def cart_input_for_user(*, user: AbstractBaseUser | AnonymousUser, options: Cart
         candidates[listing.pk] = Candidate(listing=listing, price=price, seller_key=key)
         seller_country[key] = listing.seller_country
         if listing.shipping is not None:
-            shipping = convert(listing.shipping, source=listing.currency, target=currency, rates=rates)
-            if shipping is not None:
-                known_shipping[key].append(shipping)
+            charged = convert(listing.shipping, source=listing.currency, target=currency, rates=rates)
+            if charged is not None:
+                known_shipping[key].append(charged)
     shipping: dict[str, tuple[Decimal, Decimal, Decimal]] = {}
     for key, country in seller_country.items():
         domestic = profile.preferred_location not in ("", "any") and region_of(country) == profile.preferred_location
@@ -187,7 +185,7 @@ def plan_build(data: CartInput, solution: optimizer.Solution, options: CartOptio
     groups: dict[str, list[Candidate]] = defaultdict(list)
     for pk in solution.chosen:
         groups[data.candidates[pk].seller_key].append(data.candidates[pk])
-    sellers = []
+    sellers: list[dict[str, Any]] = []
     totals = {"items": Decimal("0"), "shipping": Decimal("0"), "duty": Decimal("0")}
     for key, chosen in sorted(groups.items()):
         subtotal, shipping, duty = _seller_total(data, key, [c.price for c in chosen])
@@ -217,7 +215,7 @@ def plan_build(data: CartInput, solution: optimizer.Solution, options: CartOptio
                 base, _extra, duty = data.shipping[c.seller_key]
                 costs.append((c.price + base) * (1 + duty))
         alone += min(costs)
-    left_out = []
+    left_out: list[dict[str, Any]] = []
     for release_id, want in sorted(data.wants.items(), key=lambda kv: (kv[1].artist, kv[1].title)):
         if release_id in bought:
             continue
@@ -237,7 +235,7 @@ def plan_build(data: CartInput, solution: optimizer.Solution, options: CartOptio
     }
 
 
-def cart_compute(*, user: AbstractBaseUser | AnonymousUser, options: CartOptions,
+def cart_compute(*, user: AuthUser, options: CartOptions,
                  time_limit: float | None = None) -> dict[str, Any]:
     """Builds and solves the user's cart in this process and returns the plan (no rows written)."""
     data = cart_input_for_user(user=user, options=options)
@@ -247,7 +245,7 @@ def cart_compute(*, user: AbstractBaseUser | AnonymousUser, options: CartOptions
 
 
 # -- the job ----------------------------------------------------------------------------------------------------
-def cart_request(*, user: AbstractBaseUser | AnonymousUser, options: CartOptions) -> CartPlan:
+def cart_request(*, user: AuthUser, options: CartOptions) -> CartPlan:
     """Queues a solve as a job (live bar); the plan lands on the returned CartPlan when it is done."""
     from ..tasks import solve_cart
 
@@ -309,7 +307,7 @@ def cart_solve(*, job_id: int, cart_id: int) -> CartPlan:
     return cart
 
 
-def cart_set_preferences(*, user: AbstractBaseUser | AnonymousUser, currency: str | None = None,
+def cart_set_preferences(*, user: AuthUser, currency: str | None = None,
                          duty_rates: dict[str, Any] | None = None, country_allow: list[str] | None = None,
                          country_block: list[str] | None = None, min_seller_rating: Any = None,
                          cart_drop_alert_percent: Any = None) -> DiggerProfile:

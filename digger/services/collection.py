@@ -1,14 +1,13 @@
 """The user's Discogs collection and want list: incremental sync and re-matching listings."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from common.models import Job
 from common.services import job_claim, job_finish, job_progress, job_start
+from common.types import AuthUser
 from integrations.discogs.errors import TokenRejected
 from integrations.errors import NotConfigured, PermanentError, TransientError
 
@@ -22,11 +21,8 @@ from .credentials import discogs_client_for, profile_get_or_create
 from .notifications import notification_create
 from .runs import matcher_for_user
 
-if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
-
-def collection_sync_request(*, user: AbstractBaseUser | AnonymousUser) -> Job:
+def collection_sync_request(*, user: AuthUser) -> Job:
     """Queues a collection + want list sync (one at a time per user)."""
     active = Job.objects.filter(user=user, kind="digger.sync", status__in=[Job.Status.PENDING, Job.Status.RUNNING]).first()
     if active is not None:
@@ -52,6 +48,7 @@ def collection_sync_run(*, job_id: int, full: bool = False) -> Job:
         return job
     job.status = Job.Status.RUNNING
     user = job.user
+    assert user is not None  # digger.sync jobs are always started for a user (collection_sync_request)
     profile = profile_get_or_create(user=user)
     counts = {"collection": 0, "want": 0, "removed": 0}
     try:
@@ -105,7 +102,7 @@ def collection_sync_run(*, job_id: int, full: bool = False) -> Job:
         raise
 
 
-def listings_rematch(*, user: AbstractBaseUser | AnonymousUser) -> int:
+def listings_rematch(*, user: AuthUser) -> int:
     """Re-flags every listing of the user's searches against the current collection and want list."""
     matcher = matcher_for_user(user)
     listings = list(Listing.objects.filter(search__user=user))

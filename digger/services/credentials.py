@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -10,6 +10,7 @@ from django.utils import timezone
 from common import crypto
 from common.exceptions import InvalidInput
 from common.fields import UndecryptableSecret
+from common.types import AuthUser
 from integrations.discogs.client import DiscogsClient
 from integrations.discogs.errors import TokenRejected
 from integrations.ebay.client import EbayClient
@@ -23,16 +24,14 @@ from ..models import (
 
 SECRET_FIELDS = ("discogs_token", "ebay_client_id", "ebay_client_secret")
 
-if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 
-def profile_get_or_create(*, user: AbstractBaseUser | AnonymousUser) -> DiggerProfile:
+def profile_get_or_create(*, user: AuthUser) -> DiggerProfile:
     profile, _ = DiggerProfile.objects.get_or_create(user=user)
     return profile
 
 
-def credentials_update(*, user: AbstractBaseUser | AnonymousUser, discogs_username: str | None = None, discogs_token: str | None = None,
+def credentials_update(*, user: AuthUser, discogs_username: str | None = None, discogs_token: str | None = None,
                        ebay_client_id: str | None = None, ebay_client_secret: str | None = None,
                        email_digest: str | None = None, preferred_location: str | None = None,
                        clear: list[str] | None = None) -> DiggerProfile:
@@ -99,7 +98,7 @@ def ebay_client_for(profile: DiggerProfile) -> EbayClient:
     return EbayClient(client_id=profile.ebay_client_id, client_secret=profile.ebay_client_secret)
 
 
-def discogs_lookup(*, user: AbstractBaseUser | AnonymousUser, artist: str, title: str, limit: int = 5) -> dict[str, Any]:
+def discogs_lookup(*, user: AuthUser, artist: str, title: str, limit: int = 5) -> dict[str, Any]:
     """Discogs masters and vinyl releases matching an artist and title, to pick a release id when a
     saved search starts from an album page ("Find on vinyl"). Never raises for upstream trouble:
     the form still works without the lookup, so the reason comes back as `error`."""
@@ -120,7 +119,7 @@ def discogs_lookup(*, user: AbstractBaseUser | AnonymousUser, artist: str, title
     return result
 
 
-def credentials_test(*, user: AbstractBaseUser | AnonymousUser, service: str) -> tuple[bool, str]:
+def credentials_test(*, user: AuthUser, service: str) -> tuple[bool, str]:
     """Calls the service with the stored credentials and records the outcome ("test connection")."""
     profile = profile_get_or_create(user=user)
     ok, message = False, ""
@@ -136,12 +135,12 @@ def credentials_test(*, user: AbstractBaseUser | AnonymousUser, service: str) ->
             if profile.discogs_username and identity.username.lower() != profile.discogs_username.lower():
                 message += f" (The username you saved is {profile.discogs_username}.)"
         elif service == "ebay":
-            client = ebay_client_for(profile)
+            ebay = ebay_client_for(profile)
             try:
-                client.drop_token()
-                client.token()
+                ebay.drop_token()
+                ebay.token()
             finally:
-                client.close()
+                ebay.close()
             ok, message = True, "Connected to eBay: the application token was granted."
         else:
             raise InvalidInput("Unknown service.", field="service")

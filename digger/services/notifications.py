@@ -1,13 +1,13 @@
 """In-app notifications and the e-mail digest."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+
+from common.types import AuthUser
 
 from .. import selectors
 from ..currency import exchange_rates
@@ -17,23 +17,20 @@ from ..models import (
     SavedSearch,
 )
 
-if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
-
-def notification_create(*, user: AbstractBaseUser | AnonymousUser, message: str, kind: str = "match", url: str = "",
+def notification_create(*, user: AuthUser, message: str, kind: str = "match", url: str = "",
                         search: SavedSearch | None = None) -> Notification:
     return Notification.objects.create(user=user, kind=kind, message=message[:500], url=url[:300], search=search)
 
 
-def notifications_mark_read(*, user: AbstractBaseUser | AnonymousUser, notification_id: int | None = None) -> int:
+def notifications_mark_read(*, user: AuthUser, notification_id: int | None = None) -> int:
     qs = Notification.objects.filter(user=user, read_at__isnull=True)
     if notification_id is not None:
         qs = qs.filter(pk=notification_id)
     return qs.update(read_at=timezone.now())
 
 
-def digest_send(*, user: AbstractBaseUser | AnonymousUser) -> int:
+def digest_send(*, user: AuthUser) -> int:
     """E-mails the user's not yet e-mailed notifications in one message; returns how many it held.
 
     Grouped like alerts: per notice, a link to its search, then each listing with its cover, price with

@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -17,6 +17,7 @@ from django.utils import timezone
 from common.locks import exclusive
 from common.realtime import publish_progress
 from common.services import search_log_record
+from common.types import AuthUser
 from integrations.discogs.client import DiscogsClient
 from integrations.discogs.errors import ScrapingDisabled, TokenRejected
 from integrations.discogs.types import condition_rank
@@ -46,8 +47,6 @@ EBAY_CONDITION_CODES = dict(EBAY_CONDITIONS)
 EBAY_LOCATION = {"US": {"location_country": "US"}, "UK": {"location_country": "GB"},
                  "EU": {"location_region": "EUROPEAN_UNION"}}
 
-if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 
 @dataclass
@@ -190,11 +189,13 @@ def _fetch_ebay(search: SavedSearch, client: EbayClient, progress: _Progress) ->
     query = search.query_text
     if search.catno and search.catno not in query:
         query = f"{query} {search.catno}".strip()
+    location = EBAY_LOCATION.get(search.seller_location, {})
     page = client.search(query=query, conditions=conditions, price_min=search.price_min, price_max=search.price_max,
                          currency=search.currency if (search.price_min is not None or search.price_max is not None) else "",
                          buying_options=["FIXED_PRICE", "BEST_OFFER"], sort="price",
                          limit=settings.DIGGER_MAX_LISTINGS_PER_PLATFORM,
-                         **EBAY_LOCATION.get(search.seller_location, {}))
+                         location_country=location.get("location_country", ""),
+                         location_region=location.get("location_region", ""))
     items = []
     for s in page.items:
         if s.price is None:
@@ -247,7 +248,7 @@ def _refresh_market_prices(client: DiscogsClient, release_ids: list[int], progre
     return fetched
 
 
-def matcher_for_user(user: AbstractBaseUser | AnonymousUser) -> Matcher:
+def matcher_for_user(user: AuthUser) -> Matcher:
     items = CollectionItem.objects.filter(user=user).values_list("release_id", "kind", "artist", "title", "catno")
     return Matcher((Owned(release_id=r, kind=k, artist=a, title=t, catno=c) for r, k, a, t, c in items),
                    threshold=settings.DIGGER_FUZZY_THRESHOLD)
@@ -354,7 +355,7 @@ def search_run_execute(*, run_id: int, discogs: DiscogsClient | None = None, eba
     fetched: dict[str, list[ListingData]] = {}
     errors: list[dict[str, str]] = []
     notes: dict[str, Any] = {}
-    owned_clients = []
+    owned_clients: list[DiscogsClient | EbayClient] = []
     unconfigured = 0  # platforms without credentials: reported on the run, not notified every time
     started = time.monotonic()
     try:
@@ -368,11 +369,11 @@ def search_run_execute(*, run_id: int, discogs: DiscogsClient | None = None, eba
                         owned_clients.append(discogs_client)
                     fetched[platform], notes[platform] = _fetch_discogs(search, discogs_client, progress)
                 else:
-                    client = ebay
-                    if client is None:
-                        client = ebay_client_for(profile)
-                        owned_clients.append(client)
-                    fetched[platform], notes[platform] = _fetch_ebay(search, client, progress)
+                    ebay_client = ebay
+                    if ebay_client is None:
+                        ebay_client = ebay_client_for(profile)
+                        owned_clients.append(ebay_client)
+                    fetched[platform], notes[platform] = _fetch_ebay(search, ebay_client, progress)
             except TokenRejected:
                 errors.append({"platform": platform, "error": "Discogs rejected the token"})
             except CredentialsRejected:
@@ -420,8 +421,8 @@ def search_run_execute(*, run_id: int, discogs: DiscogsClient | None = None, eba
         errors.append({"platform": "", "error": "Time limit reached: the run was stopped"})
         return _finish_run(run, status=SearchRun.Status.FAILED, totals={}, errors=errors, notes=notes, started=started)
     finally:
-        for client in owned_clients:
-            client.close()
+        for owned in owned_clients:
+            owned.close()
 
 
 def search_run_fail(*, run_id: int, message: str) -> SearchRun:

@@ -4,13 +4,14 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from common.exceptions import Conflict, InvalidInput
+from common.types import AuthUser
 from integrations.discogs.types import CONDITION_CODES
 
 from ..models import (
@@ -24,8 +25,6 @@ SEARCH_FIELDS = ("name", "query", "artist", "title", "barcode", "catno", "releas
                  "price_max", "currency", "min_media_condition", "min_sleeve_condition", "format", "seller_location",
                  "interval_hours", "active")
 
-if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 
 def _decimal(value: Any, field: str) -> Decimal | None:
@@ -84,7 +83,8 @@ def search_clean(data: dict[str, Any], *, instance: SavedSearch | None = None) -
         raise InvalidInput("Seller location is US, EU, UK or any.", field="seller_location")
     values["seller_location"] = location
     try:
-        interval = int(values.get("interval_hours") if values.get("interval_hours") not in (None, "") else 24)
+        raw_interval = values.get("interval_hours")
+        interval = int(raw_interval if raw_interval not in (None, "") else 24)
     except (TypeError, ValueError) as exc:
         raise InvalidInput("The interval is a whole number of hours.", field="interval_hours") from exc
     if interval < 1:
@@ -98,7 +98,7 @@ def search_clean(data: dict[str, Any], *, instance: SavedSearch | None = None) -
     return values
 
 
-def search_create(*, user: AbstractBaseUser | AnonymousUser, data: dict[str, Any]) -> SavedSearch:
+def search_create(*, user: AuthUser, data: dict[str, Any]) -> SavedSearch:
     """Creates a saved search for `user` from validated fields."""
     return SavedSearch.objects.create(user=user, **search_clean(data))
 

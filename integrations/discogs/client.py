@@ -72,22 +72,22 @@ def _int(value: Any) -> int | None:
         return None
 
 
-def _pagination(data: dict) -> Pagination:
+def _pagination(data: dict[str, Any]) -> Pagination:
     p = data.get("pagination") or {}
     return Pagination(page=_int(p.get("page")) or 1, pages=_int(p.get("pages")) or 1,
                       per_page=_int(p.get("per_page")) or 0, items=_int(p.get("items")) or 0)
 
 
-def _names(items: list | None, key: str = "name") -> tuple[str, ...]:
+def _names(items: list[Any] | None, key: str = "name") -> tuple[str, ...]:
     return tuple(str(i.get(key) or "").strip() for i in items or [] if isinstance(i, dict) and i.get(key))
 
 
-def _artist_names(items: list | None) -> tuple[str, ...]:
+def _artist_names(items: list[Any] | None) -> tuple[str, ...]:
     # Discogs disambiguates homonyms as "Name (2)"; that suffix is not part of the name.
     return tuple(_HOMONYM.sub("", n) for n in _names(items))
 
 
-def _formats(items: list | None) -> tuple[str, ...]:
+def _formats(items: list[Any] | None) -> tuple[str, ...]:
     out = []
     for f in items or []:
         if isinstance(f, dict):
@@ -96,7 +96,7 @@ def _formats(items: list | None) -> tuple[str, ...]:
     return tuple(out)
 
 
-def parse_collection_item(raw: dict) -> CollectionItem:
+def parse_collection_item(raw: dict[str, Any]) -> CollectionItem:
     info = raw.get("basic_information") or {}
     release_id = _int(info.get("id") or raw.get("id"))
     if release_id is None:
@@ -164,7 +164,7 @@ class DiscogsClient:
         except (ValueError, AttributeError):
             return ""
 
-    def _get(self, path: str, params: dict | None = None) -> Any:
+    def _get(self, path: str, params: dict[str, Any] | None = None) -> Any:
         try:
             data = self.api.get_json(path, params={k: v for k, v in (params or {}).items() if v not in (None, "")})
         except AuthFailed as exc:
@@ -255,7 +255,7 @@ class DiscogsClient:
         ]
         return VersionsPage(pagination=_pagination(d), versions=versions)
 
-    def _items_page(self, path: str, key: str, page: int, params: dict) -> CollectionPage:
+    def _items_page(self, path: str, key: str, page: int, params: dict[str, Any]) -> CollectionPage:
         d = self._get(path, {"page": page, "per_page": PER_PAGE, **params})
         if not isinstance(d, dict) or not isinstance(d.get(key, []), list):
             raise MalformedResponse(f"Discogs {key} page without a list", service="discogs")
@@ -320,7 +320,7 @@ class DiscogsClient:
                            blocked_from_sale=bool(d.get("blocked_from_sale")))
 
     # -- marketplace pages ------------------------------------------------------------------------------
-    def fetch_marketplace_page(self, path: str, params: dict | None = None) -> str:
+    def fetch_marketplace_page(self, path: str, params: dict[str, Any] | None = None) -> str:
         """The HTML of one public marketplace page (I/O only; parsing is parser.py)."""
         if not self.scraping:
             raise ScrapingDisabled("Discogs marketplace scraping is switched off (DISCOGS_MARKETPLACE_SCRAPING)",

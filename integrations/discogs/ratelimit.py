@@ -21,6 +21,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 
@@ -116,8 +117,8 @@ class LocalWindowBackend:
 class RedisWindowBackend:
     """Moving windows in Redis sorted sets, shared by every process using the same Redis."""
 
-    def __init__(self, client) -> None:
-        self.client = client
+    def __init__(self, client: Any) -> None:
+        self.client = client  # a redis.Redis (untyped: redis is an optional dependency here)
         self._script = client.register_script(_LUA)
         self._touch = client.register_script(_TOUCH)
 
@@ -145,16 +146,16 @@ class RedisWindowBackend:
 _local_backend = LocalWindowBackend()
 
 
-def redis_client():
+def redis_client() -> Any:
     """The raw Redis client behind the platform cache, or None in embedded mode."""
     if not settings.REDIS_URL:
         return None
     from django.core.cache import cache
 
-    return cache.raw_client()
+    return cache.raw_client()  # type: ignore[attr-defined]  # django-redis adds raw_client
 
 
-def default_backend():
+def default_backend() -> RedisWindowBackend | LocalWindowBackend:
     client = redis_client()
     return RedisWindowBackend(client) if client is not None else _local_backend
 
@@ -164,7 +165,7 @@ class RateLimiter:
 
     prefix = "stylus:discogs:rl"
 
-    def __init__(self, *, backend=None, window: float | None = None, limits: dict[str, int] | None = None,
+    def __init__(self, *, backend: RedisWindowBackend | LocalWindowBackend | None = None, window: float | None = None, limits: dict[str, int] | None = None,
                  margin: float = 0.5, clock: Callable[[], float] = time.time,
                  sleep: Callable[[float], None] = time.sleep, max_wait: float | None = None) -> None:
         self.backend = backend if backend is not None else default_backend()

@@ -45,7 +45,7 @@ def _money(raw: Any) -> Money | None:
         return None
 
 
-def _summary_fields(d: dict) -> dict:
+def _summary_fields(d: dict[str, Any]) -> dict[str, Any]:
     seller = d.get("seller") or {}
     try:
         pct = Decimal(str(seller["feedbackPercentage"])) if seller.get("feedbackPercentage") not in (None, "") else None
@@ -151,7 +151,7 @@ class EbayClient:
         """The cached application token, fetched when missing or about to expire."""
         cached = cache.get(self._token_key)
         if cached:
-            return cached
+            return str(cached)
         token = self.fetch_token()
         cache.set(self._token_key, token.access_token, timeout=max(30, token.expires_in - 120))
         return token.access_token
@@ -159,7 +159,7 @@ class EbayClient:
     def drop_token(self) -> None:
         cache.delete(self._token_key)
 
-    def _browse(self, path: str, params: dict | None = None) -> Any:
+    def _browse(self, path: str, params: dict[str, Any] | None = None) -> Any:
         self.budget.spend(1)
         for attempt in (1, 2):
             headers = {"Authorization": f"Bearer {self.token()}", "X-EBAY-C-MARKETPLACE-ID": self.marketplace_id}
