@@ -54,8 +54,18 @@ def endpoint(name: str) -> Callable[[Handler], Handler]:
 
 
 @csrf_exempt  # clients post forms without a session or a CSRF token; they authenticate with every request
-@require_http_methods(["GET", "POST", "HEAD"])
+@require_http_methods(["GET", "POST", "HEAD", "OPTIONS"])
 def rest(request: HttpRequest, method: str) -> HttpResponseBase:
+    response = HttpResponse(status=204) if request.method == "OPTIONS" else _rest(request, method)
+    # Web clients (hosted anywhere) call a Subsonic server from the browser. Credentials travel in the
+    # parameters, never in cookies, so any origin may read the answers, as with other Subsonic servers.
+    response["Access-Control-Allow-Origin"] = "*"
+    response["Access-Control-Allow-Headers"] = "Range, Content-Type"
+    response["Access-Control-Expose-Headers"] = "Content-Range, Content-Length, Accept-Ranges"
+    return response
+
+
+def _rest(request: HttpRequest, method: str) -> HttpResponseBase:
     params = Params(request)
     name = method.removesuffix(".view")
     handler = ENDPOINTS.get(name)

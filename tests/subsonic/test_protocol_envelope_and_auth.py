@@ -135,3 +135,12 @@ def test_bad_numbers_are_a_clean_failure_not_a_500(client, owner_app_password, l
 def test_jsonp_wraps_the_envelope_in_the_callback(client, owner_app_password):
     response = client.get("/rest/ping", {**owner_auth(), "f": "jsonp", "callback": "cb"})
     assert response.content.startswith(b"cb({") and b'"subsonic-response"' in response.content
+
+
+def test_rest_answers_are_readable_by_browser_clients_of_any_origin(client, owner_app_password):
+    response = client.get("/rest/ping", {**owner_auth(), "f": "json"}, HTTP_ORIGIN="https://player.example")
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert "Set-Cookie" not in response  # nothing a browser could ride on
+    preflight = client.options("/rest/stream", HTTP_ORIGIN="https://player.example",
+                               HTTP_ACCESS_CONTROL_REQUEST_HEADERS="range")
+    assert preflight.status_code == 204 and "Range" in preflight["Access-Control-Allow-Headers"]
