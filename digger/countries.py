@@ -24,6 +24,13 @@ NAMES = {
     "united kingdom": "GB", "uk": "GB", "united states": "US", "usa": "US", "uruguay": "UY",
 }
 ALIASES = {"UK": "GB"}
+KNOWN = set(NAMES.values()) | EU
+
+
+def is_known(code: str) -> bool:
+    """A two-letter code this module can match sellers against (what a user may put in a list)."""
+    upper = code.strip().upper()
+    return upper == "EU" or ALIASES.get(upper, upper) in KNOWN
 
 
 def country_code(value: str) -> str:

@@ -65,3 +65,34 @@ class WantAlertForm(forms.Form):
 class AlertChannelForm(forms.Form):
     kind = forms.ChoiceField(choices=[("email", "E-mail"), ("webhook", "Webhook (https)")])
     url = forms.CharField(max_length=500, required=False, label="Webhook URL")
+
+
+class CartPreferencesForm(forms.Form):
+    """Free-text lists for the page; services.cart_set_preferences checks every code and rate."""
+
+    currency = forms.CharField(max_length=3, label="Your currency")
+    duty_rates = forms.CharField(max_length=500, required=False, label="Import duty % by seller country",
+                                 help_text="For example: GB=20, JP=10")
+    country_allow = forms.CharField(max_length=300, required=False, label="Only sellers in", help_text="US, EU, …")
+    country_block = forms.CharField(max_length=300, required=False, label="Never sellers in")
+    min_seller_rating = forms.CharField(max_length=6, required=False, label="Seller rating at least (%)")
+    cart_drop_alert_percent = forms.CharField(max_length=6, label="Alert when the cart drops by more than (%)")
+
+    @staticmethod
+    def _codes(value: str) -> list[str]:
+        return [c.strip() for c in value.replace(";", ",").split(",") if c.strip()]
+
+    def clean_country_allow(self) -> list[str]:
+        return self._codes(self.cleaned_data["country_allow"])
+
+    def clean_country_block(self) -> list[str]:
+        return self._codes(self.cleaned_data["country_block"])
+
+    def clean_duty_rates(self) -> dict[str, str]:
+        rates = {}
+        for entry in self._codes(self.cleaned_data["duty_rates"]):
+            code, sep, rate = entry.partition("=")
+            if not sep:
+                raise forms.ValidationError("Write each rate as CODE=percent, for example GB=20.")
+            rates[code.strip()] = rate.strip()
+        return rates

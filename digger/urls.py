@@ -19,6 +19,7 @@ urlpatterns = [
     path("settings/test/<str:service>/", views.credentials_test, name="credentials_test"),
     path("notifications/read/", views.notifications_read, name="notifications_read"),
     path("cart/", views.cart, name="cart"),
+    path("cart/preferences/", views.cart_preferences, name="cart_preferences"),
     path("alerts/", views.alerts, name="alerts"),
     path("alerts/channels/<int:pk>/delete/", views.alert_channel_delete, name="alert_channel_delete"),
     path("wants/<int:release_id>/alert/", views.want_alert, name="want_alert"),

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,7 +18,7 @@ from common.exceptions import Conflict, InvalidInput
 from common.models import Job
 
 from . import selectors, services
-from .forms import AlertChannelForm, CartForm, CredentialsForm, SavedSearchForm, WantAlertForm
+from .forms import AlertChannelForm, CartForm, CartPreferencesForm, CredentialsForm, SavedSearchForm, WantAlertForm
 from .models import CartPlan, CollectionItem, Condition, SavedSearch
 
 
@@ -265,10 +266,15 @@ def notifications_read(request: DiggerRequest) -> HttpResponse:
 
 
 # -- cart, alerts, covers -----------------------------------------------------------------------------------------
-def _cart_context(request: DiggerRequest, cart: CartPlan | None, form: CartForm | None = None) -> dict:
+def _cart_context(request: DiggerRequest, cart: CartPlan | None, form: CartForm | None = None) -> dict[str, Any]:
     wants = [(w.release_id, f"{w.artist} – {w.title}") for w in
              selectors.collection_for_user(user=request.user, kind=CollectionItem.Kind.WANT)[:500]]
-    return {"cart": cart, "plan": cart.plan if cart else {}, "form": form or CartForm(wants=wants),
+    profile = services.profile_get_or_create(user=request.user)
+    preferences = CartPreferencesForm(initial={
+        "currency": profile.currency, "duty_rates": ", ".join(f"{k}={v}" for k, v in profile.duty_rates.items()),
+        "country_allow": ", ".join(profile.country_allow), "country_block": ", ".join(profile.country_block),
+        "min_seller_rating": profile.min_seller_rating or "", "cart_drop_alert_percent": profile.cart_drop_alert_percent})
+    return {"cart": cart, "plan": cart.plan if cart else {}, "form": form or CartForm(wants=wants), "preferences": preferences,
             "poll": bool(cart and cart.status in ("pending", "running")), "tab": "cart"}
 
 
@@ -294,6 +300,23 @@ def cart(request: DiggerRequest) -> HttpResponse:
     current = (selectors.cart_get_for_user(user=request.user, cart_id=int(plan_id)) if plan_id.isdigit()
                else selectors.cart_latest_for_user(user=request.user))
     return render(request, _partial(request, "digger/cart.html", "plan"), _cart_context(request, current))
+
+
+@login_required
+@require_POST
+def cart_preferences(request: DiggerRequest) -> HttpResponse:
+    """Currency, duty rates, country lists, seller rating minimum and the cart-drop alert threshold."""
+    form = CartPreferencesForm(request.POST)
+    if form.is_valid():
+        try:
+            services.cart_set_preferences(user=request.user, **form.cleaned_data)
+        except InvalidInput as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.detail)
+        else:
+            messages.success(request, "Cart preferences saved.")
+            return redirect("digger:cart")
+    context = _cart_context(request, selectors.cart_latest_for_user(user=request.user))
+    return render(request, "digger/cart.html", {**context, "preferences": form}, status=422)
 
 
 @login_required

@@ -13,12 +13,12 @@ from django.db import transaction
 
 from common.exceptions import InvalidInput
 from common.models import Job
-from common.services import job_claim, job_finish, job_progress, job_start
+from common.services import job_claim, job_failure_guard, job_finish, job_progress, job_start
 from common.types import AuthUser
 from integrations.discogs.types import condition_rank
 
 from .. import optimizer
-from ..countries import country_code, expand_codes
+from ..countries import country_code, expand_codes, is_known
 from ..currency import convert, currency_check, exchange_rates
 from ..models import CartPlan, CollectionItem, DiggerProfile, Listing
 from ..scoring import region_of
@@ -278,14 +278,21 @@ def cart_solve(*, job_id: int, cart_id: int) -> CartPlan:
     options = CartOptions(budget=Decimal(cart.options["budget"]) if cart.options.get("budget") else None,
                           max_sellers=cart.options.get("max_sellers"), must_have=cart.options.get("must_have") or [])
     try:
-        job_progress(job=job, done=1, total=3, message="Collecting listings")
-        data = cart_input_for_user(user=cart.user, options=options)
-        job_progress(job=job, done=2, total=3,
-                     message=f"Solving: {len(data.problem.offers)} listings from {len(data.problem.sellers)} sellers")
-        started = time.monotonic()
-        solution = optimizer.solve(data.problem, time_limit=settings.CART_TIME_LIMIT_S)
-        plan = plan_build(data, solution, options)
-        plan["seconds"] = round(time.monotonic() - started, 3)
+        # Anything unexpected fails the job (red bar) and the plan, and reaches StylusTask's failed-job record.
+        with job_failure_guard(job=job):
+            try:
+                job_progress(job=job, done=1, total=3, message="Collecting listings")
+                data = cart_input_for_user(user=cart.user, options=options)
+                job_progress(job=job, done=2, total=3, message=f"Solving: {len(data.problem.offers)} listings "
+                                                               f"from {len(data.problem.sellers)} sellers")
+                started = time.monotonic()
+                solution = optimizer.solve(data.problem, time_limit=settings.CART_TIME_LIMIT_S)
+                plan = plan_build(data, solution, options)
+                plan["seconds"] = round(time.monotonic() - started, 3)
+            except Exception:
+                CartPlan.objects.filter(pk=cart.pk).update(status="failed", plan={"status": "failed",
+                                                                                  "detail": "The solver failed."})
+                raise
     except InvalidInput as exc:
         CartPlan.objects.filter(pk=cart.pk).update(status="failed", plan={"status": "failed", "detail": exc.detail})
         job_finish(job=job, status=Job.Status.FAILED, message=exc.detail)
@@ -307,6 +314,20 @@ def cart_solve(*, job_id: int, cart_id: int) -> CartPlan:
     return cart
 
 
+def cart_refresh_after_run(*, user: AuthUser) -> CartPlan | None:
+    """Re-solves the cart with the user's last options after a run changed their listings, so the plan
+    stays current and a big drop can alert; nothing when they never asked for a cart."""
+    last = CartPlan.objects.filter(user=user, is_demo=False).order_by("-created_at", "-pk").first()
+    if last is None or CartPlan.objects.filter(user=user, status__in=["pending", "running"]).exists():
+        return None
+    options = CartOptions(budget=Decimal(last.options["budget"]) if last.options.get("budget") else None,
+                          max_sellers=last.options.get("max_sellers"), must_have=last.options.get("must_have") or [])
+    try:
+        return cart_request(user=user, options=options)
+    except InvalidInput:  # a must-have left the want list since: the user asks again with new options
+        return None
+
+
 def cart_set_preferences(*, user: AuthUser, currency: str | None = None,
                          duty_rates: dict[str, Any] | None = None, country_allow: list[str] | None = None,
                          country_block: list[str] | None = None, min_seller_rating: Any = None,
@@ -318,7 +339,7 @@ def cart_set_preferences(*, user: AuthUser, currency: str | None = None,
     if duty_rates is not None:
         clean: dict[str, str] = {}
         for code, rate in duty_rates.items():
-            if not country_code(str(code)) or len(str(code)) != 2:
+            if str(code).strip().upper() == "EU" or not is_known(str(code)):
                 raise InvalidInput(f"Unknown country code: {str(code)[:10]}.", field="duty_rates")
             try:
                 value = Decimal(str(rate))
@@ -330,7 +351,7 @@ def cart_set_preferences(*, user: AuthUser, currency: str | None = None,
         profile.duty_rates = clean
     for name, codes in (("country_allow", country_allow), ("country_block", country_block)):
         if codes is not None:
-            if any(not (c.strip().upper() == "EU" or len(c.strip()) == 2 and country_code(c)) for c in codes):
+            if any(not is_known(c) for c in codes):
                 raise InvalidInput("Use two-letter country codes (or EU).", field=name)
             setattr(profile, name, sorted({c.strip().upper() for c in codes}))
     if min_seller_rating is not None:

@@ -37,6 +37,7 @@ from ..models import (
     SavedSearch,
     SearchRun,
 )
+from .cart import cart_refresh_after_run
 from .credentials import discogs_client_for, ebay_client_for, profile_get_or_create
 from .notifications import digest_send, notification_create
 from .searches import search_run_request
@@ -475,6 +476,7 @@ def _finish_run(run: SearchRun, *, status: str, totals: dict, errors: list, note
 
         run_id = run.pk
         transaction.on_commit(lambda: check_alerts.delay(run_id))
+        cart_refresh_after_run(user=user)
     return run
 
 

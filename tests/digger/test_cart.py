@@ -213,3 +213,42 @@ def test_cart_plan_never_breaks_a_grade_rating_country_or_budget_rule(owner, row
         if allow:
             assert code in {"US", "JP"} and code in set(allow)
         assert code not in set(block)
+
+
+def test_cart_preferences_page_saves_and_rejects_unknown_codes(owner, owner_client):
+    r = owner_client.post(reverse("digger:cart_preferences"), {
+        "currency": "eur", "duty_rates": "GB=20, JP=7.5", "country_allow": "EU, GB", "country_block": "",
+        "min_seller_rating": "98.5", "cart_drop_alert_percent": "15"})
+    assert r.status_code == 302
+    profile = DiggerProfile.objects.get(user=owner)
+    assert (profile.currency, profile.duty_rates, profile.country_allow) == ("EUR", {"GB": "20", "JP": "7.5"},
+                                                                              ["EU", "GB"])
+    assert profile.min_seller_rating == Decimal("98.50") and profile.cart_drop_alert_percent == Decimal("15.00")
+    for field, value in (("currency", "XYZ"), ("duty_rates", "ZZ=5"), ("duty_rates", "GB=150"), ("country_block", "Mars")):
+        data = {"currency": "EUR", "cart_drop_alert_percent": "10", field: value}
+        bad = owner_client.post(reverse("digger:cart_preferences"), data)
+        assert bad.status_code == 422, (field, value)
+    profile.refresh_from_db()
+    assert profile.currency == "EUR" and profile.duty_rates == {"GB": "20", "JP": "7.5"}
+
+
+def test_search_run_re_solves_the_cart_and_alerts_on_a_big_drop(configured_owner, digger_replay, discogs_data,
+                                                               django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    from digger.models import AlertChannel
+    from tests.digger.fixtures import add_discogs_search_routes
+
+    owner = configured_owner
+    owner.email = "owner@example.org"
+    owner.save()
+    AlertChannel.objects.create(user=owner, kind="email")
+    want(owner, 372000)
+    previous = CartPlan.objects.create(user=owner, status="solved", landed_total=Decimal("500.00"), currency="USD")
+    add_discogs_search_routes(digger_replay, discogs_data)
+    search = SavedSearchFactory(user=owner, platform="discogs")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.search_run_now(search=search)
+    latest = CartPlan.objects.exclude(pk=previous.pk).get()
+    assert latest.status == "solved" and latest.landed_total < Decimal("500.00")
+    assert any("Your cart dropped" in m.subject for m in mail.outbox)
