@@ -12,8 +12,10 @@ and asks the archive for the rest with Range, so no byte kept on disk is fetched
 """
 from __future__ import annotations
 
+import copy
 import errno
 import hashlib
+import logging
 import os
 import queue
 import shutil
@@ -34,6 +36,8 @@ from integrations.errors import PermanentError, TransientError
 from integrations.internet_archive.client import InternetArchiveClient
 
 from .models import Download
+
+log = logging.getLogger(__name__)
 
 PROGRESS_WRITE_INTERVAL = 0.5
 TRANSFER_ATTEMPTS = 4
@@ -168,15 +172,55 @@ class _Sink:
             raise self.error
 
 
-def _tick(download: Download, *, token: str) -> None:
-    """Records progress, keeps the transfer lock alive, and stops when the user cancelled."""
+class _Publisher:
+    """Pushes live progress from its own thread: a push renders the bar and crosses the channel layer,
+    which the receiving thread should not wait for. Only the latest state matters, so a newer one
+    replaces one not sent yet."""
+
+    def __init__(self) -> None:
+        self._latest: Download | None = None
+        self._closed = False
+        self._ready = threading.Condition()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def push(self, download: Download) -> None:
+        with self._ready:
+            self._latest = copy.copy(download)  # a snapshot: the receiving thread goes on updating its own
+            self._ready.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._ready:
+                while self._latest is None and not self._closed:
+                    self._ready.wait()
+                latest, self._latest = self._latest, None
+                if latest is None:
+                    return
+            try:
+                publish(latest)
+            except Exception:  # a lost progress message must never break the transfer
+                log.warning("progress push failed for download %s", latest.pk, exc_info=True)
+
+    def close(self) -> None:
+        with self._ready:
+            self._closed = True
+            self._ready.notify()
+        self._thread.join()
+
+
+def _tick(download: Download, *, token: str, publisher: _Publisher) -> None:
+    """Records progress, keeps the transfer lock alive, and stops when the user cancelled.
+
+    One database round trip: the update only matches while the row is still `downloading`, so a cancel
+    shows up as 0 rows updated (it runs on the receiving thread, which waits meanwhile).
+    """
     cache.set(lock_key(download.pk), token, timeout=LOCK_TTL)
-    status = Download.objects.filter(pk=download.pk).values_list("status", flat=True).first()
-    if status != Download.Status.DOWNLOADING:
+    still_ours = Download.objects.filter(pk=download.pk, status=Download.Status.DOWNLOADING).update(
+        bytes_done=download.bytes_done, bytes_total=download.bytes_total, updated_at=timezone.now())
+    if not still_ours:
         raise TransferStopped(Download.Status.CANCELLED, "Cancelled.")
-    Download.objects.filter(pk=download.pk).update(bytes_done=download.bytes_done, bytes_total=download.bytes_total,
-                                                   updated_at=timezone.now())
-    publish(download)
+    publisher.push(download)
 
 
 def transfer_run(download: Download, *, part: Path, target: Path, client: InternetArchiveClient, token: str,
@@ -224,6 +268,7 @@ def transfer_run(download: Download, *, part: Path, target: Path, client: Intern
                 last_tick = time.monotonic()
                 with part.open(mode, buffering=buffer_size) as fh:
                     sink = _Sink(fh, hashers)
+                    publisher = _Publisher()
                     try:
                         while chunk := response.read(read_size):
                             sink.put(chunk)
@@ -236,12 +281,13 @@ def transfer_run(download: Download, *, part: Path, target: Path, client: Intern
                             if now - last_tick >= PROGRESS_WRITE_INTERVAL:
                                 last_tick = now
                                 download.bytes_done = done
-                                _tick(download, token=token)
+                                _tick(download, token=token, publisher=publisher)
                                 if on_progress:
                                     on_progress(download)
                                 report.ticks += 1
                                 report.progress_seconds += time.monotonic() - now
                     finally:
+                        publisher.close()
                         sink.close()  # what arrived before a broken connection is kept, so a resume starts after it
                     fh.flush()
                     os.fsync(fh.fileno())
