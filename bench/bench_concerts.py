@@ -1,7 +1,13 @@
-"""Concert aggregation speed: 10k and 100k synthetic etree items, first run and idempotent re-run.
+"""Concert benchmarks, each figure printed beside a floor measured in the same run.
 
-Targets: 100k items in <= 10 s on PostgreSQL, and a 100k/10k time ratio <= 12. Set DATABASE_URL to a
-PostgreSQL database (as CI does); without it the figures are for SQLite and say so.
+1. Aggregation: 10k and 100k synthetic etree items, first run and idempotent re-run. Targets: 100k items in
+   <= 10 s on PostgreSQL, and a 100k/10k time ratio <= 12. Without DATABASE_URL the figures are for SQLite.
+2. Setlist extraction and song grouping over 10k and 100k synthetic items (descriptions in the archive's
+   styles, a third with titled audio files): 100k <= 30 s, 100k/10k <= 12. Floor: splitting and unescaping
+   the same texts, the least any parser must do.
+3. Quality analysis of a 60-minute FLAC: CPU seconds per hour of audio against a bare decode of the same
+   file in the same run; target <= 3x the decode.
+4. A song page with 2,000 performances: p50 <= 60 ms. Floor: the same page for a song played once.
 """
 from __future__ import annotations
 
@@ -70,11 +76,11 @@ def main() -> int:
             Concert.objects.all().delete()
             docs = synthetic_docs(n, seed=n)
             cpu = time.process_time()
-            with Timer() as first:
-                report = concerts_aggregate_items(docs=docs)
+            with Timer() as first:  # enrichment (metadata calls) is queued work, not part of aggregation
+                report = concerts_aggregate_items(docs=docs, enrich=False)
             cpu = time.process_time() - cpu
             with Timer() as again:
-                rerun = concerts_aggregate_items(docs=docs)
+                rerun = concerts_aggregate_items(docs=docs, enrich=False)
             figures[n] = first.seconds
             changed = rerun.concerts_created + rerun.concerts_updated + rerun.recordings_created + rerun.recordings_updated
             print(f"concerts.aggregate_{n // 1000}k_seconds={first.seconds:.2f} (client cpu {cpu:.2f}s; {backend}; "
@@ -90,9 +96,182 @@ def main() -> int:
               f"{'OK' if ok_time else 'FAIL'}{suffix}")
         print(f"concerts.ratio_100k_10k={ratio:.2f} target<={TARGET_RATIO:.0f} {'OK' if ok_ratio else 'FAIL'}")
         print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-        return 0 if (ok_time and ok_ratio) or not using_pg else 1
+        ok_aggregate = (ok_time and ok_ratio) or not using_pg
+        ok_setlists = bench_setlists()
+        ok_quality = bench_quality()
+        ok_song_page = bench_song_page()
+        return 0 if ok_aggregate and ok_setlists and ok_quality and ok_song_page else 1
     finally:
         teardown()
+
+
+# -- setlists and songs ---------------------------------------------------------------------------------------
+SONGS = ["Bertha", "Scarlet Begonias", "Fire On The Mountain", "Playing In The Band", "Jack Straw", "Jack-A-Roe",
+         "Sugaree", "Estimated Prophet", "Eyes Of The World", "Morning Dew", "Not Fade Away", "Sugar Magnolia",
+         "Truckin'", "Goin' Down The Road Feeling Bad", "St. Stephen", "The Other One", "Dark Star", "Deal",
+         "Franklin's Tower", "Help On The Way", "Terrapin Station", "Stella Blue", "U.S. Blues", "Tennessee Jed"]
+
+
+def _variant(rng, title: str) -> str:
+    roll = rng.random()
+    if roll < 0.1:
+        return title.lower()
+    if roll < 0.2:
+        return title.replace("ing ", "in' ")
+    if roll < 0.25:
+        return title + " (reprise)"
+    return title
+
+
+def synthetic_setlists(n: int, *, seed: int) -> list[tuple[str, str, list]]:
+    """(artist, description, audio tracks) per item, in the styles the archive has."""
+    from concerts.setlist_parse import AudioTrack
+
+    rng = random.Random(seed)
+    artists = [f"Band {i:03d}" for i in range(max(5, n // 2000))]
+    own = {a: [f"{s} {a[-3:]}" if i % 3 else s for i, s in enumerate(SONGS * 8)][:150] for a in artists}
+    items = []
+    for i in range(n):
+        artist = artists[i % len(artists)]
+        songs = rng.sample(own[artist], 18)
+        style = i % 4
+        lines = []
+        for k, song in enumerate(songs):
+            title = _variant(rng, song) + (" -&gt;" if rng.random() < 0.2 else "")
+            if k in (0, 9, 16):
+                lines.append({0: "Set 1", 9: rng.choice(["Set II", "Set 2:", "Second Set"]), 16: "Encore"}[k])
+            lines.append(f"d{1 + k // 9}t{1 + k % 9:02d} {title}" if style == 2 else title)
+        description = ("Recorded live. Thanks to the taper.\n\n" if style == 1 else "") + "\n".join(lines)
+        tracks = [AudioTrack(name=f"t{k:02d}.flac", title=song, track=k + 1, length=300.0)
+                  for k, song in enumerate(songs)] if style == 3 else []
+        items.append((artist, description, tracks))
+    return items
+
+
+def bench_setlists() -> bool:
+    import html
+
+    from concerts.setlist_reconcile import reconcile
+    from concerts.song_match import SongMatcher, normalise_title
+
+    figures, floors = {}, {}
+    for n in (10_000, 100_000):
+        items = synthetic_setlists(n, seed=n)
+        with Timer() as floor:
+            for _, description, _ in items:
+                [html.unescape(line).strip() for line in description.split("\n")]
+        with Timer() as run:
+            matchers: dict[str, SongMatcher] = {}
+            songs = lines = 0
+            for artist, description, tracks in items:
+                matcher = matchers.setdefault(artist, SongMatcher())
+                for line in reconcile(tracks=tracks, description=description).lines:
+                    key = normalise_title(line.title).key
+                    lines += 1
+                    if matcher.match(key) is None:
+                        songs += 1
+                        matcher.add(key, songs)
+        figures[n], floors[n] = run.seconds, floor.seconds
+        print(f"concerts.setlists_{n // 1000}k_seconds={run.seconds:.2f} floor_split_unescape={floor.seconds:.2f} "
+              f"({lines} lines, {songs} songs over {len(matchers)} artists)")
+    ratio = figures[100_000] / figures[10_000]
+    ok = figures[100_000] <= 30.0 and ratio <= 12.0
+    print(f"concerts.setlists_100k_seconds={figures[100_000]:.2f} target<=30 "
+          f"{'OK' if figures[100_000] <= 30.0 else 'FAIL'}")
+    print(f"concerts.setlists_ratio_100k_10k={ratio:.2f} target<=12 {'OK' if ratio <= 12.0 else 'FAIL'} "
+          f"(floor ratio {floors[100_000] / floors[10_000]:.2f})")
+    return ok
+
+
+# -- quality analysis ---------------------------------------------------------------------------------------
+QUALITY_MINUTES = int(os.environ.get("BENCH_QUALITY_MINUTES", "60"))
+
+
+def _write_flac(path, minutes: int) -> None:
+    """A stereo 44.1 kHz FLAC: tones under quiet noise, so it compresses like music rather than like noise."""
+    import numpy as np
+    import soundfile as sf
+
+    rate, block = 44100, 44100 * 10
+    rng = np.random.default_rng(7)
+    with sf.SoundFile(str(path), "w", samplerate=rate, channels=2, subtype="PCM_16", format="FLAC") as out:
+        for start in range(0, rate * 60 * minutes, block):
+            t = (start + np.arange(block)) / rate
+            tone = 0.3 * np.sin(2 * np.pi * 220 * t) + 0.1 * np.sin(2 * np.pi * 3520 * t)
+            noise = rng.standard_normal((block, 2)) * 0.003
+            out.write((tone[:, None] + noise).astype(np.float32))
+
+
+def bench_quality() -> bool:
+    import tempfile
+    from pathlib import Path
+
+    import soundfile as sf
+
+    from concerts.audio_quality import measure_file
+
+    with tempfile.TemporaryDirectory(prefix="stylus-bench-quality-") as folder:
+        path = Path(folder) / "hour.flac"
+        _write_flac(path, QUALITY_MINUTES)
+        hours = QUALITY_MINUTES / 60
+        cpu = time.process_time()
+        with sf.SoundFile(str(path)) as handle:
+            for _ in handle.blocks(blocksize=4410 * 16, dtype="float32", always_2d=True):
+                pass
+        decode = time.process_time() - cpu
+        cpu = time.process_time()
+        measure = measure_file(path)
+        analysis = time.process_time() - cpu
+    ratio = analysis / decode if decode else float("inf")
+    print(f"concerts.quality_cpu_s_per_hour={analysis / hours:.2f} floor_bare_decode_cpu_s_per_hour="
+          f"{decode / hours:.2f} ratio={ratio:.2f} target<=3 {'OK' if ratio <= 3.0 else 'FAIL'} "
+          f"({QUALITY_MINUTES} min FLAC; {measure.loudness_lufs} LUFS, {measure.bandwidth_hz:.0f} Hz)")
+    return ratio <= 3.0
+
+
+# -- song page -----------------------------------------------------------------------------------------------
+def bench_song_page() -> bool:
+    from _django import percentiles
+    from django.test import Client
+
+    from concerts.models import Concert, Performance, Recording, Song
+
+    Concert.objects.filter(artist_key="bench band").delete()
+    concerts = Concert.objects.bulk_create([
+        Concert(artist="Bench Band", artist_key="bench band", artist_slug="bench-band",
+                date_text=f"{1960 + i // 300}-{1 + (i // 28) % 12:02d}-{1 + i % 28:02d}", year=1960 + i // 300,
+                venue=f"Venue {i}", location="Somewhere, USA", recordings_count=1, best_identifier=f"bench{i}")
+        for i in range(2001)])
+    Recording.objects.bulk_create([Recording(identifier=f"bench{i}", concert=c, rank=1)
+                                   for i, c in enumerate(concerts)])
+    song = Song.objects.create(artist="Bench Band", artist_key="bench band", artist_slug="bench-band",
+                               title="Bench Jam", key="bench jam")
+    once = Song.objects.create(artist="Bench Band", artist_key="bench band", artist_slug="bench-band",
+                               title="Rarity", key="rarity")
+    Performance.objects.bulk_create(
+        [Performance(concert=c, song=song, position=1, set_label="1", title="Bench Jam", length=300.0 + i,
+                     segue_out=i % 3 == 0, identifier=f"bench{i}", file_name=f"bench{i}d1t01.flac")
+         for i, c in enumerate(concerts[:2000])]
+        + [Performance(concert=concerts[2000], song=once, position=1, set_label="1", title="Rarity", length=200.0,
+                       identifier="bench2000", file_name="t.flac")])
+    client = Client()
+
+    def sample(url: str, n: int = 30) -> list[float]:
+        client.get(url)  # warm
+        out = []
+        for _ in range(n):
+            start = time.perf_counter()
+            response = client.get(url)
+            out.append(time.perf_counter() - start)
+            assert response.status_code == 200
+        return out
+
+    full = percentiles(sample(f"/concerts/songs/{song.pk}/"))
+    floor = percentiles(sample(f"/concerts/songs/{once.pk}/"))
+    ok = full["p50_ms"] <= 60.0
+    print(f"concerts.song_page_2000_p50_ms={full['p50_ms']:.1f} p95_ms={full['p95_ms']:.1f} "
+          f"floor_one_performance_p50_ms={floor['p50_ms']:.1f} target<=60 {'OK' if ok else 'FAIL'}")
+    return ok
 
 
 if __name__ == "__main__":

@@ -11,6 +11,8 @@ import html
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
 
 ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5}
 WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "first": 1, "second": 2, "third": 3, "fourth": 4}
@@ -43,9 +45,8 @@ MAX_TITLE = 80
 MAX_WORDS = 10
 
 
-@dataclass(frozen=True)
-class SetlistLine:
-    """One song (or non-song) in a recording's running order."""
+class SetlistLine(NamedTuple):
+    """One song (or non-song) in a recording's running order (a tuple: millions are made in a bulk run)."""
 
     set_label: str  # "1", "2", "3" or "E"
     position: int  # 1-based across the whole show
@@ -69,7 +70,10 @@ class AudioTrack:
 
 def clean_text(text: str) -> str:
     """HTML entities unescaped (twice: the archive double-escapes some), tags dropped, line breaks kept."""
-    text = _BREAKS.sub("\n", text or "")
+    text = text or ""
+    if "<" not in text and "&" not in text:  # most text: nothing to unescape
+        return text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
+    text = _BREAKS.sub("\n", text)
     text = html.unescape(html.unescape(_TAGS.sub("", text)))
     return text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
 
@@ -123,6 +127,46 @@ def _looks_like_song(text: str) -> bool:
     return any(ch.isalpha() for ch in text)
 
 
+@dataclass(frozen=True)
+class _LineInfo:
+    """What one line of text is, independent of the lines around it (so it can be cached: songs repeat)."""
+
+    kind: str  # "disc" (a disc header), "header" (a set header alone), "body"
+    label: str | None = None  # the set header on this line, if any
+    prefixed: bool = False  # starts with a usable disc/track prefix
+    dt: bool = False  # the prefix is d1t03 style
+    disc: int | None = None
+    track: int | None = None
+    titles: tuple[tuple[str, bool], ...] | None = None  # (title, segue) per song; None when not song-like
+
+
+@lru_cache(maxsize=200_000)
+def _line_info(line: str) -> _LineInfo:
+    if _DISC_HEADER.fullmatch(line):
+        return _LineInfo(kind="disc")
+    label = None
+    header = _header(line)
+    if header is not None:
+        label, line = header
+        if not line:
+            return _LineInfo(kind="header", label=label)
+    prefix = _PREFIX.match(line)
+    prefixed = bool(prefix and (prefix.group("dt") or _looks_like_song(line[prefix.end():])))
+    disc = track = None
+    dt = False
+    if prefix and prefixed:
+        dt = bool(prefix.group("dt"))
+        if dt:
+            disc, track = int(prefix.group("disc")), int(prefix.group("track"))
+        else:
+            track = int(prefix.group("num"))
+        line = line[prefix.end():]
+    titles = tuple((_strip_title(t), segue) for t, segue in split_segues(line))
+    song_like = bool(titles) and all(_looks_like_song(t) for t, _ in titles)
+    return _LineInfo(kind="body", label=label, prefixed=prefixed, dt=dt, disc=disc, track=track,
+                     titles=titles if song_like else None)
+
+
 def parse_setlist_text(text: str) -> list[SetlistLine]:
     """The running order written in a description or an info file; [] when there is none."""
     lines: list[SetlistLine] = []
@@ -132,42 +176,30 @@ def parse_setlist_text(text: str) -> list[SetlistLine]:
         line = raw.strip()
         if not line:
             continue
-        if _DISC_HEADER.fullmatch(line):
+        info = _line_info(line[:300])
+        if info.kind == "disc":
             in_block = current is not None
             continue
-        header = _header(line)
-        if header is not None:
-            current, rest = header
-            in_block = True
-            if not rest:
-                continue
-            line = rest
-        prefix = _PREFIX.match(line)
-        disc = track = None
-        body = line
-        if prefix and (prefix.group("dt") or _looks_like_song(line[prefix.end():])):
-            if prefix.group("dt"):
-                disc, track = int(prefix.group("disc")), int(prefix.group("track"))
-            else:
-                track = int(prefix.group("num"))
-            body = line[prefix.end():]
-            if current is None and prefix.group("dt"):
+        if info.label is not None:
+            current, in_block = info.label, True
+        if info.kind == "header":
+            continue
+        if info.prefixed:
+            if current is None and info.dt:
                 current = "1"
             in_block = in_block or current is not None
         elif current is None or not in_block:
             continue
-        entries = split_segues(body)
-        titles = [(_strip_title(t), s) for t, s in entries]
-        if not titles or not all(_looks_like_song(t) for t, _ in titles):
-            if current is not None and not prefix:
+        if info.titles is None:
+            if current is not None and not info.prefixed:
                 in_block = False  # prose ends the set's song list until the next header
             continue
         if current is None:  # numbered lines with no header: one set
-            current = "1"
-            in_block = True
-        for title, segue in titles:
+            current, in_block = "1", True
+        track = info.track
+        for title, segue in info.titles:
             lines.append(SetlistLine(set_label=current, position=len(lines) + 1, title=title, segue=segue,
-                                     disc=disc, track=track))
+                                     disc=info.disc, track=track))
             track = None  # a second song on the same line has no track of its own
     return lines
 
@@ -179,13 +211,20 @@ def parse_file_titles(tracks: Iterable[AudioTrack]) -> list[SetlistLine]:
     for t in ordered:
         if not t.title.strip():
             return []
-        entries = split_segues(clean_text(t.title))
-        title, segue = (_strip_title(entries[0][0]), entries[-1][1]) if entries else ("", False)
-        if len(entries) > 1:  # "Scarlet > Fire" in one file: the file plays both; keep the first, note the segue
-            title = " > ".join(_strip_title(e[0]) for e in entries)
-        lines.append(SetlistLine(set_label="", position=len(lines) + 1, title=title or t.title.strip(), segue=segue,
+        title, segue = _file_title(t.title)
+        lines.append(SetlistLine(set_label="", position=len(lines) + 1, title=title, segue=segue,
                                  track=t.track, file_name=t.name, length=t.length))
     return lines
+
+
+@lru_cache(maxsize=100_000)
+def _file_title(raw: str) -> tuple[str, bool]:
+    """A file's title without segue marks, and whether it segues; "Scarlet > Fire" in one file keeps both names."""
+    entries = split_segues(clean_text(raw))
+    if not entries:
+        return raw.strip(), False
+    title = " > ".join(_strip_title(e[0]) for e in entries) if len(entries) > 1 else _strip_title(entries[0][0])
+    return title or raw.strip(), entries[-1][1]
 
 
 _DISC_TRACK_IN_NAME = re.compile(r"d(\d{1,2})[ _.-]?t(\d{1,3})", re.IGNORECASE)
@@ -210,6 +249,5 @@ def attach_files(lines: Sequence[SetlistLine], tracks: Sequence[AudioTrack]) -> 
         if match is None:
             out.append(line)
             continue
-        out.append(SetlistLine(set_label=line.set_label, position=line.position, title=line.title, segue=line.segue,
-                               disc=line.disc, track=line.track, file_name=match.name, length=match.length))
+        out.append(line._replace(file_name=match.name, length=match.length))
     return out

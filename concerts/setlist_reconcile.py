@@ -7,7 +7,7 @@ notes, never silently dropped.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from rapidfuzz import fuzz
@@ -59,10 +59,10 @@ def align(base: Sequence[SetlistLine], text: Sequence[SetlistLine]) -> tuple[lis
                 notes.append({"kind": "title", "files": line.title, "text": other.title})
             if other.segue != line.segue:
                 notes.append({"kind": "segue", "title": line.title, "files": line.segue, "text": other.segue})
-            out.append(replace(line, set_label=label, segue=line.segue or other.segue))
+            out.append(line._replace(set_label=label, segue=line.segue or other.segue))
         else:
             notes.append({"kind": "only_in_files", "title": line.title})
-            out.append(replace(line, set_label=label))
+            out.append(line._replace(set_label=label))
     matched = set(pairs.values())
     notes += [{"kind": "only_in_text", "title": line.title} for j, line in enumerate(text) if j not in matched]
     return out, notes
@@ -76,7 +76,7 @@ def reconcile(*, tracks: Sequence[AudioTrack], description: str = "", info_text:
     text, text_source = (from_info, "info") if from_info else (from_description, "description")
     if from_files:
         if not text:
-            return Reconciled(lines=[replace(line, set_label="1") for line in from_files], source="files", notes=[])
+            return Reconciled(lines=[line._replace(set_label="1") for line in from_files], source="files", notes=[])
         lines, notes = align(from_files, text)
         return Reconciled(lines=lines, source="files", notes=notes)
     if text:

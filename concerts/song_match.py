@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
@@ -36,6 +37,7 @@ class Normalised:
     reprise: bool
 
 
+@lru_cache(maxsize=200_000)
 def normalise_title(title: str) -> Normalised:
     """Case, punctuation, "Playin'" -> "playing", "St." -> "saint", segue marks dropped, "(reprise)" as a flag."""
     text = clean_text(title).casefold()
@@ -56,7 +58,7 @@ def is_non_song(key: str, *, extra: Iterable[str] = ()) -> bool:
     """Tuning, crowd, banter and the like; `extra` adds the artist's own (e.g. "drums", "space")."""
     if not key:
         return True
-    extras = {normalise_title(e).key for e in extra}
+    extras = {normalise_title(e).key for e in extra} if extra else set()
     if key in extras:
         return True
     return any(key == n or key.startswith(n + " ") for n in NON_SONGS)
