@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import functools
 import logging
 import os
 import threading
@@ -83,7 +84,7 @@ async def top_level_document_only(route: Route) -> None:
         await route.abort()
 
 
-def _mark_crashed(pooled: _Pooled) -> None:
+def _mark_crashed(pooled: _Pooled, _page: Page) -> None:
     pooled.crashed = True
 
 
@@ -190,7 +191,7 @@ class BrowserPool:
                 self._open -= 1
                 raise
             pooled = _Pooled(page=page)
-            page.on("crash", lambda _page: _mark_crashed(pooled))
+            page.on("crash", functools.partial(_mark_crashed, pooled))
             self.pages_opened += 1
             return pooled
 

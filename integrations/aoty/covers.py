@@ -51,8 +51,11 @@ def fetch_cover(url: str) -> CoverImage:
     if source is None:
         raise PermanentError(f"not an AOTY cover URL: {url[:200]}", service="aoty.covers")
     parts = urlsplit(source)
-    client = HttpClient(service="aoty.covers", base_url=f"{parts.scheme}://{parts.netloc}",
-                        timeout=settings.AOTY_TIMEOUT, headers={"Accept": "image/*"})
+    # No retries here: the task retries transient errors with backoff (StylusTask). Covers come from AOTY's
+    # CDN, not the site, so they are spaced by at most a second rather than AOTY_MIN_INTERVAL.
+    client = HttpClient(service="aoty.covers", base_url=f"{parts.scheme}://{parts.netloc}", max_retries=0,
+                        min_interval=min(1.0, float(settings.AOTY_MIN_INTERVAL)), timeout=settings.AOTY_TIMEOUT,
+                        headers={"Accept": "image/*"})
     try:
         response = client.request("GET", source)
     finally:

@@ -1,10 +1,9 @@
 """Typed results of the AOTY parsers. Plain dataclasses: pure data, no Django."""
 from __future__ import annotations
 
-from typing import Any
-
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from typing import Any
 
 
 @dataclass(frozen=True)
