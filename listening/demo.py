@@ -5,8 +5,9 @@ import datetime as dt
 import random
 from typing import IO
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
+
+from common.types import AuthUser
 
 from .models import Listen
 from .services import dedupe_key_for, match_key_for
@@ -20,7 +21,7 @@ DEMO_TRACKS = [
 ]
 
 
-def load(*, user: AbstractBaseUser, staff: AbstractBaseUser | None = None, stdout: IO[str] | None = None) -> None:
+def load(*, user: AuthUser, staff: AuthUser | None = None, stdout: IO[str] | None = None) -> None:
     rng = random.Random(14)
     now = timezone.now().replace(microsecond=0)
     rows = []

@@ -12,7 +12,6 @@ import datetime as dt
 import json
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.http import HttpRequest, JsonResponse
 from django.urls import path
 from django.utils import timezone
@@ -20,6 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.services import user_for_bearer_token
+from common.types import AuthUser
 
 from . import services
 from .models import TEXT_MAX, Listen
@@ -47,7 +47,7 @@ def _token(request: HttpRequest) -> str:
     return value.strip() if scheme.lower() == "token" else ""
 
 
-def _user(request: HttpRequest) -> AbstractBaseUser:
+def _user(request: HttpRequest) -> AuthUser:
     token = _token(request)
     if not token:
         raise ProtocolError(401, "You need to provide an Authorization header.")

@@ -4,14 +4,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
+
+from common.types import AnyUser, AuthUser
 
 from .models import Listen, ListeningProfile, NowPlaying
 
 
-def listen_list_for_user(*, user: AbstractBaseUser, since: dt.datetime | None = None,
+def listen_list_for_user(*, user: AuthUser, since: dt.datetime | None = None,
                          until: dt.datetime | None = None) -> QuerySet[Listen]:
     qs = Listen.objects.filter(user=user)
     if since is not None:
@@ -30,7 +31,7 @@ def now_playing_list() -> list[dict[str, Any]]:
              "source": r.source, "minutes_ago": int((now - r.started_at).total_seconds() // 60)} for r in rows]
 
 
-def profile_get(*, user: AbstractBaseUser) -> ListeningProfile | None:
+def profile_get(*, user: AuthUser) -> ListeningProfile | None:
     return ListeningProfile.objects.filter(user=user).first()
 
 
@@ -42,14 +43,14 @@ def public_history(*, username: str, limit: int = 50) -> list[Listen] | None:
     return list(Listen.objects.filter(user=profile.user).order_by("-listened_at")[:limit])
 
 
-def player_queue(*, user: AbstractBaseUser | AnonymousUser) -> dict:
+def player_queue(*, user: AnyUser) -> dict:
     if not user.is_authenticated:
         return {}
     profile = ListeningProfile.objects.filter(user=user).only("queue").first()
     return profile.queue if profile else {}
 
 
-def continue_listening(*, user: AbstractBaseUser, limit: int = 6) -> list[dict]:
+def continue_listening(*, user: AuthUser, limit: int = 6) -> list[dict]:
     """Shows the user started lately, newest first, with the last track played in each (to resume there)."""
     rows = (Listen.objects.filter(user=user).exclude(recording_identifier="").values("recording_identifier")
             .annotate(last=Max("listened_at"), plays=Count("id")).order_by("-last")[:limit])
@@ -64,7 +65,7 @@ def continue_listening(*, user: AbstractBaseUser, limit: int = 6) -> list[dict]:
     return result
 
 
-def on_this_day(*, user: AbstractBaseUser, today: dt.date | None = None, limit: int = 20) -> list[Listen]:
+def on_this_day(*, user: AuthUser, today: dt.date | None = None, limit: int = 20) -> list[Listen]:
     """Listens from this calendar day in earlier years."""
     today = today or timezone.localdate()
     return list(Listen.objects.filter(user=user, listened_at__month=today.month, listened_at__day=today.day,
@@ -77,7 +78,7 @@ STATS_CACHE_SECONDS = 600
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
 
-def listen_stats(*, user: AbstractBaseUser, range: str = "month", now: dt.datetime | None = None) -> dict[str, Any]:
+def listen_stats(*, user: AuthUser, range: str = "month", now: dt.datetime | None = None) -> dict[str, Any]:
     """Top artists, releases, tracks and shows, listening time, plays over time and by hour and weekday.
 
     Cached per user and range until the user's history changes (services bump a version on every write).
@@ -99,7 +100,7 @@ def listen_stats(*, user: AbstractBaseUser, range: str = "month", now: dt.dateti
     return stats
 
 
-def _compute_stats(*, user: AbstractBaseUser, range: str, now: dt.datetime) -> dict[str, Any]:
+def _compute_stats(*, user: AuthUser, range: str, now: dt.datetime) -> dict[str, Any]:
     from django.db.models.functions import Coalesce, ExtractHour, ExtractIsoWeekDay, TruncDate, TruncMonth
 
     days = RANGES[range]
@@ -146,7 +147,7 @@ def _compute_stats(*, user: AbstractBaseUser, range: str, now: dt.datetime) -> d
 
 
 # -- platform hooks ------------------------------------------------------------------------------------
-def home_card(*, user: AbstractBaseUser | AnonymousUser) -> dict | None:
+def home_card(*, user: AnyUser) -> dict | None:
     if not user.is_authenticated:
         return None
     recent = list(Listen.objects.filter(user=user).order_by("-listened_at")[:5])
@@ -198,7 +199,7 @@ def _best_group(files: list, *, flac: bool) -> list:
     return by_format[max(lossy, key=bitrate)]
 
 
-def player_tracks(*, user: AbstractBaseUser | AnonymousUser, identifier: str, flac: bool = True) -> dict[str, Any]:
+def player_tracks(*, user: AnyUser, identifier: str, flac: bool = True) -> dict[str, Any]:
     """The tracks of one recording for the player: the user's verified local download when complete (played
     from Stylus), else the archive's own file URLs. Raises the archive's errors when the item is unknown."""
     from django.http import Http404
@@ -233,7 +234,7 @@ def player_tracks(*, user: AbstractBaseUser | AnonymousUser, identifier: str, fl
          "album": meta.title, "duration": f.length, "url": _file_url(identifier, f.name)} for f in files]}
 
 
-def unsent_counts(*, user: AbstractBaseUser) -> dict[str, int]:
+def unsent_counts(*, user: AuthUser) -> dict[str, int]:
     """Listens still waiting for each target (pending or failed), for the settings page."""
     return Listen.objects.filter(user=user).aggregate(
         listenbrainz=Count("id", filter=Q(listenbrainz_state__in=["pending", "failed"])),

@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from common.exceptions import InvalidInput
+from common.types import AuthUser
 from integrations.errors import IntegrationError
 from integrations.lastfm.client import LastfmClient
 from integrations.lastfm.types import Scrobble
@@ -108,7 +108,7 @@ def _clean(item: ListenIn) -> ListenIn:
     return item
 
 
-def profile_for(*, user: AbstractBaseUser) -> ListeningProfile:
+def profile_for(*, user: AuthUser) -> ListeningProfile:
     """The user's listening settings, created on first use."""
     profile, _ = ListeningProfile.objects.get_or_create(user=user)
     return profile
@@ -122,7 +122,7 @@ def _stats_changed(user_id: int) -> None:
         cache.set(STATS_VERSION_KEY.format(user_id), 2, None)
 
 
-def _build(*, user: AbstractBaseUser, item: ListenIn, source: str) -> Listen:
+def _build(*, user: AuthUser, item: ListenIn, source: str) -> Listen:
     mbids = item.mbids or {}
     return Listen(
         user=user, listened_at=item.listened_at, track_title=item.track_title, artist_name=item.artist_name,
@@ -138,7 +138,7 @@ def _build(*, user: AbstractBaseUser, item: ListenIn, source: str) -> Listen:
 _LINKS = ("recording_identifier", "filename", "catalogue_track_key", "album_id")
 
 
-def _link(*, user: AbstractBaseUser, listens: list[Listen]) -> None:
+def _link(*, user: AuthUser, listens: list[Listen]) -> None:
     """Links incoming listens to what Stylus knows, by MBID first, else by normalised artist and title.
 
     Both look at the user's earlier listens that carry links (a web play of a concert track links a later
@@ -176,7 +176,7 @@ def _scrobble_states(profile: ListeningProfile | None, *, forward: bool) -> tupl
 
 
 # -- listens -------------------------------------------------------------------------------------
-def listen_record(*, user: AbstractBaseUser, listened_at: dt.datetime, track_title: str, artist_name: str,
+def listen_record(*, user: AuthUser, listened_at: dt.datetime, track_title: str, artist_name: str,
                   source: str, release_name: str = "", recording_identifier: str = "", filename: str = "",
                   duration_seconds: int | None = None, seconds_played: int | None = None,
                   mbids: dict | None = None, submitted: dict | None = None) -> Listen:
@@ -205,7 +205,7 @@ def listen_record(*, user: AbstractBaseUser, listened_at: dt.datetime, track_tit
     return listen
 
 
-def listens_import(*, user: AbstractBaseUser, items: list[ListenIn], source: str, forward: bool = False) -> int:
+def listens_import(*, user: AuthUser, items: list[ListenIn], source: str, forward: bool = False) -> int:
     """Stores a batch (≤ 1000) in one insert, skipping ones already stored; returns how many were new.
 
     forward=True (a client's single listens) queues the scrobbles out; a history import is never forwarded.
@@ -244,7 +244,7 @@ def _after_new_listens(*, user_id: int, listen_ids: list[int], scrobble: bool) -
     transaction.on_commit(queue)
 
 
-def listen_delete(*, user: AbstractBaseUser, listen_id: int) -> bool:
+def listen_delete(*, user: AuthUser, listen_id: int) -> bool:
     """Deletes one of the user's listens; False when it is not theirs or does not exist."""
     deleted, _ = Listen.objects.filter(user=user, pk=listen_id).delete()
     if deleted:
@@ -252,7 +252,7 @@ def listen_delete(*, user: AbstractBaseUser, listen_id: int) -> bool:
     return bool(deleted)
 
 
-def listens_delete_all(*, user: AbstractBaseUser) -> int:
+def listens_delete_all(*, user: AuthUser) -> int:
     """Deletes the user's whole history; returns how many listens went."""
     deleted, _ = Listen.objects.filter(user=user).delete()
     _stats_changed(user.pk)
@@ -260,7 +260,7 @@ def listens_delete_all(*, user: AbstractBaseUser) -> int:
 
 
 # -- now playing -------------------------------------------------------------------------------------
-def now_playing_set(*, user: AbstractBaseUser, track_title: str, artist_name: str, source: str,
+def now_playing_set(*, user: AuthUser, track_title: str, artist_name: str, source: str,
                     release_name: str = "", recording_identifier: str = "", filename: str = "",
                     duration_seconds: int | None = None) -> None:
     """Records what the user is playing now (expires after the track's length, or 10 minutes) and sends
@@ -286,12 +286,12 @@ def now_playing_set(*, user: AbstractBaseUser, track_title: str, artist_name: st
     transaction.on_commit(lambda: tasks.now_playing_send_task.delay(user.pk, payload))
 
 
-def now_playing_clear(*, user: AbstractBaseUser) -> None:
+def now_playing_clear(*, user: AuthUser) -> None:
     NowPlaying.objects.filter(user=user).delete()
 
 
 # -- settings ----------------------------------------------------------------------------------------
-def profile_update(*, user: AbstractBaseUser, history_public: bool | None = None,
+def profile_update(*, user: AuthUser, history_public: bool | None = None,
                    listenbrainz_url: str | None = None) -> ListeningProfile:
     """Changes privacy and the custom ListenBrainz URL."""
     profile = profile_for(user=user)
@@ -308,7 +308,7 @@ def profile_update(*, user: AbstractBaseUser, history_public: bool | None = None
     return profile
 
 
-def listenbrainz_connect(*, user: AbstractBaseUser, token: str, url: str = "") -> ListeningProfile:
+def listenbrainz_connect(*, user: AuthUser, token: str, url: str = "") -> ListeningProfile:
     """Checks the token with the server (validate-token) and stores it encrypted; ListenRejected if refused."""
     token = (token or "").strip()
     if not re.fullmatch(r"[A-Za-z0-9._~-]{8,100}", token):
@@ -329,13 +329,13 @@ def listenbrainz_connect(*, user: AbstractBaseUser, token: str, url: str = "") -
     return profile
 
 
-def listenbrainz_disconnect(*, user: AbstractBaseUser) -> None:
+def listenbrainz_disconnect(*, user: AuthUser) -> None:
     ListeningProfile.objects.filter(user=user).update(listenbrainz_token="", listenbrainz_error="", listenbrainz_error_at=None)
     # Nothing is left waiting for a target that is gone.
     Listen.objects.filter(user=user, listenbrainz_state__in=["pending", "failed"]).update(listenbrainz_state="")
 
 
-def lastfm_connect(*, user: AbstractBaseUser, token: str) -> ListeningProfile:
+def lastfm_connect(*, user: AuthUser, token: str) -> ListeningProfile:
     """Finishes Last.fm's web auth: exchanges the callback's token for a session key, stored encrypted."""
     token = (token or "").strip()
     if not re.fullmatch(r"[A-Za-z0-9]{16,64}", token):
@@ -354,7 +354,7 @@ def lastfm_connect(*, user: AbstractBaseUser, token: str) -> ListeningProfile:
     return profile
 
 
-def lastfm_disconnect(*, user: AbstractBaseUser) -> None:
+def lastfm_disconnect(*, user: AuthUser) -> None:
     ListeningProfile.objects.filter(user=user).update(lastfm_session_key="", lastfm_username="", lastfm_error="",
                                                        lastfm_error_at=None)
     Listen.objects.filter(user=user, lastfm_state__in=["pending", "failed"]).update(lastfm_state="")
@@ -363,7 +363,7 @@ def lastfm_disconnect(*, user: AbstractBaseUser) -> None:
 QUEUE_MAX_ITEMS = 2000
 
 
-def queue_save(*, user: AbstractBaseUser, queue: dict) -> None:
+def queue_save(*, user: AuthUser, queue: dict) -> None:
     """Stores the player's queue document (items, index, position) as sent, bounded."""
     items = queue.get("items") if isinstance(queue, dict) else None
     if not isinstance(items, list) or len(items) > QUEUE_MAX_ITEMS:

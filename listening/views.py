@@ -3,10 +3,12 @@ the public history page, the offline storage page, and the service worker and we
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
@@ -17,10 +19,24 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from common.exceptions import InvalidInput
+from common.types import AuthUser
 from integrations.errors import NotConfigured
 from integrations.lastfm.client import web_auth_url
 
 from . import selectors, services
+
+
+def _me(request: HttpRequest) -> AuthUser:
+    """The signed-in user (login_required lets nobody else in)."""
+    if not isinstance(request.user, User):
+        raise Http404
+    return request.user
+
+
+def _htmx(request: HttpRequest) -> bool:
+    """A plain htmx request (not boosted navigation, which gets the whole page)."""
+    details = getattr(request, "htmx", None)
+    return bool(details) and not getattr(details, "boosted", False)
 
 
 def _range(request: HttpRequest) -> str:
@@ -34,21 +50,23 @@ def _range(request: HttpRequest) -> str:
 def index(request: HttpRequest) -> HttpResponse:
     """Recent plays, continue listening, on this day, and the stats with charts for one range."""
     stats_range = _range(request)
-    context = {"range": stats_range, "ranges": list(selectors.RANGES), "stats": selectors.listen_stats(user=request.user, range=stats_range)}
-    if request.htmx and not request.htmx.boosted:
+    user = _me(request)
+    context: dict[str, Any] = {"range": stats_range, "ranges": list(selectors.RANGES),
+                               "stats": selectors.listen_stats(user=user, range=stats_range)}
+    if _htmx(request):
         return render(request, "listening/listening_index.html#stats", context)
-    page = Paginator(selectors.listen_list_for_user(user=request.user), 25).get_page(request.GET.get("page"))
-    context.update(page=page, continue_items=selectors.continue_listening(user=request.user),
-                   on_this_day=selectors.on_this_day(user=request.user), profile=selectors.profile_get(user=request.user))
+    page = Paginator(selectors.listen_list_for_user(user=_me(request)), 25).get_page(request.GET.get("page"))
+    context.update(page=page, continue_items=selectors.continue_listening(user=_me(request)),
+                   on_this_day=selectors.on_this_day(user=_me(request)), profile=selectors.profile_get(user=_me(request)))
     return render(request, "listening/listening_index.html", context)
 
 
 @login_required
 @require_POST
 def listen_delete(request: HttpRequest, listen_id: int) -> HttpResponse:
-    if not services.listen_delete(user=request.user, listen_id=listen_id):
+    if not services.listen_delete(user=_me(request), listen_id=listen_id):
         raise Http404("No such listen.")  # someone else's listen looks the same as a missing one
-    if request.htmx:
+    if _htmx(request):
         return HttpResponse("")
     messages.success(request, "Listen deleted.")
     return redirect("listening:index")
@@ -60,7 +78,7 @@ def listens_delete_all(request: HttpRequest) -> HttpResponse:
     if request.POST.get("confirm") != "yes":
         messages.error(request, "Tick the box to confirm deleting your whole history.")
         return redirect("listening:settings")
-    count = services.listens_delete_all(user=request.user)
+    count = services.listens_delete_all(user=_me(request))
     messages.success(request, f"Deleted {count} listen{'s' if count != 1 else ''}.")
     return redirect("listening:index")
 
@@ -69,8 +87,8 @@ def listens_delete_all(request: HttpRequest) -> HttpResponse:
 @require_GET
 def settings_page(request: HttpRequest) -> HttpResponse:
     """Privacy, ListenBrainz and Last.fm connections, and what failed to send."""
-    profile = services.profile_for(user=request.user)
-    failed = selectors.unsent_counts(user=request.user)
+    profile = services.profile_for(user=_me(request))
+    failed = selectors.unsent_counts(user=_me(request))
     return render(request, "listening/settings.html", {
         "profile": profile, "failed": failed, "lastfm_configured": bool(settings.LASTFM_API_KEY and settings.LASTFM_API_SECRET),
         "default_listenbrainz_url": settings.LISTENBRAINZ_API_URL,
@@ -85,7 +103,7 @@ def _back_with_error(request: HttpRequest, exc: InvalidInput) -> HttpResponse:
 @login_required
 @require_POST
 def privacy_update(request: HttpRequest) -> HttpResponse:
-    services.profile_update(user=request.user, history_public=request.POST.get("history_public") == "on")
+    services.profile_update(user=_me(request), history_public=request.POST.get("history_public") == "on")
     messages.success(request, "Privacy saved.")
     return redirect("listening:settings")
 
@@ -94,7 +112,7 @@ def privacy_update(request: HttpRequest) -> HttpResponse:
 @require_POST
 def listenbrainz_connect(request: HttpRequest) -> HttpResponse:
     try:
-        services.listenbrainz_connect(user=request.user, token=request.POST.get("token", ""),
+        services.listenbrainz_connect(user=_me(request), token=request.POST.get("token", ""),
                                       url=request.POST.get("url", ""))
     except InvalidInput as exc:
         return _back_with_error(request, exc)
@@ -105,7 +123,7 @@ def listenbrainz_connect(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def listenbrainz_disconnect(request: HttpRequest) -> HttpResponse:
-    services.listenbrainz_disconnect(user=request.user)
+    services.listenbrainz_disconnect(user=_me(request))
     messages.success(request, "ListenBrainz disconnected.")
     return redirect("listening:settings")
 
@@ -125,7 +143,7 @@ def lastfm_start(request: HttpRequest) -> HttpResponse:
 @require_GET
 def lastfm_callback(request: HttpRequest) -> HttpResponse:
     try:
-        services.lastfm_connect(user=request.user, token=request.GET.get("token", ""))
+        services.lastfm_connect(user=_me(request), token=request.GET.get("token", ""))
     except InvalidInput as exc:
         return _back_with_error(request, exc)
     messages.success(request, "Last.fm connected: your listens will be scrobbled there.")
@@ -135,7 +153,7 @@ def lastfm_callback(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def lastfm_disconnect(request: HttpRequest) -> HttpResponse:
-    services.lastfm_disconnect(user=request.user)
+    services.lastfm_disconnect(user=_me(request))
     messages.success(request, "Last.fm disconnected.")
     return redirect("listening:settings")
 

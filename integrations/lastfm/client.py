@@ -45,7 +45,7 @@ class LastfmClient:
     def close(self) -> None:
         self.http.close()
 
-    def _call(self, method: str, params: dict[str, Any]) -> dict:
+    def _call(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         fields = {k: str(v) for k, v in params.items() if v not in (None, "")}
         fields.update(method=method, api_key=settings.LASTFM_API_KEY)
         if self.session_key:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -15,10 +16,10 @@ class ListenPayload:
     recording_mbid: str = ""
     release_mbid: str = ""
     origin_url: str = ""
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
-    def as_json(self) -> dict:
-        info: dict = {"media_player": "Stylus", "submission_client": "Stylus", **self.extra}
+    def as_json(self) -> dict[str, Any]:
+        info: dict[str, Any] = {"media_player": "Stylus", "submission_client": "Stylus", **self.extra}
         if self.duration_ms:
             info["duration_ms"] = self.duration_ms
         if self.recording_mbid:
@@ -27,10 +28,10 @@ class ListenPayload:
             info["release_mbid"] = self.release_mbid
         if self.origin_url:
             info["origin_url"] = self.origin_url
-        meta: dict = {"artist_name": self.artist_name, "track_name": self.track_name, "additional_info": info}
+        meta: dict[str, Any] = {"artist_name": self.artist_name, "track_name": self.track_name, "additional_info": info}
         if self.release_name:
             meta["release_name"] = self.release_name
-        item: dict = {"track_metadata": meta}
+        item: dict[str, Any] = {"track_metadata": meta}
         if self.listened_at is not None:
             item["listened_at"] = self.listened_at
         return item

@@ -6,6 +6,7 @@
 (function () {
   "use strict";
   var COUNT_AFTER = 240; // a play counts at half the track or 4 minutes, whichever comes first
+  var LONG_TRACK = 15 * 60; // seconds
   var QUEUE_KEY = "stylus-queue";
   var KEPT_KEY = "stylus-kept";
   var KEPT_CACHE = "stylus-kept";
@@ -50,6 +51,13 @@
   // -- engine ----------------------------------------------------------------------------------------------
   function makeEngine() {
     var g = new window.Gapless5({ loadLimit: 2, useWebAudio: true, useHTML5Audio: true, logLevel: 4 });
+    // A track longer than LONG_TRACK streams through HTML5 audio only: decoding a 20-minute file whole into
+    // WebAudio takes hundreds of MB and is what cuts long live jams short on phones. Gapless5 reads useWebAudio
+    // when each track starts loading, right after onloadstart, so it can be chosen per track.
+    g.onloadstart = function (path) {
+      var t = queue.items.filter(function (x) { return x.url === path; })[0];
+      g.useWebAudio = !(t && t.duration && t.duration > LONG_TRACK);
+    };
     g.onload = function (path) { loaded[path] = true; render(); };
     g.onunload = function (path) { delete loaded[path]; };
     g.ontimeupdate = function (ms, index) { onTime(ms / 1000, index); };
@@ -201,7 +209,10 @@
         }
         var items = res.data.tracks;
         var index = 0;
-        if (file) items.forEach(function (x, i) { if (x.file === file) index = i; });
+        // The file asked for may be in another format than the one streamed (d1t02.mp3 when FLAC plays):
+        // the same name without its extension is the same track.
+        var stem = function (name) { return String(name || "").replace(/\.[^./]+$/, ""); };
+        if (file) items.forEach(function (x, i) { if (x.file === file || stem(x.file) === stem(file)) index = i; });
         notice("");
         load(items, index, t || 0, true);
       })
