@@ -33,21 +33,21 @@ recordings_router = Router(tags=["Concerts"])
 @router.get("", response={200: list[ConcertOut], **errors(422, 429)}, auth=auth_optional,
             summary="Concerts, newest date first")
 @paginate(Pagination)
-def concert_list(request: HttpRequest, filters: Query[ConcertFilter]):  # type: ignore[no-untyped-def]
+def concert_list(request: HttpRequest, filters: Query[ConcertFilter]):
     return selectors.concert_list(artist=filters.artist, year=filters.year, q=filters.q)
 
 
 @router.get("/recent", response={200: list[ConcertOut], **errors(422, 429)}, auth=auth_optional,
             summary="Concerts with recently added recordings")
 @paginate(Pagination)
-def concert_recent(request: HttpRequest):  # type: ignore[no-untyped-def]
+def concert_recent(request: HttpRequest):
     return selectors.concert_recent()
 
 
 @router.get("/search", response={200: list[ConcertOut], **errors(422, 429)}, auth=auth_optional,
             summary="Search concerts")
 @paginate(Pagination)
-def concert_search(request: HttpRequest, filters: Query[ConcertSearch]):  # type: ignore[no-untyped-def]
+def concert_search(request: HttpRequest, filters: Query[ConcertSearch]):
     search_log_record(section="concerts", query=filters.q, user=request_user(request))
     return selectors.concert_list(q=filters.q)
 
@@ -55,7 +55,7 @@ def concert_search(request: HttpRequest, filters: Query[ConcertSearch]):  # type
 @router.get("/on-this-day", response={200: list[ConcertOut], **errors(422, 429)}, auth=auth_optional,
             summary="Concerts on a month and day (MM-DD, today by default) across all years")
 @paginate(Pagination)
-def concert_on_this_day(request: HttpRequest, filters: Query[OnThisDayFilter]):  # type: ignore[no-untyped-def]
+def concert_on_this_day(request: HttpRequest, filters: Query[OnThisDayFilter]):
     if filters.date:
         parsed = selectors.parse_month_day(filters.date)
         if parsed is None:
@@ -81,7 +81,7 @@ def concert_setlist(request: HttpRequest, concert_id: int) -> dict:
 @songs_router.get("", response={200: list[SongOut], **errors(422, 429)}, auth=auth_optional,
                   summary="Songs, by artist and title")
 @paginate(Pagination)
-def song_list(request: HttpRequest, filters: Query[SongFilter]):  # type: ignore[no-untyped-def]
+def song_list(request: HttpRequest, filters: Query[SongFilter]):
     return selectors.song_list(artist=filters.artist, q=filters.q, order=filters.order)
 
 

@@ -11,7 +11,8 @@ from integrations.internet_archive.types import SearchDoc
 
 # (artist, date, venue, location, description, [(identifier, source, formats, rating, reviews, downloads)]); the
 # same concerts as archive's demo catalogue, each description carrying a setlist in one of the archive's styles
-DEMO = [
+DemoRecording = tuple[str, str, tuple[str, ...], float | None, int, int]
+DEMO: list[tuple[str, str, str, str, str, list[DemoRecording]]] = [
     ("The Stylus Band", "1977-05-08", "Barton Hall", "Ithaca, NY",
      "Set 1\nBertha\nScarlet Begonias ->\nFire On The Mountain\n\nSet 2\nPlayin' In The Band >\nDrums >\nSpace >\n"
      "Playing In The Band (reprise)\n\nEncore\nOne More Saturday Night", [

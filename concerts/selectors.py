@@ -65,9 +65,9 @@ def artist_timeline(*, slug: str) -> tuple[str, OrderedDict[int, list[Concert]]]
     return concerts[0].artist, years
 
 
-def artist_list(*, limit: int = 50) -> list[dict]:
-    return list(Concert.objects.values("artist_slug").annotate(concerts=Count("id"))
-                .order_by("-concerts", "artist_slug")[:limit])
+def artist_list(*, limit: int = 50) -> list[dict[str, Any]]:
+    rows = Concert.objects.values("artist_slug").annotate(concerts=Count("id")).order_by("-concerts", "artist_slug")
+    return [dict(row) for row in rows[:limit]]
 
 
 def concerts_for_artist(*, artist_name: str, limit: int = 20) -> list[dict]:
@@ -191,7 +191,8 @@ def song_search(*, user: AnyUser, query: str, limit: int = 5) -> list[dict]:
     results = []
     for song in song_list(q=text, order="played")[:limit]:
         url = reverse("concerts:song", args=[song.pk])
-        subtitle = f"{song.artist} · played {song.times_played} time{'s' if song.times_played != 1 else ''}"
+        times: int = getattr(song, "times_played", 0)  # annotated by song_list
+        subtitle = f"{song.artist} · played {times} time{'s' if times != 1 else ''}"
         if years:
             n = Performance.objects.filter(song=song, non_song=False, concert__year=years[0]).count()
             url += f"?year={years[0]}"

@@ -2,11 +2,14 @@
 timeline and song index, song pages, and "on this day"."""
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
+from django_htmx.middleware import HtmxDetails
 
 from albums.selectors import albums_for_artist
 from common.services import search_log_record
@@ -14,8 +17,14 @@ from common.services import search_log_record
 from . import selectors
 
 
+class HtmxHttpRequest(HttpRequest):
+    """A request that passed django-htmx's middleware (which sets request.htmx)."""
+
+    htmx: HtmxDetails
+
+
 @require_GET
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: HtmxHttpRequest) -> HttpResponse:
     """Concerts: recently added by default, or filtered by artist, year and free text."""
     q = request.GET.get("q", "").strip()[:200]
     artist = request.GET.get("artist", "").strip()[:300]
@@ -57,7 +66,7 @@ def artist(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
-def artist_songs(request: HttpRequest, slug: str) -> HttpResponse:
+def artist_songs(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """An artist's songs, sortable by title, times played, last played and average length."""
     name = selectors.artist_name_for_slug(slug=slug)
     order = request.GET.get("order", "played")
@@ -87,7 +96,7 @@ def song(request: HttpRequest, song_id: int) -> HttpResponse:
 
 
 @require_GET
-def on_this_day(request: HttpRequest) -> HttpResponse:
+def on_this_day(request: HtmxHttpRequest) -> HttpResponse:
     """Concerts on today's month and day (or ?date=MM-DD) across all years, for all artists or one."""
     today = timezone.localdate()
     raw = request.GET.get("date", "").strip()[:5]
@@ -98,7 +107,7 @@ def on_this_day(request: HttpRequest) -> HttpResponse:
     concerts = selectors.on_this_day(month=month, day=day, artist=artist)
     page = Paginator(concerts, 50).get_page(request.GET.get("page"))
     context = {"page": page, "month": month, "day": day, "artist": artist, "error": error,
-               "date_value": f"{month:02d}-{day:02d}", "label": timezone.datetime(2000, month, day).strftime("%B %-d"),
+               "date_value": f"{month:02d}-{day:02d}", "label": f"{dt.date(2000, month, day):%B} {day}",
                "artists": selectors.artist_list(limit=30)}
     template = "concerts/on_this_day.html#results" if request.htmx else "concerts/on_this_day.html"
     return render(request, template, context, status=400 if error else 200)

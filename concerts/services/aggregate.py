@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -19,7 +20,7 @@ from common.metrics import metrics
 from integrations.internet_archive.parser import LOSSLESS_FORMATS, is_soundboard
 from integrations.internet_archive.types import SearchDoc
 
-from ..aggregation import artist_key, best_reason, clean_date, consensus, recording_score
+from ..aggregation import CleanDate, artist_key, best_reason, clean_date, consensus, recording_score
 from ..models import AggregationRun, Concert, Recording, RecordingQuality
 from .enrich import recordings_enrich_later
 
@@ -126,7 +127,7 @@ def concerts_aggregate_items(*, docs: Iterable[SearchDoc], report: AggregateRepo
     incoming: dict[str, dict] = {}
     keys: dict[str, tuple[str, str]] = {}
     artist_names: dict[str, list[str]] = defaultdict(list)
-    dates: dict[tuple[str, str], object] = {}
+    dates: dict[tuple[str, str], CleanDate] = {}
     for doc in docs:
         report.items_seen += 1
         if not doc.date or not doc.creator:
@@ -149,7 +150,7 @@ def concerts_aggregate_items(*, docs: Iterable[SearchDoc], report: AggregateRepo
     # -- what is stored already ------------------------------------------------------------------
     wanted_keys = set(keys.values())
     artists = sorted({k[0] for k in wanted_keys})
-    concerts: dict[tuple[str, str], Concert] = {}
+    concerts: dict[tuple[str, str], Any] = {}  # Concert, or a stand-in holding only the new row's id
     for chunk in _chunks(artists, 500):
         for concert in Concert.objects.filter(artist_key__in=chunk):
             concerts[(concert.artist_key, concert.date_text)] = concert
@@ -184,10 +185,10 @@ def concerts_aggregate_items(*, docs: Iterable[SearchDoc], report: AggregateRepo
     id_to_key = {c.pk: k for k, c in concerts.items()}
     final: dict[str, dict] = {}
     for identifier, row in stored.items():
-        key = keys.get(identifier) or id_to_key.get(row["concert_id"])
-        if key is None:
+        found: tuple[str, str] | None = keys.get(identifier) or id_to_key.get(row["concert_id"])
+        if found is None:
             continue
-        final[identifier] = {**{f: row[f] for f in (*_DOC_FIELDS, "track_count", "length")}, "_key": key}
+        final[identifier] = {**{f: row[f] for f in (*_DOC_FIELDS, "track_count", "length")}, "_key": found}
     for identifier, record in incoming.items():
         previous = final.get(identifier, {})
         final[identifier] = {"track_count": previous.get("track_count"), "length": previous.get("length"),
@@ -254,10 +255,10 @@ def concerts_aggregate_items(*, docs: Iterable[SearchDoc], report: AggregateRepo
         report.concerts_created += len(new_concerts)
         if new_keys:  # read the new ids back (COPY returns none)
             for chunk in _chunks(sorted({k[0] for k in new_keys}), 500):
-                for pk, key, date_text in Concert.objects.filter(artist_key__in=chunk).values_list(
+                for pk, new_key, date_text in Concert.objects.filter(artist_key__in=chunk).values_list(
                         "pk", "artist_key", "date_text"):
-                    if (key, date_text) in new_keys:
-                        concerts[(key, date_text)] = SimpleNamespace(pk=pk)  # only the id is needed
+                    if (new_key, date_text) in new_keys:
+                        concerts[(new_key, date_text)] = SimpleNamespace(pk=pk)  # only the id is needed
         changed_concerts = []
         for key, values in concert_values.items():
             if key in new_keys:

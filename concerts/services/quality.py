@@ -239,5 +239,6 @@ def recording_quality_queue(*, identifier: str) -> Job | None:
     label = f"Measure quality of {identifier}"[:200]
     if Job.objects.filter(kind="concerts.quality", label=label, status=Job.Status.PENDING).exists():
         return None
-    return job_start(user=None, kind="concerts.quality", label=label, task=recording_quality_analyse,
-                     args=(identifier,))
+    # a system job (Job.user is nullable): staff see it, and its failure, on the jobs page
+    return job_start(user=None, kind="concerts.quality", label=label,  # type: ignore[arg-type]
+                     task=recording_quality_analyse, args=(identifier,))

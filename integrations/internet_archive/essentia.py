@@ -88,7 +88,7 @@ def _text(value: Any) -> str | None:
     return value.strip() if isinstance(value, str) and value.strip() else None
 
 
-def load_json(raw: bytes) -> dict:
+def load_json(raw: bytes) -> dict[str, Any]:
     """The JSON of a descriptor file, gzipped or not; MalformedResponse when it is neither."""
     if raw[:2] == b"\x1f\x8b":
         try:

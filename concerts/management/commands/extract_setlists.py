@@ -1,11 +1,13 @@
 """`manage.py extract_setlists [--artist A] [--offline]`: every recording's setlist, every concert's agreed one."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
 from concerts import services
+from integrations.internet_archive.types import ItemMetadata
 
 
 class Command(BaseCommand):
@@ -18,11 +20,11 @@ class Command(BaseCommand):
                             help="Use the stored descriptions and info files; fetch no metadata.")
 
     def handle(self, *args: Any, artist: str, offline: bool, **options: Any) -> None:
-        fetch = None
+        fetch: Callable[[str], ItemMetadata] | None = None
         if not offline:
             from archive.services import archive_item_get
 
-            def fetch(identifier: str):  # type: ignore[no-untyped-def]
+            def fetch(identifier: str) -> ItemMetadata:
                 return archive_item_get(identifier=identifier)
 
         counts = services.setlists_extract(artist=artist, fetch=fetch)
