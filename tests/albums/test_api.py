@@ -178,3 +178,28 @@ def test_album_api_includes_stored_stats_and_credits(client, stored_album, fragm
 
     assert body["stats"]["listens"] == 5210
     assert body["credits"]["Performers"][1]["name"] == "Mara Vale"
+
+
+@pytest.mark.parametrize(("params", "field"), [
+    ({"artist": "a" * 301, "album": "x"}, "artist"), ({"artist": "x", "album": "b" * 301}, "album"),
+])
+def test_album_lookup_over_long_text_is_422_naming_the_field(client, aoty, db, params, field):
+    response = client.get("/api/v1/albums/lookup", params)
+
+    assert response.status_code == 422
+    assert field in response.json()["detail"][0]["loc"]
+    assert aoty.requests == []
+
+
+def test_album_search_over_long_query_is_422_naming_the_field(client, aoty, db):
+    response = client.get("/api/v1/albums/search", {"query": "q" * (services.SEARCH_QUERY_MAX + 1)})
+
+    assert response.status_code == 422 and "query" in response.json()["detail"][0]["loc"]
+    assert aoty.requests == []
+
+
+def test_aoty_user_api_over_long_username_is_422_naming_the_field(client, aoty, db):
+    response = client.get("/api/v1/aoty-users/" + "u" * 61)
+
+    assert response.status_code == 422 and response.json()["detail"][0]["loc"][-1] == "username"
+    assert aoty.requests == []
