@@ -84,6 +84,20 @@ def _saved_search(owner) -> dict:
     return {"pk": search.pk, "search_id": search.pk}
 
 
+def _want(owner) -> dict:
+    from digger.models import CollectionItem
+
+    item = CollectionItem.objects.create(user=owner, kind="want", release_id=880000 + next(_seq), title=f"{MARK} want")
+    return {"release_id": item.release_id}
+
+
+def _alert_channel(owner) -> dict:
+    from digger.models import AlertChannel
+
+    channel = AlertChannel.objects.create(user=owner, kind="webhook", url=f"https://hooks.example.org/{MARK}")
+    return {"pk": channel.pk, "channel_id": channel.pk}
+
+
 def _download(owner) -> dict:
     from archive.models import Download
 
@@ -129,6 +143,8 @@ PRIVATE_PAGES: dict[str, Callable] = {
     "digger/searches/<int:pk>/edit/": _saved_search,
     "digger/searches/<int:pk>/delete/": _saved_search,
     "digger/searches/<int:pk>/run/": _saved_search,
+    "digger/wants/<int:release_id>/alert/": _want,
+    "digger/alerts/channels/<int:pk>/delete/": _alert_channel,
     "archive/downloads/<int:download_id>/cancel/": _download,
     "archive/downloads/<int:download_id>/retry/": _download,
     "archive/files/<int:download_id>/": _library,
@@ -142,6 +158,7 @@ PUBLIC_PAGES = {
     "concerts/<int:concert_id>/", "concerts/artists/<slug:slug>/",
     "archive/items/<str:identifier>/", "archive/items/<str:identifier>/browse/", "archive/items/<str:identifier>/browse/<path:path>",
     "digger/releases/<int:release_id>/", "digger/settings/test/<str:service>/",
+    "digger/covers/<str:token>/",  # a signed token, not an id: a forged one is 404, a real one a placeholder PNG
 }
 
 PRIVATE_API: dict[str, Callable] = {
@@ -151,6 +168,8 @@ PRIVATE_API: dict[str, Callable] = {
     "/api/v1/digger/searches/{search_id}/run": _saved_search,
     "/api/v1/digger/searches/{search_id}/runs": _saved_search,
     "/api/v1/digger/searches/{search_id}/results": _saved_search,
+    "/api/v1/digger/wants/{release_id}/alert": _want,
+    "/api/v1/digger/alert-channels/{channel_id}": _alert_channel,
     "/api/v1/tracks/songs/{song_id}": _song,
     "/api/v1/tracks/songs/{song_id}/steps/{step_id}": _song,
     "/api/v1/tracks/songs/{song_id}/cover": _song,
@@ -173,6 +192,7 @@ PUBLIC_API = {
     "/api/v1/albums/discover/{key}", "/api/v1/albums/{album_id}", "/api/v1/albums/{album_id}/similar",
     "/api/v1/aoty-users/{username}", "/api/v1/archive/items/{identifier}", "/api/v1/archive/items/{identifier}/files",
     "/api/v1/concerts/{concert_id}", "/api/v1/digger/credentials/{service}/test",
+    "/api/v1/digger/releases/{release_id}/price-bands",  # marketplace price aggregates, no user's data
 }
 # WebSocket groups by kind: the builder's kwarg that names the object.
 PRIVATE_WS = {"job": (_job, "pk"), "download": (_download, "download_id"), "diggersearch": (_saved_search, "pk")}
