@@ -164,6 +164,7 @@ PUBLIC_PAGES = {
 PRIVATE_API: dict[str, Callable] = {
     "/api/v1/downloads/{download_id}": _download,
     "/api/v1/downloads/{download_id}/retry": _download,
+    "/api/v1/downloads/{download_id}/file": _download,
     "/api/v1/digger/searches/{search_id}": _saved_search,
     "/api/v1/digger/searches/{search_id}/run": _saved_search,
     "/api/v1/digger/searches/{search_id}/runs": _saved_search,
