@@ -89,10 +89,11 @@ def load(*, user: AuthUser, staff, stdout) -> None:
         path = Path(tmp) / "demo_catalogue.csv"
         write_demo_csv(path, rows)
         result = services.track_features_import(path=path)
+    Track.objects.filter(spotify_id__in=[r["track_id"] for r in rows]).update(is_demo=True)
     playlist, _ = Playlist.objects.update_or_create(
         spotify_id=DEMO_PLAYLIST_ID,
         defaults={"name": "Stylus demo: late-night house", "owner_name": "Stylus", "snapshot_id": "demo-1",
-                  "ingested_snapshot_id": "demo-1", "last_ingested_at": timezone.now()},
+                  "ingested_snapshot_id": "demo-1", "last_ingested_at": timezone.now(), "is_demo": True},
     )
     house = list(Track.objects.filter(spotify_id__in=[r["track_id"] for r in rows if r["genre"] == "deep-house"])
                  .order_by("pk")[:8])
@@ -105,6 +106,7 @@ def load(*, user: AuthUser, staff, stdout) -> None:
         for track in house[:2]:
             SavedTrack.objects.get_or_create(user=user, track=track)
         _demo_audio(user=user, stdout=stdout)
+    _mark_demo_artists()
     build = services.index_rebuild(reason="demo")
     first = rows[0]
     stdout.write(f"recommend: {result.summary()}; index v{build.version} ({build.size} vectors). "
@@ -135,7 +137,31 @@ def _demo_audio(*, user: AuthUser, stdout) -> None:
         path = Path(tmp) / "demo-groove.wav"
         sf.write(path, (0.7 * beats + pad).astype(np.float32), sr)
         try:
-            services.features_from_audio_file(user=user, path=path, title="Demo groove (generated)",
-                                              artist="Stylus", audio_ref="demo:groove")
+            track = services.features_from_audio_file(user=user, path=path, title="Demo groove (generated)",
+                                                      artist="Stylus", audio_ref="demo:groove")
+            Track.objects.filter(pk=track.pk).update(is_demo=True)
         except AudioError as exc:  # never break the demo over the optional recording
             stdout.write(f"recommend: demo audio skipped: {exc}\n")
+
+
+def _mark_demo_artists() -> None:
+    """Artists credited on demo tracks only (an artist a real import also credits stays real)."""
+    from .models import Artist
+
+    Artist.objects.filter(tracks__is_demo=True).exclude(tracks__is_demo=False).update(is_demo=True)
+
+
+def unload(*, stdout) -> None:
+    """Removes exactly the demo rows: demo tracks (with their features, playlist entries and saved rows), the
+    demo playlist and demo-only artists, then rebuilds the index without them. Idempotent."""
+    from . import services
+    from .models import Artist, Playlist, Track
+
+    tracks, _ = Track.objects.filter(is_demo=True).delete()
+    playlists, _ = Playlist.objects.filter(is_demo=True).delete()
+    # a demo artist that a real import has since credited is real now: keep it, unmarked
+    Artist.objects.filter(is_demo=True, tracks__isnull=False).update(is_demo=False)
+    artists, _ = Artist.objects.filter(is_demo=True).delete()
+    if tracks or playlists:
+        services.index_rebuild(reason="demo unloaded")
+    stdout.write(f"recommend: removed {tracks + playlists + artists} demo rows\n")

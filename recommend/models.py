@@ -15,6 +15,8 @@ class Artist(TimeStampedModel):
     genres = models.JSONField(default=list, blank=True)
     popularity = models.PositiveSmallIntegerField(null=True, blank=True)
     image_url = models.URLField(max_length=500, blank=True)
+    # made-up demo content (recommend/demo.py): kept out of real results, removed by unload_demo
+    is_demo = models.BooleanField(default=False, db_index=True)
 
     class Meta:
         ordering = ["name"]
@@ -59,6 +61,8 @@ class Track(TimeStampedModel):
                                  help_text="Where the audio came from (upload id or archive file), for own audio.")
     # Catalogue tracks that are not on Spotify (Internet Archive concert tracks: "ia:<identifier>/<file>")
     external_key = models.CharField(max_length=300, unique=True, null=True, blank=True)
+    # made-up demo content (recommend/demo.py): never recommended for a real seed, removed by unload_demo
+    is_demo = models.BooleanField(default=False, db_index=True)
 
     class Meta:
         indexes = [models.Index(fields=["owner", "audio_ref"])]
@@ -142,6 +146,7 @@ class Playlist(TimeStampedModel):
     tracks = models.ManyToManyField(Track, through="PlaylistTrack", related_name="playlists")
     imported_by = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="recommend_playlists")
     is_private = models.BooleanField(default=False, help_text="Fetched with a user's token; shown to importers only.")
+    is_demo = models.BooleanField(default=False, db_index=True)
 
     def __str__(self) -> str:
         return self.name or self.spotify_id

@@ -27,11 +27,16 @@ class Recommendation:
     artists: list[str] = field(default_factory=list)
 
 
-def _candidate_details(track_ids: list[int], *, user: AnyUser | None) -> tuple[dict[int, Track], dict[int, list[tuple[int, str, list]]],
-                                                               dict[int, tuple[str, dict, str]]]:
+Details = tuple[dict[int, Track], dict[int, list[tuple[int, str, list]]], dict[int, tuple[str, dict, str]]]
+
+
+def _candidate_details(track_ids: list[int], *, user: AnyUser | None, include_demo: bool) -> Details:
     """Visible tracks, their artists (id, name, genres) and best features, in three flat queries (no
-    per-row prefetch: this is the hot path of every recommendation)."""
+    per-row prefetch: this is the hot path of every recommendation). Demo tracks are made up: they are
+    candidates only for a demo seed."""
     visible = Q(owner__isnull=True) | Q(owner=user) if user is not None else Q(owner__isnull=True)
+    if not include_demo:
+        visible &= Q(is_demo=False)
     tracks = {t.pk: t for t in Track.objects.filter(visible, pk__in=track_ids).select_related("album")}
     artists: dict[int, list[tuple[int, str, list]]] = {}
     for track_id, artist_id, name, genres in TrackArtist.objects.filter(track_id__in=list(tracks)).order_by(
@@ -47,9 +52,12 @@ def _candidate_details(track_ids: list[int], *, user: AnyUser | None) -> tuple[d
     return tracks, artists, best
 
 
-def rank_candidates(loaded: faiss_index.LoadedIndex, *, query: np.ndarray, seeds: list[Track], seed_values: dict, user: AnyUser | None,
-          limit: int, max_per_artist: int) -> list[Recommendation]:
+def rank_candidates(loaded: faiss_index.LoadedIndex, *, query: np.ndarray, seeds: list[Track], seed_values: dict,
+                    user: AnyUser | None, limit: int, max_per_artist: int) -> list[Recommendation]:
+    """The `limit` best visible tracks near `query`: seeds and their duplicates left out, at most
+    `max_per_artist` per artist, a light boost for shared genres, each with its explanation."""
     seed_ids = {t.pk for t in seeds}
+    include_demo = any(t.is_demo for t in seeds)
     seed_isrcs = {t.isrc for t in seeds if t.isrc}
     seed_keys = {t.match_key for t in seeds if t.match_key}
     seed_genres: list[str] = []
@@ -61,7 +69,7 @@ def rank_candidates(loaded: faiss_index.LoadedIndex, *, query: np.ndarray, seeds
     k = min(loaded.manifest.size, max(limit * 4 + len(seed_ids), 50))
     while True:
         scores, ids = loaded.search(query, k)
-        tracks, artists, best = _candidate_details([int(i) for i in ids], user=user)
+        tracks, artists, best = _candidate_details([int(i) for i in ids], user=user, include_demo=include_demo)
         scored = []
         for score, track_id in zip(scores, ids, strict=True):
             track = tracks.get(int(track_id))

@@ -8,9 +8,11 @@ from django.http import Http404
 from django.urls import reverse
 
 from common.types import AnyUser, AuthUser
+from integrations.spotify.client import parse_spotify_link
+from integrations.spotify.errors import InvalidSpotifyLink
 
 from . import index as faiss_index
-from .models import AudioUpload, IndexBuild, Playlist, SavedTrack, Track, TrackFeatures
+from .models import AudioUpload, IndexBuild, Playlist, PlaylistTrack, SavedTrack, Track, TrackFeatures
 
 
 def feature_source_counts() -> dict[str, int]:
@@ -71,6 +73,18 @@ def own_track_get_for_user(*, user: AuthUser, track_id: int) -> Track:
     if track is None:
         raise Http404("No such track.")
     return track
+
+
+def link_needs_spotify(*, url: str) -> bool:
+    """Whether recommending from this link may call Spotify while the visitor waits: a valid link whose
+    track (or playlist) is not stored yet. Invalid links and stored seeds never reach Spotify."""
+    try:
+        ref = parse_spotify_link(url, kinds=("track", "playlist"))
+    except InvalidSpotifyLink:
+        return False
+    if ref.kind == "track":
+        return not Track.objects.filter(spotify_id=ref.id).exists()
+    return not PlaylistTrack.objects.filter(playlist__spotify_id=ref.id).exists()
 
 
 def demo_tracks(*, limit: int = 6) -> list[Track]:
@@ -151,7 +165,7 @@ def tracks_like_album(*, artist: str, title: str, track_titles: list[str], limit
     match = Q(album__title__iexact=title) if title else Q()
     if names:
         match |= Q(title__in=names)
-    rows = (Track.objects.filter(owner__isnull=True, spotify_id__isnull=False, artist_names__icontains=artist)
+    rows = (Track.objects.filter(owner__isnull=True, spotify_id__isnull=False, is_demo=False, artist_names__icontains=artist)
             .filter(match).filter(features__isnull=False).distinct().order_by("-popularity", "title")[:limit])
     return [{"title": t.title, "artist": t.artist_names, "spotify_id": t.spotify_id,
              "url": f"{reverse('recommend:index')}?url=spotify:track:{t.spotify_id}"} for t in rows]

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from common import selectors as common_selectors
 from common.exceptions import StylusError
+from common.ratelimit import external_page_limit
 from integrations.spotify.client import SpotifyClient, parse_spotify_link
 from integrations.spotify.errors import InvalidSpotifyLink
 
@@ -29,6 +30,9 @@ def index(request: HttpRequest) -> HttpResponse:
     context: dict = {"form": form, "result": None, "error": None, "demo": selectors.demo_tracks(),
                      "spotify_login": bool(services.spotify_token_for(request.user))}
     status = 200
+    if url and selectors.link_needs_spotify(url=url) and (limited := external_page_limit(request)):
+        return limited  # an unknown seed is fetched from Spotify while the visitor waits: it costs budget
+    retry_after = None
     if url:
         user = request.user if request.user.is_authenticated else None
         try:
@@ -42,7 +46,11 @@ def index(request: HttpRequest) -> HttpResponse:
             context["error"] = exc.detail
             # htmx swaps only 2xx answers: the error partial goes out as 200 there, with its status otherwise
             status = 200 if request.htmx else exc.status_code
-    return _page(request, "recommend/recommendation_index.html", "results", context, status)
+            retry_after = getattr(exc, "retry_after", None)
+    response = _page(request, "recommend/recommendation_index.html", "results", context, status)
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 @require_GET
@@ -142,6 +150,8 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def save_playlist(request: HttpRequest) -> HttpResponse:
     """"Save these as a Spotify playlist" (needs a Spotify login)."""
+    if limited := external_page_limit(request):
+        return limited
     try:
         url = services.recommendations_save_to_spotify(user=request.user, name=request.POST.get("name", ""),
                                                        spotify_ids=request.POST.getlist("spotify_id"))

@@ -7,6 +7,7 @@ import datetime as dt
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from common.types import AuthUser
@@ -62,6 +63,8 @@ def load(*, user: AuthUser, staff, stdout) -> None:
         pack = Pack.objects.filter(owner=user, name=spec["name"]).first()
         if pack is None:
             pack = services.pack_create(user=user, data={k: v for k, v in spec.items() if k != "status"})
+            pack.is_demo = True  # on the instance too: later services save it whole
+            pack.save(update_fields=["is_demo"])
         packs.append(pack)
 
     series = AlbumSeries.objects.filter(owner=user, artist="Radiohead", album="OK Computer").first()
@@ -69,6 +72,7 @@ def load(*, user: AuthUser, staff, stdout) -> None:
         series = services.album_series_create(user=user, data={
             "series_number": 1, "artist": "Radiohead", "album": "OK Computer", "year": 1997,
             "status": Status.IN_PROGRESS, "description": "Charting the whole album, in order."})
+        series.is_demo = True
     series.tracklist = [{"number": i, "disc": 1, "title": t, "spotify_id": "", "duration_ms": None}
                         for i, t in enumerate(OK_COMPUTER, start=1)]
     series.irrelevant_tracks = ["fitter happier"]
@@ -85,6 +89,8 @@ def load(*, user: AuthUser, staff, stdout) -> None:
                 "album_series_id": series.pk if album == "OK Computer" else None,
                 "release_date": today - dt.timedelta(days=30 - index) if status == Status.RELEASED else None,
                 "notes": "Demo song." if index % 3 else "Watch the tempo changes in the bridge."})
+            song.is_demo = True
+            song.save(update_fields=["is_demo"])
             if done:
                 for box in SongStep.objects.filter(song=song).order_by("step__position")[:done]:
                     services.song_step_set(user=user, song=song, step_id=box.step_id, done=True)
@@ -113,6 +119,9 @@ def load(*, user: AuthUser, staff, stdout) -> None:
     friend_song = Song.objects.filter(owner=friend, title="Heart-Shaped Box").first() or services.song_create(
         user=friend, data={"title": "Heart-Shaped Box", "artist": "Nirvana", "album": "In Utero", "year": 1993,
                            "status": Status.IN_PROGRESS})
+    if not friend_song.is_demo:
+        friend_song.is_demo = True
+        friend_song.save(update_fields=["is_demo"])
     if not Collaboration.objects.filter(song=friend_song, user=user).exists():
         services.collaboration_invite(user=friend, username=user.username, song=friend_song,
                                       message="Could you chart the drums?")
@@ -122,3 +131,15 @@ def load(*, user: AuthUser, staff, stdout) -> None:
     awarded = services.achievements_evaluate(user=user)
     stdout.write(f"  tracks: {Song.objects.filter(owner=user).count()} songs, {len(packs)} packs, 1 album series, "
                  f"{user.track_achievements.count()} achievements ({len(awarded)} new)")
+
+
+@transaction.atomic
+def unload(*, stdout) -> None:
+    """Removes exactly the demo rows: demo songs, packs and album series (their checklists and
+    collaborations go with them) and the activity they made. Idempotent; achievements stay earned."""
+    made_by_demo = Q(song__is_demo=True) | Q(pack__is_demo=True) | Q(verb="demo_session")
+    activities, _ = Activity.objects.filter(made_by_demo).delete()
+    songs, _ = Song.objects.filter(is_demo=True).delete()
+    packs, _ = Pack.objects.filter(is_demo=True).delete()
+    series, _ = AlbumSeries.objects.filter(is_demo=True).delete()
+    stdout.write(f"tracks: removed {activities + songs + packs + series} demo rows\n")

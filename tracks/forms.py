@@ -8,7 +8,7 @@ from django import forms
 from common.exceptions import InvalidInput
 
 from .fields import safe_date
-from .models import Collaboration, Status
+from .models import BIO_MAX, LONG_TEXT_MAX, Collaboration, Status
 
 STATUS_CHOICES = [(s.value, s.label) for s in Status]
 PRIORITY_CHOICES = [(i, str(i)) for i in range(1, 6)]
@@ -39,7 +39,7 @@ class SongForm(forms.Form):
     pack = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, choices=[])
     album_series = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, choices=[])
     release_date = SafeDateFormField(required=False)
-    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    notes = forms.CharField(required=False, max_length=LONG_TEXT_MAX, widget=forms.Textarea(attrs={"rows": 4}))
     cover = forms.ImageField(required=False)
     clear_cover = forms.BooleanField(required=False)
 
@@ -66,7 +66,7 @@ class PackForm(forms.Form):
     release_date = SafeDateFormField(required=False)
     download_url = forms.URLField(required=False, max_length=500, assume_scheme="https")
     video_url = forms.URLField(required=False, max_length=500, assume_scheme="https")
-    release_notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    release_notes = forms.CharField(required=False, max_length=LONG_TEXT_MAX, widget=forms.Textarea(attrs={"rows": 4}))
     cover = forms.ImageField(required=False)
 
 
@@ -76,7 +76,7 @@ class AlbumSeriesForm(forms.Form):
     album = forms.CharField(max_length=200)
     year = forms.IntegerField(required=False, min_value=1000, max_value=2999)
     status = forms.ChoiceField(choices=STATUS_CHOICES, initial=Status.FUTURE)
-    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    description = forms.CharField(required=False, max_length=LONG_TEXT_MAX, widget=forms.Textarea(attrs={"rows": 3}))
     cover = forms.ImageField(required=False)
 
 
@@ -88,7 +88,7 @@ class InviteForm(forms.Form):
 
 class ProfileForm(forms.Form):
     display_name = forms.CharField(max_length=80, required=False)
-    bio = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    bio = forms.CharField(required=False, max_length=BIO_MAX, widget=forms.Textarea(attrs={"rows": 4}))
     is_public = forms.BooleanField(required=False, label="Show my public profile")
     image = forms.ImageField(required=False)
     clear_image = forms.BooleanField(required=False, label="Remove image")

@@ -11,6 +11,11 @@ from common.models import TimeStampedModel
 from .fields import SafeDateField, SafeDateTimeField
 from .media import cover_upload_to, profile_upload_to
 
+# Limits for the TextFields (the database sets none): forms, API schemas and services all check these
+# same numbers, so an over-long value is refused with a 422 naming the field, never cut short.
+LONG_TEXT_MAX = 20_000  # song notes, pack release notes, album series descriptions
+BIO_MAX = 5_000
+
 
 class Status(models.TextChoices):
     """Soft enum shared by songs, packs and album series: stored as the readable string."""
@@ -46,6 +51,7 @@ class AlbumSeries(TimeStampedModel):
     """An album being charted song by song, compared against its Spotify tracklist."""
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="track_album_series")
+    is_demo = models.BooleanField(default=False, db_index=True, help_text="Made by load_demo; unload_demo removes it.")
     series_number = models.PositiveIntegerField(null=True, blank=True)
     artist = models.CharField(max_length=200)
     album = models.CharField(max_length=200)
@@ -76,6 +82,7 @@ class Pack(TimeStampedModel):
     """Songs released together."""
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="track_packs")
+    is_demo = models.BooleanField(default=False, db_index=True, help_text="Made by load_demo; unload_demo removes it.")
     name = models.CharField(max_length=200)
     priority = models.PositiveSmallIntegerField(default=3)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.FUTURE, db_index=True)
@@ -100,6 +107,7 @@ class Song(TimeStampedModel):
     """A song being charted. "Future Plans" songs have no checklist until they start."""
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="track_songs")
+    is_demo = models.BooleanField(default=False, db_index=True, help_text="Made by load_demo; unload_demo removes it.")
     title = models.CharField(max_length=200)
     artist = models.CharField(max_length=200)
     album = models.CharField(max_length=200, blank=True)

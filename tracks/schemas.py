@@ -7,7 +7,10 @@ from typing import Annotated, Any, Literal
 from ninja import Field, FilterSchema, Schema
 from pydantic import BeforeValidator, field_validator
 
+from integrations.spotify.client import is_spotify_id
+
 from .fields import safe_date
+from .models import BIO_MAX, LONG_TEXT_MAX
 
 StatusStr = Literal["Future Plans", "In Progress", "Released"]
 Priority = Annotated[int, Field(ge=1, le=5)]
@@ -97,7 +100,7 @@ class SongIn(Schema):
     priority: Priority = 3
     pack_id: int | None = None
     album_series_id: int | None = None
-    notes: str = ""
+    notes: str = Field("", max_length=LONG_TEXT_MAX)
     release_date: SafeDate = None
 
     @field_validator("year", mode="before")
@@ -115,7 +118,7 @@ class SongPatch(Schema):
     priority: Priority | None = None
     pack_id: int | None = None
     album_series_id: int | None = None
-    notes: str | None = None
+    notes: str | None = Field(None, max_length=LONG_TEXT_MAX)
     release_date: SafeDate = None
 
     @field_validator("year", mode="before")
@@ -148,7 +151,7 @@ class SongFilter(FilterSchema):
     status: StatusStr | None = None
     pack_id: int | None = None
     album_series_id: int | None = None
-    artist: str | None = None
+    artist: str | None = Field(None, max_length=200)
     search: str | None = Field(None, max_length=200)
     scope: Literal["all", "mine", "shared"] = "all"
     sort: Literal["priority", "title", "artist", "status", "updated", "created", "year", "progress"] = "priority"
@@ -217,7 +220,7 @@ class PackIn(Schema):
     priority: Priority = 3
     status: StatusStr = "Future Plans"
     release_date: SafeDate = None
-    release_notes: str = ""
+    release_notes: str = Field("", max_length=LONG_TEXT_MAX)
     download_url: str = Field("", max_length=500)
     video_url: str = Field("", max_length=500)
 
@@ -227,7 +230,7 @@ class PackPatch(Schema):
     priority: Priority | None = None
     status: StatusStr | None = None
     release_date: SafeDate = None
-    release_notes: str | None = None
+    release_notes: str | None = Field(None, max_length=LONG_TEXT_MAX)
     download_url: str | None = Field(None, max_length=500)
     video_url: str | None = Field(None, max_length=500)
 
@@ -288,9 +291,16 @@ class AlbumSeriesIn(Schema):
     artist: str = Field(min_length=1, max_length=200)
     album: str = Field(min_length=1, max_length=200)
     year: int | None = Field(None, ge=1000, le=2999)
-    description: str = ""
+    description: str = Field("", max_length=LONG_TEXT_MAX)
     status: StatusStr = "Future Plans"
-    spotify_album_id: str = Field("", max_length=64)
+    spotify_album_id: str = Field("", max_length=64, description="Empty, or a 22-character Spotify album id.")
+
+    @field_validator("spotify_album_id")
+    @classmethod
+    def _spotify_album_id(cls, value: str | None) -> str | None:
+        if value and not is_spotify_id(value):
+            raise ValueError("a Spotify album id is 22 letters and digits")
+        return value
 
 
 class AlbumSeriesPatch(Schema):
@@ -298,9 +308,16 @@ class AlbumSeriesPatch(Schema):
     artist: str | None = Field(None, min_length=1, max_length=200)
     album: str | None = Field(None, min_length=1, max_length=200)
     year: int | None = Field(None, ge=1000, le=2999)
-    description: str | None = None
+    description: str | None = Field(None, max_length=LONG_TEXT_MAX)
     status: StatusStr | None = None
     spotify_album_id: str | None = Field(None, max_length=64)
+
+    @field_validator("spotify_album_id")
+    @classmethod
+    def _spotify_album_id(cls, value: str | None) -> str | None:
+        if value and not is_spotify_id(value):
+            raise ValueError("a Spotify album id is 22 letters and digits")
+        return value
 
 
 class TrackMarkIn(Schema):
@@ -392,7 +409,7 @@ class ProfileOut(Schema):
 
 class ProfileIn(Schema):
     display_name: str | None = Field(None, max_length=80)
-    bio: str | None = Field(None, max_length=5000)
+    bio: str | None = Field(None, max_length=BIO_MAX)
     is_public: bool | None = None
 
 

@@ -3,6 +3,7 @@
 Public API (import from `integrations.spotify.client`):
 
     parse_spotify_link(text, *, kinds=("track", "playlist", "album")) -> SpotifyRef(kind, id)
+    is_spotify_id(text) -> bool               exactly 22 ASCII letters and digits
         Strict: https://open.spotify.com/(intl-xx/)?(track|playlist|album)/<22 base62>[?query]
         or spotify:(track|playlist|album):<22>. Anything else raises InvalidSpotifyLink (a ValueError
         with a user-facing message; API callers turn it into 422).
@@ -79,11 +80,12 @@ log = logging.getLogger(__name__)
 SERVICE = "spotify"
 KINDS = ("track", "playlist", "album")
 _ID = r"[0-9A-Za-z]{22}"
+# Matched with fullmatch: "^...$" with .match lets a trailing newline through, and "<id>\n" reached httpx.
 _URL_RE = re.compile(
-    r"^https://open\.spotify\.com/(?:intl-[a-z]{2}/)?(?P<kind>[a-z]+)/(?P<id>[^/?#]*)/?(?:\?[^#\s]*)?(?:#\S*)?$"
+    r"https://open\.spotify\.com/(?:intl-[a-z]{2}/)?(?P<kind>[a-z]+)/(?P<id>[^/?#\s]*)/?(?:\?[^#\s]*)?(?:#\S*)?"
 )
-_URI_RE = re.compile(r"^spotify:(?P<kind>[a-z]+):(?P<id>[^:\s]*)$")
-_ID_RE = re.compile(rf"^{_ID}$")
+_URI_RE = re.compile(r"spotify:(?P<kind>[a-z]+):(?P<id>[^:\s]*)")
+_ID_RE = re.compile(_ID)
 FORBIDDEN_TTL = 24 * 3600  # re-probe a removed endpoint once a day (access may be granted later)
 TOKEN_MARGIN = 60  # seconds before expiry at which a cached token is renewed
 
@@ -94,7 +96,7 @@ def parse_spotify_link(text: str, *, kinds: Iterable[str] = KINDS) -> SpotifyRef
     value = (text or "").strip()
     if not value:
         raise InvalidSpotifyLink("Paste a Spotify track or playlist link.")
-    match = _URL_RE.match(value) or _URI_RE.match(value)
+    match = _URL_RE.fullmatch(value) or _URI_RE.fullmatch(value)
     if match is None:
         raise InvalidSpotifyLink(
             "That is not a Spotify link. Paste a link like https://open.spotify.com/track/<id> "
@@ -104,9 +106,14 @@ def parse_spotify_link(text: str, *, kinds: Iterable[str] = KINDS) -> SpotifyRef
     if kind not in allowed:
         wanted = ", ".join(allowed[:-1]) + (f" or {allowed[-1]}" if len(allowed) > 1 else allowed[0])
         raise InvalidSpotifyLink(f"Spotify {kind} links are not supported here: paste a {wanted} link.")
-    if not _ID_RE.match(ident):
+    if not is_spotify_id(ident):
         raise InvalidSpotifyLink(f"That Spotify {kind} ID is not valid: IDs are 22 letters and digits.")
     return SpotifyRef(kind=kind, id=ident)
+
+
+def is_spotify_id(text: str) -> bool:
+    """Exactly 22 ASCII letters and digits (a base-62 Spotify id), nothing before or after."""
+    return bool(_ID_RE.fullmatch(text or ""))
 
 
 def _cache_key(name: str) -> str:

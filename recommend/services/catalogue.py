@@ -201,7 +201,8 @@ def metadata_features(*, track: Track) -> TrackFeatures | None:
         return None
     peers = list(TrackFeatures.objects.filter(
         ~Q(track=track), version=fs.FEATURE_VERSION, track__genre__in=genres,
-        source__in=[Source.SPOTIFY, Source.DATASET, Source.AUDIO],
+        source__in=[Source.SPOTIFY, Source.DATASET, Source.ARCHIVE, Source.AUDIO],
+        track__is_demo=track.is_demo,  # made-up demo features must not place a real track (nor the reverse)
     ).values_list("values", flat=True)[:500])
     if len(peers) < 3:
         return None

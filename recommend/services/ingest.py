@@ -43,7 +43,7 @@ DATASET_ALIASES: dict[str, tuple[str, ...]] = {
     "isrc": ("isrc",),
     **{name: (name,) for name in (*fs.SPOTIFY_FIELDS, "duration_ms", "time_signature")},
 }
-_TRACK_ID = re.compile(r"^(?:spotify:track:)?([0-9A-Za-z]{22})$")
+_TRACK_ID = re.compile(r"(?:spotify:track:)?([0-9A-Za-z]{22})")
 
 
 @dataclass
@@ -130,7 +130,7 @@ def track_features_import(*, path: str | Path, mapping: dict[str, str] | None = 
 def _import_chunk(rows: list[dict], result: ImportResult) -> None:
     parsed: dict[str, dict] = {}
     for row in rows:
-        match = _TRACK_ID.match((row.get("track_id") or "").strip())
+        match = _TRACK_ID.fullmatch((row.get("track_id") or "").strip())
         title = (row.get("track_name") or "").strip()
         artist = (row.get("artist_name") or "").strip()
         if not match or not title:

@@ -13,7 +13,14 @@ from common.exceptions import InvalidInput, ServiceUnavailable
 from common.models import Job
 from common.services import job_claim, job_finish, job_progress, job_start
 from common.types import AnyUser, AuthUser
-from integrations.errors import AuthFailed, IntegrationError, NotConfigured, PermanentError, RateLimited
+from integrations.errors import (
+    AuthFailed,
+    IntegrationError,
+    InvalidRequest,
+    NotConfigured,
+    PermanentError,
+    RateLimited,
+)
 from integrations.errors import NotFound as UpstreamNotFound
 from integrations.spotify.client import SpotifyClient
 from recommend import features as fs
@@ -74,6 +81,8 @@ def enrich_from_spotify(client: SpotifyClient, tracks: list[Track], *, artist_ge
 
 
 def upstream_error(exc: IntegrationError) -> Exception:
+    if isinstance(exc, InvalidRequest):  # the input made a URL no client can send: the caller's mistake
+        return InvalidInput("That Spotify link cannot be looked up: check it and try again.", field="url")
     if isinstance(exc, NotConfigured):
         return ServiceUnavailable("Spotify is not configured on this server, and the link is not in the catalogue. "
                                   "Import a dataset that contains it, or analyse its audio.", retry_after=3600)

@@ -56,3 +56,19 @@ def test_parse_spotify_link_rejects_everything_else_with_a_clear_message(text, m
 def test_parse_spotify_link_restricts_kinds_when_asked():
     with pytest.raises(InvalidSpotifyLink, match="album links are not supported here: paste a track or playlist"):
         parse_spotify_link(f"https://open.spotify.com/album/{ID}", kinds=("track", "playlist"))
+
+
+@pytest.mark.parametrize("text", [f"https://open.spotify.com/track/{ID}\n/", f"https://open.spotify.com/track/{ID}\n",
+                                  f"spotify:track:{ID}\nx", f"https://open.spotify.com/track/{ID[:21]}é"])
+def test_parse_spotify_link_rejects_an_inner_newline_or_non_ascii_id(text):
+    with pytest.raises(InvalidSpotifyLink):
+        ref = parse_spotify_link(text + ("?si=1" if text.endswith("\n") else ""))
+        assert "\n" not in ref.id  # reached only on the old code: the id carried the newline to httpx
+
+
+@pytest.mark.parametrize(("text", "ok"), [(ID, True), (f"{ID}\n", False), (f" {ID}", False), (ID[:21], False),
+                                          (f"{ID[:21]}é", False), ("", False)])
+def test_is_spotify_id_is_exactly_22_ascii_letters_and_digits(text, ok):
+    from integrations.spotify.client import is_spotify_id
+
+    assert is_spotify_id(text) is ok

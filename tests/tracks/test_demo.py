@@ -69,3 +69,23 @@ def test_demo_every_page_endpoint_and_admin_screen_answers(client, owner, staff,
             if r.status_code != 200:
                 bad.append((model, "change", r.status_code))
     assert not bad, bad
+
+
+def test_unload_demo_removes_demo_rows_and_keeps_real_ones(owner, staff):
+    from django.core.management import call_command
+
+    from tracks import services
+    from tracks.models import Activity
+
+    real_song = services.song_create(user=owner, data={"title": "My Own Song", "artist": "Me"})
+    real_pack = services.pack_create(user=owner, data={"name": "My Own Pack"})
+    demo.load(user=owner, staff=staff, stdout=io.StringIO())
+    assert Song.objects.filter(is_demo=True).count() == len(demo.SONGS) + 1  # and the friend's song
+
+    call_command("unload_demo", stdout=io.StringIO())
+
+    assert list(Song.objects.values_list("pk", flat=True)) == [real_song.pk]
+    assert list(Pack.objects.values_list("pk", flat=True)) == [real_pack.pk]
+    assert not AlbumSeries.objects.exists() and not Collaboration.objects.exists()
+    assert not Activity.objects.filter(verb="demo_session").exists()
+    assert Activity.objects.filter(song=real_song).exists()

@@ -26,7 +26,16 @@ from tracks.permissions import OWNER_ONLY
 
 from .profile import _evaluate, activity_record
 from .songs import _apply_status, song_create
-from .validation import PACK_FIELDS, SERIES_FIELDS, _check_priority, _check_status, _clean_text, _clean_year
+from .validation import (
+    PACK_FIELDS,
+    SERIES_FIELDS,
+    _check_long_text,
+    _check_priority,
+    _check_spotify_album_id,
+    _check_status,
+    _clean_text,
+    _clean_year,
+)
 from .workflow import workflow_ensure
 
 log = logging.getLogger(__name__)
@@ -50,9 +59,11 @@ def _pack_values(data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
             url = str(value or "").strip()
             if url and not url.startswith(("http://", "https://")):
                 raise InvalidInput("Links must start with http:// or https://.", field=key)
-            values[key] = url[:500]
+            if len(url) > 500:
+                raise InvalidInput("Links are at most 500 characters.", field=key)
+            values[key] = url
         else:
-            values[key] = str(value or "")[:20000]
+            values[key] = _check_long_text(value, field=key)
     if not partial and "name" not in values:
         raise InvalidInput("Name is required.", field="name")
     return values
@@ -142,8 +153,12 @@ def _series_values(data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
                     values[key] = max(0, int(value))
                 except (TypeError, ValueError):
                     raise InvalidInput("Series number must be a whole number.", field=key)
+        elif key == "spotify_album_id":
+            values[key] = _check_spotify_album_id(value)
+        elif key == "cover_url":
+            values[key] = _check_long_text(value, field=key, max_length=500)
         else:
-            values[key] = str(value or "")[:20000]
+            values[key] = _check_long_text(value, field=key)
     if not partial:
         for key in ("artist", "album"):
             if key not in values:

@@ -12,6 +12,7 @@ from tracks import achievements as catalogue
 from tracks import selectors
 from tracks.media import image_validate
 from tracks.models import (
+    BIO_MAX,
     Achievement,
     Activity,
     Pack,
@@ -19,7 +20,7 @@ from tracks.models import (
     TrackerProfile,
 )
 
-from .validation import _clean_text
+from .validation import _check_long_text, _clean_text
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ def profile_update(*, user: AuthUser, data: dict[str, Any], image: UploadedFile 
     if "display_name" in data:
         profile.display_name = _clean_text(data["display_name"], field="display_name", max_length=80)
     if "bio" in data:
-        profile.bio = str(data["bio"] or "")[:5000]
+        profile.bio = _check_long_text(data["bio"], field="bio", max_length=BIO_MAX)
     if "is_public" in data:
         profile.is_public = bool(data["is_public"])
     if image is not None:

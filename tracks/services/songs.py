@@ -27,6 +27,7 @@ from tracks.permissions import OWNER_ONLY, Role
 from .profile import _evaluate, activity_record
 from .validation import (
     SONG_FIELDS,
+    _check_long_text,
     _check_priority,
     _check_status,
     _clean_text,
@@ -82,7 +83,7 @@ def _song_values(*, user: AuthUser, data: dict[str, Any], partial: bool) -> dict
         elif key == "album_series_id":
             values["album_series"] = _owned_series(user=user, series_id=value)
         elif key == "notes":
-            values[key] = str(value or "")[:20000]
+            values[key] = _check_long_text(value, field=key)
         else:
             values[key] = value if value is not None else ("" if key != "spotify_duration_ms" else None)
     if not partial:

@@ -52,7 +52,7 @@ class EnrichResult:
 @contextmanager
 def spotify_errors(action: str = "Spotify") -> Iterator[None]:
     """Turns the client's typed errors into the platform's domain errors, with messages for people."""
-    from integrations.errors import AuthFailed, IntegrationError, NotConfigured, RateLimited
+    from integrations.errors import AuthFailed, IntegrationError, InvalidRequest, NotConfigured, RateLimited
     from integrations.errors import NotFound as RemoteNotFound
     from integrations.spotify.errors import InvalidSpotifyLink
 
@@ -60,6 +60,8 @@ def spotify_errors(action: str = "Spotify") -> Iterator[None]:
         yield
     except InvalidSpotifyLink as exc:
         raise InvalidInput(str(exc), field=getattr(exc, "field", "url"))
+    except InvalidRequest:
+        raise InvalidInput(f"That cannot be looked up on Spotify ({action}): check the link or ID.")
     except NotConfigured:
         raise ServiceUnavailable("Spotify is not configured on this server (SPOTIFY_CLIENT_ID and "
                                  "SPOTIFY_CLIENT_SECRET are unset), so enrichment is off.", retry_after=3600)
@@ -155,11 +157,10 @@ def song_enrich(*, user: AuthUser, song: Song, track_id: str | None = None) -> E
     When unsure, nothing is stored and the top matches come back for the user to pick from.
     """
     if track_id:
-        from integrations.spotify.client import parse_spotify_link
+        from integrations.spotify.client import is_spotify_id, parse_spotify_link
 
         with spotify_errors("track lookup"):
-            ident = track_id if len(track_id) == 22 and track_id.isalnum() else parse_spotify_link(
-                track_id, kinds=("track",)).id
+            ident = track_id if is_spotify_id(track_id) else parse_spotify_link(track_id, kinds=("track",)).id
             track = _spotify_client().get_track(ident)
         match = _match_from_track(track, score=spotify_score(title=song.title, artist=song.artist, track=track))
         return EnrichResult(applied=True, song=song_apply_spotify(user=user, song=song, match=match),
@@ -272,14 +273,14 @@ def album_series_fetch_tracklist(*, user: AuthUser, series: AlbumSeries, album: 
     The album comes from `album` (a Spotify album link or id), the series' stored id, or a track search
     "album:<album> artist:<artist>" (the shared client has no album search; a track search names the album).
     """
-    from integrations.spotify.client import parse_spotify_link
+    from integrations.spotify.client import is_spotify_id, parse_spotify_link
 
     client = _spotify_client()
     with spotify_errors("album tracklist"):
         album_id = ""
         if album.strip():
             text = album.strip()
-            album_id = text if len(text) == 22 and text.isalnum() else parse_spotify_link(text, kinds=("album",)).id
+            album_id = text if is_spotify_id(text) else parse_spotify_link(text, kinds=("album",)).id
         album_id = album_id or series.spotify_album_id
         if not album_id:
             wanted = selectors.normalise_title(series.album)

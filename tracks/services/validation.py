@@ -6,11 +6,8 @@ from typing import Any
 
 from common.exceptions import InvalidInput
 from common.types import AuthUser
-from tracks.models import (
-    AlbumSeries,
-    Pack,
-    Status,
-)
+from integrations.spotify.client import is_spotify_id
+from tracks.models import LONG_TEXT_MAX, AlbumSeries, Pack, Status
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +43,20 @@ def _clean_text(value: Any, *, field: str, required: bool = False, max_length: i
         raise InvalidInput(f"{field.replace('_', ' ').capitalize()} is required.", field=field)
     if len(text) > max_length:
         raise InvalidInput(f"{field.replace('_', ' ').capitalize()} is longer than {max_length} characters.", field=field)
+    return text
+
+
+def _check_long_text(value: Any, *, field: str, max_length: int = LONG_TEXT_MAX) -> str:
+    text = str(value or "")
+    if len(text) > max_length:
+        raise InvalidInput(f"{field.replace('_', ' ').capitalize()} is longer than {max_length} characters.", field=field)
+    return text
+
+
+def _check_spotify_album_id(value: Any, field: str = "spotify_album_id") -> str:
+    text = str(value or "").strip()
+    if text and not is_spotify_id(text):
+        raise InvalidInput("A Spotify album ID is 22 letters and digits.", field=field)
     return text
 
 
