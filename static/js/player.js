@@ -81,6 +81,7 @@
     engine.gotoTrack(queue.index);
     resetCounters();
     pendingSeek = positionSeconds > 0 ? positionSeconds : null;
+    if (items.length) enableBoost();
     if (autoplay) { engine.play(); announce(); }
     saveQueue();
     render();
@@ -336,6 +337,7 @@
     if (seek && !seek.matches(":active")) { seek.max = String(Math.max(1, Math.round(duration))); seek.value = String(Math.round(seconds)); }
     var time = el("[data-player-time]");
     if (time) time.textContent = fmt(seconds) + (duration ? " / " + fmt(duration) : "");
+    if ("mediaSession" in navigator) navigator.mediaSession.playbackState = engine && engine.isPlaying() ? "playing" : "paused";
     if ("mediaSession" in navigator && navigator.mediaSession.setPositionState && duration) {
       try { navigator.mediaSession.setPositionState({ duration: duration, position: Math.min(seconds, duration), playbackRate: 1 }); } catch (e) { /* ignore */ }
     }
@@ -383,14 +385,29 @@
     if (storage) renderStorage(storage);
   }
 
-  // Boosted navigation: links to files, the API, admin and other non-pages load normally.
+  // Boosted navigation (hx-boost) keeps the page, and so the music, while links swap the content. It is switched
+  // on once something is in the player: a visitor who never presses play browses with ordinary page loads.
+  // Links to files, the API and admin, and every POST form (a login rotates the CSRF token kept on <body>, which a
+  // boosted swap would leave stale; some answer with files) stay ordinary.
   var NOT_PAGES = /^\/(api|apis|admin|media|static|staff\/metrics|archive\/files|accounts\/logout|sw\.js)(\/|$)/;
-  document.addEventListener("htmx:beforeRequest", function (event) {
-    var d = event.detail;
-    if (!d.boosted) return;
-    var url = new URL(d.pathInfo.finalRequestPath || d.pathInfo.requestPath, window.location.href);
-    if (NOT_PAGES.test(url.pathname)) { event.preventDefault(); window.location.href = url.href; }
+  function unboostable(elt) {
+    if (elt.tagName === "FORM") return (elt.getAttribute("method") || "get").toLowerCase() !== "get";
+    if (elt.tagName !== "A" || !elt.getAttribute("href")) return false;
+    var url = new URL(elt.getAttribute("href"), window.location.href);
+    return url.origin !== window.location.origin || NOT_PAGES.test(url.pathname) || elt.hasAttribute("download");
+  }
+  document.addEventListener("htmx:beforeProcessNode", function (event) {
+    var elt = event.target;
+    if (elt && elt.tagName && !elt.hasAttribute("hx-boost") && unboostable(elt)) elt.setAttribute("hx-boost", "false");
   });
+  function enableBoost() {
+    var body = document.body;
+    if (!window.htmx || body.getAttribute("hx-boost") === "true") return;
+    body.setAttribute("hx-boost", "true");
+    // htmx re-initialises an element only when its attributes change: mark the links and forms already on the page.
+    body.querySelectorAll("a[href], form").forEach(function (elt) { elt.setAttribute("data-stylus-boost", "1"); });
+    window.htmx.process(body);
+  }
   document.addEventListener("htmx:beforeSwap", function (event) {
     var d = event.detail;
     if (!d.boosted || !d.xhr) return;

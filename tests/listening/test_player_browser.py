@@ -68,6 +68,7 @@ def test_player_keeps_playing_the_same_track_through_three_boosted_links(asgi_se
     _start(page, asgi_server)
     first = _state(page)
     assert (first["index"], first["track"]["title"]) == (0, "Opener")
+    assert page.evaluate("() => document.body.getAttribute('hx-boost')") == "true"  # switched on by the first play
     page.evaluate("() => { window.__sameDocument = true; document.getElementById('player').dataset.marker = 'kept'; }")
     for link in ("a.brand", 'nav.mainnav a[href^="/concerts"]', 'a[href="/listening/"]'):
         before = page.url
@@ -95,7 +96,7 @@ def test_player_preloads_the_next_track_and_sets_the_media_session(asgi_server, 
     meta = page.evaluate("() => { const m = navigator.mediaSession.metadata;"
                          " return {title: m.title, artist: m.artist, album: m.album, art: m.artwork.length}; }")
     assert meta == {"title": "Opener", "artist": "The Test Tapers", "album": "Listening Test Live 2026-01-01", "art": 1}
-    assert page.evaluate("() => navigator.mediaSession.playbackState") == "playing"
+    page.wait_for_function("() => navigator.mediaSession.playbackState === 'playing'")
 
 
 def test_player_deep_link_t_starts_there(asgi_server, page, owner, library):
