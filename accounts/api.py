@@ -1,7 +1,8 @@
 from django.http import HttpRequest
 from ninja import Router
+from ninja.errors import AuthenticationError
 
-from common.api import auth_required, external_throttle
+from common.api import auth_required, external_throttle, request_user
 from common.exceptions import StylusError
 from common.schemas import errors
 
@@ -43,5 +44,8 @@ def me(request: HttpRequest):
 @router.post("/logout-all", response={200: DetailOut, **errors(401, 429)}, auth=auth_required,
              summary="End every session and JWT of the authenticated user")
 def logout_all(request: HttpRequest):
-    services.user_logout_everywhere(user=request.user)
+    user = request_user(request)
+    if user is None:  # auth_required has let the request in, so this does not happen
+        raise AuthenticationError()
+    services.user_logout_everywhere(user=user)
     return {"detail": "Logged out everywhere."}

@@ -15,7 +15,6 @@ import jwt
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
@@ -30,6 +29,7 @@ from common.api import AUTH_EPOCH_KEY
 from common.crypto import mask
 from common.exceptions import InvalidInput, TooManyRequests
 from common.models import Job
+from common.types import AuthUser
 
 from .adapter import login_lockout_key
 from .models import ApiToken, RefreshToken, TokenState
@@ -62,7 +62,7 @@ def auth_epoch_bump() -> None:
 
 
 # -- personal tokens ---------------------------------------------------------------------------
-def api_token_create(*, user: AbstractBaseUser, name: str) -> tuple[ApiToken, str]:
+def api_token_create(*, user: AuthUser, name: str) -> tuple[ApiToken, str]:
     """Creates a personal token; returns the row and the plaintext, which is never stored."""
     name = (name or "").strip()
     if not name or len(name) > 100:
@@ -72,7 +72,7 @@ def api_token_create(*, user: AbstractBaseUser, name: str) -> tuple[ApiToken, st
     return token, plaintext
 
 
-def api_token_revoke(*, user: AbstractBaseUser, token_id: int) -> bool:
+def api_token_revoke(*, user: AuthUser, token_id: int) -> bool:
     """Revokes one of the user's own tokens; False if it is not theirs or already revoked."""
     token = ApiToken.objects.filter(pk=token_id, user=user, revoked_at__isnull=True).first()
     if token is None:
@@ -85,13 +85,13 @@ def api_token_revoke(*, user: AbstractBaseUser, token_id: int) -> bool:
 
 
 # -- JWT pairs -----------------------------------------------------------------------------------
-def _token_version(user: AbstractBaseUser, state_version: int) -> str:
+def _token_version(user: AuthUser, state_version: int) -> str:
     # Derived from the password hash as well as the stored counter, so a password change by any path
     # (allauth, the admin, manage.py changepassword) ends every token without a hook in each of them.
     return salted_hmac("accounts.jwt.version", f"{user.password}:{state_version}").hexdigest()[:16]
 
 
-def _state_version(user: AbstractBaseUser) -> int:
+def _state_version(user: AuthUser) -> int:
     return TokenState.objects.filter(user=user).values_list("version", flat=True).first() or 0
 
 
@@ -101,7 +101,7 @@ def _jwt(payload: dict[str, Any], lifetime: dt.timedelta) -> str:
     return jwt.encode(payload, settings.SECRET_KEY, algorithm=_ALGORITHM)
 
 
-def jwt_pair_for(*, user: AbstractBaseUser, family: str | None = None) -> dict[str, str]:
+def jwt_pair_for(*, user: AuthUser, family: str | None = None) -> dict[str, str]:
     """An access token (JWT_ACCESS_MINUTES) and a single-use refresh token (JWT_REFRESH_DAYS).
 
     Both carry the user's token version; the refresh token is recorded, in its family (one per login).
@@ -128,7 +128,7 @@ def _jwt_payload(token: str, *, kind: str) -> dict[str, Any] | None:
     return payload if payload.get("type") == kind else None
 
 
-def _jwt_user(token: str, *, kind: str) -> AbstractBaseUser | None:
+def _jwt_user(token: str, *, kind: str) -> AuthUser | None:
     payload = _jwt_payload(token, kind=kind)
     if payload is None:
         return None
@@ -166,7 +166,7 @@ def jwt_refresh(*, refresh: str) -> dict[str, str] | None:
     return jwt_pair_for(user=user, family=row.family)
 
 
-def user_logout_everywhere(*, user: AbstractBaseUser) -> None:
+def user_logout_everywhere(*, user: AuthUser) -> None:
     """Ends every session and JWT of the user (personal API tokens stay: each is revoked by name)."""
     from django.contrib.sessions.models import Session
 
@@ -191,16 +191,16 @@ _TOKEN_CACHE_SECONDS = 60
 # through the shared cache and the database (common.api.BearerAuth), so a revocation anywhere is
 # honoured on the very next request.
 _TOKEN_LOCAL_SECONDS = 5.0
-_token_local: dict[str, tuple[float, AbstractBaseUser, int]] = {}
+_token_local: dict[str, tuple[float, AuthUser, int]] = {}
 
 
-def _remember_locally(key: str, user: AbstractBaseUser, epoch: int) -> None:
+def _remember_locally(key: str, user: AuthUser, epoch: int) -> None:
     if len(_token_local) > 10_000:  # bounded: drop everything rather than grow without limit
         _token_local.clear()
     _token_local[key] = (time.monotonic() + _TOKEN_LOCAL_SECONDS, user, epoch)
 
 
-def bearer_token_remembered(*, token: str) -> tuple[AbstractBaseUser, int] | None:
+def bearer_token_remembered(*, token: str) -> tuple[AuthUser, int] | None:
     """(user, epoch it was checked in) from this process's memory, with no I/O; None when not fresh."""
     if not token.startswith(TOKEN_PREFIX):
         return None
@@ -210,7 +210,7 @@ def bearer_token_remembered(*, token: str) -> tuple[AbstractBaseUser, int] | Non
     return local[1], local[2]
 
 
-def user_for_bearer_token(*, token: str) -> AbstractBaseUser | None:
+def user_for_bearer_token(*, token: str) -> AuthUser | None:
     """The user behind a personal token or JWT access token, or None.
 
     A personal token's user is cached for a minute with the epoch it was checked in, so an API
@@ -253,7 +253,7 @@ def login_retry_after(*, request: HttpRequest, login: str) -> int:
     return math.ceil(wait)
 
 
-def user_authenticate(*, request: HttpRequest, username: str, password: str) -> AbstractBaseUser | None:
+def user_authenticate(*, request: HttpRequest, username: str, password: str) -> AuthUser | None:
     """Checks a username (or email) and password against the same failed-login budget as the login form.
 
     Every attempt spends allauth's `login_failed` budget first (per address, and per account under its
@@ -331,18 +331,22 @@ def user_data_export(*, job_id: int) -> None:
 
 
 def _export(job: Job) -> None:
+    user = job.user
+    if user is None:  # a system job has no owner, hence no data to export
+        common_services.job_finish(job=job, message="No user to export.")
+        return
     targets = _user_models()
-    data: dict[str, list] = {}
+    data: dict[str, list[dict[str, Any]]] = {}
     for index, (model, field) in enumerate(targets, start=1):
-        rows = list(model.objects.filter(**{field: job.user}).values()[:50000])
+        rows = list(model._default_manager.filter(**{field: user}).values()[:50000])
         credentials = _credential_fields(model)
         data[model._meta.label] = [_safe(r, credentials=credentials) for r in rows]
         common_services.job_progress(job=job, done=index, total=len(targets), message=f"Exported {model._meta.verbose_name_plural}")
-    folder = Path(settings.MEDIA_ROOT) / "exports" / str(job.user.pk)
+    folder = Path(settings.MEDIA_ROOT) / "exports" / str(user.pk)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"stylus-export-{job.pk}.json"
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"user": job.user.get_username(), "data": data}, cls=DjangoJSONEncoder, indent=1))
+    tmp.write_text(json.dumps({"user": user.get_username(), "data": data}, cls=DjangoJSONEncoder, indent=1))
     tmp.replace(path)
     common_services.job_finish(job=job, message=f"{sum(len(v) for v in data.values())} rows exported.",
                                result={"path": str(path.relative_to(settings.MEDIA_ROOT))})

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
+
+from common.types import AuthUser
 
 
 def _bump_after_commit() -> None:
@@ -15,7 +16,7 @@ def _bump_after_commit() -> None:
     transaction.on_commit(auth_epoch_bump)
 
 
-def user_credentials_changing(sender: type[AbstractBaseUser], instance: AbstractBaseUser, update_fields: Any = None,
+def user_credentials_changing(sender: type[AuthUser], instance: AuthUser, update_fields: Any = None,
                               raw: bool = False, **kwargs: Any) -> None:
     if raw or instance.pk is None:
         return
@@ -28,5 +29,5 @@ def user_credentials_changing(sender: type[AbstractBaseUser], instance: Abstract
         _bump_after_commit()
 
 
-def user_deleted(sender: type[AbstractBaseUser], instance: AbstractBaseUser, **kwargs: Any) -> None:
+def user_deleted(sender: type[AuthUser], instance: AuthUser, **kwargs: Any) -> None:
     _bump_after_commit()

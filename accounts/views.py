@@ -8,16 +8,26 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.middleware import HtmxDetails
 
 from common import selectors as common_selectors
 from common.exceptions import InvalidInput
+from common.types import AuthUser
 
 from . import selectors, services
 
 
+class AccountRequest(HttpRequest):
+    """What the account views receive: django-htmx's details, and a signed-in user (login_required,
+    which the type checker cannot see)."""
+
+    htmx: HtmxDetails
+    user: AuthUser
+
+
 @login_required
 @require_GET
-def account(request: HttpRequest) -> HttpResponse:
+def account(request: AccountRequest) -> HttpResponse:
     return render(request, "accounts/account.html", {
         "tokens": selectors.api_token_list(user=request.user),
         "jobs": common_selectors.job_list_for_user(user=request.user, limit=10),
@@ -26,7 +36,7 @@ def account(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def token_create(request: HttpRequest) -> HttpResponse:
+def token_create(request: AccountRequest) -> HttpResponse:
     try:
         token, plaintext = services.api_token_create(user=request.user, name=request.POST.get("name", ""))
     except InvalidInput as exc:
@@ -41,7 +51,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def token_revoke(request: AccountRequest, pk: int) -> HttpResponse:
     if not services.api_token_revoke(user=request.user, token_id=pk):
         raise Http404("No such active token.")  # someone else's token looks the same as a missing one
     messages.success(request, "Token revoked.")
@@ -52,14 +62,14 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def export_start(request: HttpRequest) -> HttpResponse:
+def export_start(request: AccountRequest) -> HttpResponse:
     job = services.user_data_export_start(user=request.user)
     return redirect("accounts:job_detail", pk=job.pk)
 
 
 @login_required
 @require_GET
-def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def job_detail(request: AccountRequest, pk: int) -> HttpResponse:
     job = common_selectors.job_get_for_user(user=request.user, job_id=pk)
     template = "accounts/job_detail.html#job" if request.htmx else "accounts/job_detail.html"
     return render(request, template, {"job": job})
@@ -81,7 +91,7 @@ def login(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def logout_all(request: HttpRequest) -> HttpResponse:
+def logout_all(request: AccountRequest) -> HttpResponse:
     services.user_logout_everywhere(user=request.user)  # this session too
     messages.success(request, "Logged out everywhere.")
     return redirect("account_login")

@@ -11,12 +11,10 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, RequestDataTooBig
 from django.db import DataError
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI, Router, Schema
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Throttled, ValidationError
@@ -30,6 +28,7 @@ from integrations.errors import IntegrationError
 from .exceptions import InvalidInput, ServiceUnavailable, StylusError, TooManyRequests, upstream_response
 from .metrics import metrics
 from .schemas import errors
+from .types import AuthUser
 
 log = logging.getLogger(__name__)
 
@@ -40,13 +39,12 @@ log = logging.getLogger(__name__)
 # on its next use after any of those, in every process.
 AUTH_EPOCH_KEY = "auth:epoch"
 
-UserLike = AbstractBaseUser | AnonymousUser
-_resolve_bearer: Callable[[str], AbstractBaseUser | None] | None = None
-_remembered_bearer: Callable[[str], tuple[AbstractBaseUser, int] | None] | None = None
+_resolve_bearer: Callable[[str], AuthUser | None] | None = None
+_remembered_bearer: Callable[[str], tuple[AuthUser, int] | None] | None = None
 
 
-def register_bearer_auth(*, resolve: Callable[[str], AbstractBaseUser | None],
-                         remembered: Callable[[str], tuple[AbstractBaseUser, int] | None]) -> None:
+def register_bearer_auth(*, resolve: Callable[[str], AuthUser | None],
+                         remembered: Callable[[str], tuple[AuthUser, int] | None]) -> None:
     """Installs the token checks (accounts does, in its AppConfig.ready): common imports no app.
 
     `resolve(token)` checks a token fully; `remembered(token)` answers from process memory with no I/O,
@@ -56,7 +54,7 @@ def register_bearer_auth(*, resolve: Callable[[str], AbstractBaseUser | None],
     _resolve_bearer, _remembered_bearer = resolve, remembered
 
 
-def _bearer_user(token: str) -> AbstractBaseUser | None:
+def _bearer_user(token: str) -> AuthUser | None:
     if _resolve_bearer is None:
         raise ImproperlyConfigured("No bearer token check registered (the accounts app registers one).")
     return _resolve_bearer(token)
@@ -70,7 +68,7 @@ class BearerAuth(HttpBearer):
     (every API operation is throttled: config/api.py sets the default).
     """
 
-    def authenticate(self, request: HttpRequest, token: str) -> AbstractBaseUser:
+    def authenticate(self, request: HttpRequest, token: str) -> AuthUser:
         remembered = _remembered_bearer(token) if _remembered_bearer is not None else None
         if remembered is not None:
             user, epoch = remembered
@@ -323,10 +321,21 @@ class SummaryOut(Schema):
 
 @router.get("/summary", response={200: SummaryOut, **errors(401, 429)}, auth=auth_optional,
             throttle=[ClientRateThrottle(settings.API_DEFAULT_RATE)], summary="Public catalogue counts (cached for a minute)")
-def summary(request: HttpRequest) -> dict[str, Any]:
+def summary(request: HttpRequest) -> HttpResponse:
     from .selectors import catalogue_summary
 
-    return catalogue_summary()
+    global _summary_rendered
+    data = catalogue_summary()
+    rendered = _summary_rendered
+    if rendered is None or rendered[0] is not data:
+        rendered = (data, SummaryOut.model_validate(data).model_dump_json().encode())
+        _summary_rendered = rendered
+    return HttpResponse(rendered[1], content_type="application/json")
+
+
+# The summary's JSON, rendered (and checked against SummaryOut) once per memo the selector hands out: while it
+# hands back the same dict (a few seconds), every answer is these bytes, with no validation or encoding.
+_summary_rendered: tuple[dict[str, Any], bytes] | None = None
 
 
 @router.get("/metrics", response={200: MetricsOut, **errors(401, 403, 429)}, auth=auth_staff,

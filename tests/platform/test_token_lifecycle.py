@@ -102,3 +102,17 @@ def test_remembered_token_costs_no_extra_round_trip(client, owner, django_assert
     assert _me(client, personal) == 200
     with django_assert_num_queries(0):
         assert _me(client, personal) == 200
+
+
+def test_remembered_token_request_makes_one_cache_round_trip(client, owner, monkeypatch):
+    """The throttle's pipelined call is the only trip to the shared cache (it also reads the epoch)."""
+    from common.cache import FallbackCache
+
+    _, personal = services.api_token_create(user=owner, name="script")
+    assert _me(client, personal) == 200
+    calls: list[str] = []
+    for name in ("_call", "incr_and_get"):
+        original = getattr(FallbackCache, name)
+        monkeypatch.setattr(FallbackCache, name, lambda self, *a, _o=original, _n=name, **k: calls.append(_n) or _o(self, *a, **k))
+    assert _me(client, personal) == 200
+    assert calls == ["incr_and_get"]
