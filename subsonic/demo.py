@@ -9,18 +9,28 @@ DEMO_APP_PASSWORD = "stylus-subsonic-demo"
 
 
 def load(*, user: Any, staff: Any, stdout: Any) -> None:
-    from . import selectors
+    from archive import selectors as archive_selectors
+
+    from . import ids, selectors
     from .models import AppPassword, Playlist, PlaylistEntry, Star
+    from .protocol import SubsonicError
 
     AppPassword.objects.update_or_create(user=user, defaults={"secret": DEMO_APP_PASSWORD, "is_demo": True})
     albums = selectors.album_list(user=user, list_type="alphabeticalByArtist", size=2, offset=0)
     for album in albums:
         Star.objects.get_or_create(user=user, kind=Star.Kind.ALBUM, item_id=album["id"], defaults={"is_demo": True})
     selectors.marks_forget(user=user)
+    # The playlist comes from the concert the archive demo downloaded for this user: its metadata is a
+    # pinned snapshot and its files are on disk, so nothing here reaches the network.
     songs: list[dict[str, Any]] = []
-    if albums:
-        context = selectors.album_context(user=user, album_id=albums[0]["id"])
+    for row in archive_selectors.library_for_user(user=user):
+        try:
+            context = selectors.album_context(user=user, album_id=ids.recording_album_id(row["identifier"]))
+        except SubsonicError:
+            continue
         songs = selectors.album_songs(user=user, context=context)
+        if songs:
+            break
     if songs and not Playlist.objects.filter(user=user, is_demo=True).exists():
         playlist = Playlist.objects.create(user=user, name="Demo: first set", is_demo=True,
                                            comment="Made by the demo loader from the demo concerts.")
