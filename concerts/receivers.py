@@ -11,7 +11,7 @@ def on_recordings_stored(sender: Any, *, identifiers: list[str], **kwargs: Any) 
     """New or refreshed item metadata: fill those recordings' track counts and setlists in the background."""
     from .services import recordings_enrich_later
 
-    recordings_enrich_later(identifiers=[i for i in identifiers if isinstance(i, str)])
+    recordings_enrich_later(identifiers=[i for i in identifiers if isinstance(i, str)], skip_recent=True)
 
 
 def on_download_verified(sender: Any, *, identifier: str, download_id: int | None = None, **kwargs: Any) -> None:

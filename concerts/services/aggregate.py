@@ -349,8 +349,8 @@ def concerts_aggregate(*, docs: Iterable[SearchDoc], artist: str = "", since=Non
 def concerts_aggregate_from_archive(*, artist: str = "", since=None, limit: int | None = None,
                                     on_progress: Callable[[int], None] | None = None) -> AggregationRun:
     """Aggregates what the archive's etree search returns (scrape API, following the cursor)."""
-    from archive.services import etree_query
     from integrations.internet_archive.client import InternetArchiveClient
+    from integrations.internet_archive.query import etree_query
 
     query = etree_query(artist=artist, added_since=since)
 

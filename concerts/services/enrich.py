@@ -5,6 +5,7 @@ so track counts are filled when concerts are aggregated rather than when someone
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Iterable
 
@@ -84,11 +85,23 @@ def recordings_enrich(*, identifiers: Iterable[str], setlists: bool = True) -> d
     return counts
 
 
-def recordings_enrich_later(*, identifiers: Iterable[str]) -> None:
-    """Queues enrichment in batches once the current transaction commits."""
+RECENT = dt.timedelta(minutes=10)
+
+
+def recordings_enrich_later(*, identifiers: Iterable[str], skip_recent: bool = False) -> None:
+    """Queues enrichment in batches once the current transaction commits.
+
+    With skip_recent, recordings enriched in the last few minutes are left out: enrichment reads metadata
+    through archive, which announces what it stored, which would otherwise queue the same work again (and
+    forever, were archive's cache unavailable).
+    """
     from ..tasks import recordings_enrich_task
 
     ids = list(dict.fromkeys(identifiers))
+    if skip_recent and ids:
+        fresh = set(Recording.objects.filter(identifier__in=ids, setlist_extracted_at__gte=timezone.now() - RECENT)
+                    .values_list("identifier", flat=True))
+        ids = [i for i in ids if i not in fresh]
     if not ids:
         return
 

@@ -68,3 +68,16 @@ def test_recordings_stored_signal_enriches_those_recordings(db, archive, django_
     with django_capture_on_commit_callbacks(execute=True):
         recordings_stored.send(sender=None, identifiers=[GD])
     assert Recording.objects.get().track_count == 22
+
+
+def test_recordings_stored_after_our_own_enrichment_does_not_queue_it_again(db, archive, settings,
+                                                                            django_capture_on_commit_callbacks):
+    """Enrichment reads metadata through archive, which announces it: that must not loop, even uncached."""
+    from archive.signals import recordings_stored
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    services.concerts_aggregate_items(docs=[_doc()], enrich=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        recordings_stored.send(sender=None, identifiers=[GD])
+    assert Recording.objects.get().track_count == 22
+    assert len(archive.requests_to(f"/metadata/{GD}")) == 1
