@@ -64,9 +64,9 @@ def file_response(request: HttpRequest, path: Path, *, content_type: str, attach
         else:
             start, end = max(0, size - int(end_s)), size - 1
         if start >= size or start > end:
-            response = HttpResponse(status=416)
-            response["Content-Range"] = f"bytes */{size}"
-            return response
+            refused = HttpResponse(status=416)
+            refused["Content-Range"] = f"bytes */{size}"
+            return refused
         status = 206
     length = max(0, end - start + 1)
     response = StreamingHttpResponse(_body(request, _file_blocks(path, start, length)), content_type=content_type,
@@ -75,7 +75,7 @@ def file_response(request: HttpRequest, path: Path, *, content_type: str, attach
         response["Content-Range"] = f"bytes {start}-{end}/{size}"
     response["Content-Length"] = str(length)
     response["Accept-Ranges"] = "bytes"
-    response["Content-Disposition"] = content_disposition_header(attachment, path.name)
+    response["Content-Disposition"] = content_disposition_header(attachment, path.name) or ""
     response["Cache-Control"] = "private, max-age=3600"
     return response
 
@@ -89,6 +89,6 @@ def upstream_response(request: HttpRequest, upstream: UpstreamFile, *, filename:
         if name in upstream.headers:
             response[name.title()] = upstream.headers[name]
     response["Accept-Ranges"] = "bytes"
-    response["Content-Disposition"] = content_disposition_header(attachment, filename.rsplit("/", 1)[-1])
+    response["Content-Disposition"] = content_disposition_header(attachment, filename.rsplit("/", 1)[-1]) or ""
     response["Cache-Control"] = "private, max-age=3600"
     return response

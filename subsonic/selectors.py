@@ -980,7 +980,7 @@ def sonic_path(*, user: AuthUser, start_id: str, end_id: str, count: int) -> lis
     loaded = _index() if a is not None and b is not None else None
     first = _song_for_track(user=user, track=start) if start is not None else None
     last = _song_for_track(user=user, track=end) if end is not None else None
-    if loaded is None or first is None or last is None:
+    if loaded is None or first is None or last is None or a is None or b is None:
         return []
     path = [{"entry": first, "similarity": 1.0}]
     used = {start.pk, end.pk}

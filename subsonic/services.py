@@ -181,7 +181,7 @@ def scrobble(*, user: AuthUser, song_ids: list[str], times: list[dt.datetime | N
     songs = [selectors.song_source(user=user, song_id=_check_id(song_id)).song for song_id in song_ids]
     listening = _listening()
     for index, song in enumerate(songs):
-        when = times[index] if index < len(times) and times[index] else timezone.now()
+        when: dt.datetime = (times[index] if index < len(times) else None) or timezone.now()
         identifier, filename = _archive_file(song["id"])
         common = {"track_title": song.get("title") or "", "artist_name": song.get("artist") or "",
                   "release_name": song.get("album") or "", "recording_identifier": identifier,

@@ -144,3 +144,12 @@ def test_rest_answers_are_readable_by_browser_clients_of_any_origin(client, owne
     preflight = client.options("/rest/stream", HTTP_ORIGIN="https://player.example",
                                HTTP_ACCESS_CONTROL_REQUEST_HEADERS="range")
     assert preflight.status_code == 204 and "Range" in preflight["Access-Control-Allow-Headers"]
+
+
+def test_xml_text_fields_and_lists_follow_the_schema(client, owner_app_password, library):
+    info = call_xml(client, "getAlbumInfo2", id=f"al-{library.concert.pk}", **owner_auth()).find(f"{NS}albumInfo")
+    assert info.find(f"{NS}notes").text.startswith("Recorded live at The Lab")  # a text element, not an attribute
+    album = call_xml(client, "getAlbum", id=f"al-{library.concert.pk}", **owner_auth()).find(f"{NS}album")
+    songs = album.findall(f"{NS}song")
+    assert [s.get("title") for s in songs][:3] == ["Intro", "Jam", "Outro"]
+    assert songs[0].get("isDir") == "false" and album.get("year") == "2001"
