@@ -16,7 +16,6 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import path
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
 
 from accounts.services import user_for_bearer_token
 from common.types import AuthUser
@@ -143,8 +142,9 @@ def _parse(request: HttpRequest) -> tuple[str, list[services.ListenIn]]:
 
 
 @csrf_exempt
-@require_POST
 def submit_listens(request: HttpRequest) -> JsonResponse:
+    if request.method != "POST":
+        return _error(405, "The method is not allowed for the requested URL.")
     try:
         user = _user(request)
         listen_type, listens = _parse(request)
@@ -165,8 +165,9 @@ def submit_listens(request: HttpRequest) -> JsonResponse:
 
 
 @csrf_exempt
-@require_GET
 def validate_token(request: HttpRequest) -> JsonResponse:
+    if request.method not in ("GET", "HEAD"):
+        return _error(405, "The method is not allowed for the requested URL.")
     # As ListenBrainz: the token comes in the header (or ?token=); a wrong one is a 200 with valid: false.
     token = _token(request) or request.GET.get("token", "").strip()
     if not token:

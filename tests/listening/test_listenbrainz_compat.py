@@ -107,3 +107,8 @@ def test_validate_token_wrong_token_is_valid_false(client):
     response = client.get("/apis/listenbrainz/1/validate-token", HTTP_AUTHORIZATION="Token sty_wrong")
     assert response.status_code == 200
     assert response.json() == {"code": 200, "message": "Token invalid.", "valid": False}
+
+
+def test_submit_listens_wrong_method_is_405_in_listenbrainz_shape(client):
+    response = client.get("/apis/listenbrainz/1/submit-listens")
+    assert response.status_code == 405 and response.json()["code"] == 405

@@ -123,3 +123,10 @@ def test_boosted_request_gets_whole_pages_from_views_that_answer_htmx_with_parti
     boosted = client.get("/concerts/", HTTP_HX_REQUEST="true", HTTP_HX_BOOSTED="true").content.decode()
     assert "<html" not in partial
     assert "<html" in boosted and 'id="player"' in boosted
+
+
+def test_home_page_shows_the_listening_card_with_recent_plays(client, owner):
+    _listen(owner, title="Home Card Song")
+    client.force_login(owner)
+    body = client.get("/").content.decode()
+    assert "Home Card Song" in body and "/listening/" in body
