@@ -8,12 +8,13 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, RequestDataTooBig
 from django.db import DataError
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI, Router, Schema
@@ -25,6 +26,7 @@ from PIL.Image import DecompressionBombError
 
 from integrations.errors import IntegrationError
 
+from .cache import FallbackCache
 from .exceptions import InvalidInput, ServiceUnavailable, StylusError, TooManyRequests, upstream_response
 from .metrics import metrics
 from .schemas import errors
@@ -102,17 +104,18 @@ def _bearer_recheck(request: HttpRequest, epoch: int) -> bool:
 class _Anonymous:
     """Lets public operations run for anonymous callers while still recognising logged-in ones."""
 
-    def __call__(self, request: HttpRequest):
+    def __call__(self, request: HttpRequest) -> str:
         return "anonymous"
 
 
 class StaffOnly(SessionAuth):
-    def authenticate(self, request: HttpRequest, key: str | None):
-        return request.user if request.user.is_authenticated and request.user.is_staff else None
+    def authenticate(self, request: HttpRequest, key: str | None) -> AuthUser | None:
+        user = request.user
+        return user if isinstance(user, AuthUser) and user.is_authenticated and user.is_staff else None
 
 
 class StaffBearer(BearerAuth):
-    def authenticate(self, request: HttpRequest, token: str):
+    def authenticate(self, request: HttpRequest, token: str) -> AuthUser:
         user = super().authenticate(request, token)
         if not user.is_staff:
             raise AuthorizationError()
@@ -125,7 +128,7 @@ auth_optional = [BearerAuth(), SessionAuth(), _Anonymous()]
 auth_staff = [StaffBearer(), StaffOnly()]
 
 
-def request_user(request: HttpRequest):
+def request_user(request: HttpRequest) -> AuthUser | None:
     """The authenticated user for an API request, or None."""
     user = getattr(request, "user", None)
     return user if user is not None and user.is_authenticated else None
@@ -154,22 +157,24 @@ class ClientRateThrottle(SimpleRateThrottle):
         user = request_user(request)
         ident = f"u{user.pk}" if user else self.get_ident(request)
         now = time.time()
-        window, into = divmod(now, self.duration)
-        base = f"throttle:{self.scope}:{self.num_requests}/{self.duration}:{ident}"
-        current, previous, epoch = cache.incr_and_get(f"{base}:{int(window)}", f"{base}:{int(window) - 1}",
-                                                      timeout=2 * self.duration, also=AUTH_EPOCH_KEY)
+        duration, allowed = int(self.duration or 1), int(self.num_requests or 0)  # set by the rate parsing
+        window, into = divmod(now, duration)
+        base = f"throttle:{self.scope}:{allowed}/{duration}:{ident}"
+        tiers = cast(FallbackCache, cache)  # settings.CACHES names ours (incr_and_get is not Django's API)
+        current, previous, epoch = tiers.incr_and_get(f"{base}:{int(window)}", f"{base}:{int(window) - 1}",
+                                                      timeout=2 * duration, also=AUTH_EPOCH_KEY)
         if not _bearer_recheck(request, epoch):
             self._last.wait = None  # refused as revoked (401, see the Throttled handler), not as too many
             return False
-        elapsed = into / self.duration
-        if previous * (1 - elapsed) + current <= self.num_requests:
+        elapsed = into / duration
+        if previous * (1 - elapsed) + current <= allowed:
             return True
         # The wait until one more request fits, if the client sends nothing meanwhile.
-        room = self.num_requests - current - 1
+        room = allowed - current - 1
         if room >= 0 and previous:
-            wait = self.duration * (1 - room / previous) - into  # still in this window
+            wait = duration * (1 - room / previous) - into  # still in this window
         else:
-            wait = (self.duration - into) + self.duration * max(0.0, 1 - (self.num_requests - 1) / current)
+            wait = (duration - into) + duration * max(0.0, 1 - (allowed - 1) / current)
         self._last.wait = max(1.0, wait)
         return False
 
@@ -191,7 +196,9 @@ class Pagination(PageNumberPagination):
     # The largest row offset a database takes (SQLite and PostgreSQL: a signed 64-bit integer).
     MAX_OFFSET = 2**63 - 1
 
-    def paginate_queryset(self, queryset, pagination: Input, **params):
+    def paginate_queryset(self, queryset: QuerySet[Any, Any], pagination: Input,  # type: ignore[override]
+                          **params: Any) -> Any:
+        # ninja passes request among **params; its own Input is this one's base in all but name.
         if pagination.page < 1:
             raise InvalidInput("page must be 1 or more.", field="page")
         if not 1 <= pagination.page_size <= 100:
@@ -199,18 +206,18 @@ class Pagination(PageNumberPagination):
         if pagination.page * pagination.page_size > self.MAX_OFFSET:
             raise InvalidInput("page is out of range.", field="page")
         self.page_size = pagination.page_size
-        return super().paginate_queryset(queryset, pagination, **params)
+        return super().paginate_queryset(queryset, pagination, **params)  # type: ignore[arg-type]
 
 
 # -- errors ------------------------------------------------------------------------------------
-def _detail(request, api: NinjaAPI, status: int, detail: Any, **extra):
+def _detail(request: HttpRequest, api: NinjaAPI, status: int, detail: Any, **extra: Any) -> HttpResponse:
     metrics.record_error(kind=f"http_{status}")
     return api.create_response(request, {"detail": detail, **extra}, status=status)
 
 
 def install_exception_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(ValidationError)
-    def validation(request, exc: ValidationError):
+    def validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         errors = [
             {"loc": [str(p) for p in e.get("loc", [])], "msg": e.get("msg", ""), "type": e.get("type", "")}
             for e in exc.errors
@@ -218,7 +225,7 @@ def install_exception_handlers(api: NinjaAPI) -> None:
         return _detail(request, api, 422, errors)
 
     @api.exception_handler(StylusError)
-    def stylus(request, exc: StylusError):
+    def stylus(request: HttpRequest, exc: StylusError) -> HttpResponse:
         field = getattr(exc, "field", None)
         if exc.status_code == 422 and field:
             return _detail(request, api, 422, [{"loc": ["body", field], "msg": exc.detail, "type": "value_error"}])
@@ -228,14 +235,14 @@ def install_exception_handlers(api: NinjaAPI) -> None:
         return response
 
     @api.exception_handler(Throttled)
-    def throttled(request, exc: Throttled):
+    def throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
         if getattr(request, "_stylus_bearer_revoked", False):
             # The throttle found the remembered bearer token revoked (BearerAuth): a 401, as if checked afresh.
             return unauthenticated(request, exc)
         return _detail(request, api, 429, "Too many requests.")
 
     @api.exception_handler(IntegrationError)
-    def upstream(request, exc: IntegrationError):
+    def upstream(request: HttpRequest, exc: IntegrationError) -> HttpResponse:
         # One mapping for every client's typed errors, so no operation turns an upstream
         # failure into a 500: transient -> 503 + Retry-After, unknown upstream object -> 404,
         # anything else the upstream did wrong -> 502.
@@ -246,51 +253,51 @@ def install_exception_handlers(api: NinjaAPI) -> None:
         return response
 
     @api.exception_handler(AuthenticationError)
-    def unauthenticated(request, exc):
+    def unauthenticated(request: HttpRequest, exc: Exception) -> HttpResponse:
         response = _detail(request, api, 401, "Authentication required: send a valid Bearer token or log in.")
         response["WWW-Authenticate"] = "Bearer"
         return response
 
     @api.exception_handler(AuthorizationError)
-    def forbidden(request, exc):
+    def forbidden(request: HttpRequest, exc: Exception) -> HttpResponse:
         return _detail(request, api, 403, "You do not have permission to do that.")
 
     @api.exception_handler(PermissionDenied)
-    def permission_denied(request, exc):
+    def permission_denied(request: HttpRequest, exc: Exception) -> HttpResponse:
         return _detail(request, api, 403, str(exc) or "You do not have permission to do that.")
 
     @api.exception_handler(Http404)
-    def not_found(request, exc):
+    def not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
         message = str(exc)
         return _detail(request, api, 404, message if message and "matches the given query" not in message else "Not found.")
 
     @api.exception_handler(RequestDataTooBig)
-    def too_big(request, exc):
+    def too_big(request: HttpRequest, exc: Exception) -> HttpResponse:
         return _detail(request, api, 413, "Request body too large.")
 
     @api.exception_handler(HttpError)
-    def http_error(request, exc: HttpError):
+    def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         return _detail(request, api, exc.status_code, str(exc))
 
     @api.exception_handler(MultiPartParserError)
-    def bad_multipart(request, exc):
+    def bad_multipart(request: HttpRequest, exc: Exception) -> HttpResponse:
         return _detail(request, api, 400, "Malformed multipart body.")
 
     @api.exception_handler(DecompressionBombError)
-    def image_bomb(request, exc):
+    def image_bomb(request: HttpRequest, exc: Exception) -> HttpResponse:
         return _detail(request, api, 400, "That image is too large to open (too many pixels).")
 
     @api.exception_handler(OverflowError)
-    def overflow(request, exc):
+    def overflow(request: HttpRequest, exc: Exception) -> HttpResponse:
         return _detail(request, api, 422, "A number in the request is out of range.")
 
     @api.exception_handler(DataError)
-    def data_error(request, exc):
+    def data_error(request: HttpRequest, exc: Exception) -> HttpResponse:
         # Values the database refuses (e.g. an id beyond bigint): bad input, not a server fault.
         return _detail(request, api, 422, "A value in the request is out of range for this field.")
 
     @api.exception_handler(Exception)
-    def unexpected(request, exc: Exception):
+    def unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
         # Bodies that are not JSON surface as parse errors inside ninja; everything else is ours.
         if exc.__class__.__name__ in ("ParseError", "JSONDecodeError", "UnicodeDecodeError"):
             return _detail(request, api, 400, "Malformed request body: expected valid JSON.")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterable
 from typing import Any, overload
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
@@ -25,7 +26,7 @@ class FallbackCache(BaseCache):
         options = dict(params.get("OPTIONS") or {})
         self.retry_after = float(options.pop("retry_after", 5.0))
         self._memory = LocMemCache("stylus-fallback", {"TIMEOUT": params.get("TIMEOUT", 300), "OPTIONS": {"MAX_ENTRIES": 20000}})
-        self._redis = None
+        self._redis: Any = None  # django_redis's RedisCache (untyped) when a server is configured
         self._down_until = 0.0
         if server:
             from django_redis.cache import RedisCache
@@ -50,7 +51,7 @@ class FallbackCache(BaseCache):
         log.warning("Redis cache unavailable (%s); serving from memory for %ss", exc.__class__.__name__, self.retry_after)
         self._down_until = time.monotonic() + self.retry_after
 
-    def _call(self, name: str, *args, **kwargs):
+    def _call(self, name: str, *args: Any, **kwargs: Any) -> Any:
         if self._redis_up:
             try:
                 return getattr(self._redis, name)(*args, **kwargs)
@@ -66,7 +67,8 @@ class FallbackCache(BaseCache):
     @overload
     def incr_and_get(self, key: str, other: str, *, timeout: int, also: str) -> tuple[int, int, int]: ...
 
-    def incr_and_get(self, key: str, other: str, *, timeout: int, also: str | None = None):
+    def incr_and_get(self, key: str, other: str, *, timeout: int,
+                     also: str | None = None) -> tuple[int, int] | tuple[int, int, int]:
         """Adds 1 to the counter at `key` (created to expire after `timeout` seconds) and reads the
         counter at `other` (and the integer at `also`, when given): one Redis round trip, atomic for the
         increment. A rate limiter's hot path; `also` lets it read the revocation epoch on the same trip."""
@@ -104,7 +106,7 @@ class FallbackCache(BaseCache):
         except ValueError:
             return int(self._redis.client.decode(raw))
 
-    def raw_client(self):
+    def raw_client(self) -> Any:
         """The redis-py client behind the Redis tier (for Lua scripts, sorted sets...), or None in
         memory-only mode. Callers handle redis errors themselves, with their own fallback."""
         return self._redis.client.get_client(write=True) if self._redis is not None else None
@@ -122,53 +124,54 @@ class FallbackCache(BaseCache):
             return False
 
     # -- the cache API ------------------------------------------------------------------------
-    def get(self, key, default=None, version=None):
+    def get(self, key: str, default: Any = None, version: int | None = None) -> Any:
         value = self._call("get", key, _MISSING, version=version)
         metrics.record_cache(hit=value is not _MISSING)
         return default if value is _MISSING else value
 
-    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
-        return self._call("add", key, value, timeout=timeout, version=version)
+    def add(self, key: str, value: Any, timeout: float | None = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
+        return bool(self._call("add", key, value, timeout=timeout, version=version))
 
-    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
-        return self._call("set", key, value, timeout=timeout, version=version)
+    def set(self, key: str, value: Any, timeout: float | None = DEFAULT_TIMEOUT, version: int | None = None) -> None:
+        self._call("set", key, value, timeout=timeout, version=version)
 
-    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
-        return self._call("touch", key, timeout=timeout, version=version)
+    def touch(self, key: str, timeout: float | None = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
+        return bool(self._call("touch", key, timeout=timeout, version=version))
 
-    def delete(self, key, version=None):
-        return self._call("delete", key, version=version)
+    def delete(self, key: str, version: int | None = None) -> bool:
+        return bool(self._call("delete", key, version=version))
 
-    def get_many(self, keys, version=None):
-        found = self._call("get_many", keys, version=version)
+    def get_many(self, keys: Iterable[Any], version: int | None = None) -> dict[str, Any]:
+        keys = list(keys)  # read twice below
+        found: dict[str, Any] = self._call("get_many", keys, version=version)
         for key in keys:
             metrics.record_cache(hit=key in found)
         return found
 
-    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
-        return self._call("set_many", data, timeout=timeout, version=version) or []
+    def set_many(self, data: dict[str, Any], timeout: float | None = DEFAULT_TIMEOUT, version: int | None = None) -> list[str]:
+        return list(self._call("set_many", data, timeout=timeout, version=version) or [])
 
-    def delete_many(self, keys, version=None):
-        return self._call("delete_many", keys, version=version)
+    def delete_many(self, keys: Iterable[Any], version: int | None = None) -> None:
+        self._call("delete_many", keys, version=version)
 
-    def has_key(self, key, version=None):
-        return self._call("has_key", key, version=version)
+    def has_key(self, key: str, version: int | None = None) -> bool:
+        return bool(self._call("has_key", key, version=version))
 
-    def incr(self, key, delta=1, version=None):
-        return self._call("incr", key, delta, version=version)
+    def incr(self, key: str, delta: int = 1, version: int | None = None) -> int:
+        return int(self._call("incr", key, delta, version=version))
 
-    def decr(self, key, delta=1, version=None):
-        return self._call("decr", key, delta, version=version)
+    def decr(self, key: str, delta: int = 1, version: int | None = None) -> int:
+        return int(self._call("decr", key, delta, version=version))
 
-    def clear(self):
+    def clear(self) -> None:
         self._memory.clear()
-        return self._call("clear")
+        self._call("clear")
 
     def delete_pattern(self, pattern: str) -> int:
         """Deletes keys matching a glob pattern (Redis), or everything (memory tier)."""
         if self._redis_up:
             try:
-                return self._redis.delete_pattern(pattern)
+                return int(self._redis.delete_pattern(pattern))
             except Exception:
                 self._down_until = time.monotonic() + self.retry_after
         self._memory.clear()

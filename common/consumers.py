@@ -13,7 +13,7 @@ from django.http.request import validate_host
 from . import selectors
 
 
-class ProgressConsumer(AsyncWebsocketConsumer):
+class ProgressConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels ships no type hints
     async def connect(self) -> None:
         user = self.scope.get("user")
         kwargs = self.scope["url_route"]["kwargs"]
@@ -35,7 +35,7 @@ class ProgressConsumer(AsyncWebsocketConsumer):
         if getattr(self, "group", None):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
-    async def push_html(self, event: dict) -> None:
+    async def push_html(self, event: dict[str, Any]) -> None:
         await self.send(text_data=event["html"])
 
 

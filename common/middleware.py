@@ -23,12 +23,13 @@ _SAFE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
 class RequestIdMiddleware(MiddlewareMixin):
-    def process_request(self, request):
+    def process_request(self, request: HttpRequest) -> None:
         incoming = request.headers.get("X-Request-ID", "")
-        request.request_id = incoming if _SAFE_ID.fullmatch(incoming) else uuid.uuid4().hex
-        request._request_id_token = request_id_var.set(request.request_id)
+        request_id = incoming if _SAFE_ID.fullmatch(incoming) else uuid.uuid4().hex
+        request.request_id = request_id  # type: ignore[attr-defined]
+        request._request_id_token = request_id_var.set(request_id)  # type: ignore[attr-defined]
 
-    def process_response(self, request, response):
+    def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
         rid = getattr(request, "request_id", None)
         if rid:
             response["X-Request-ID"] = rid
@@ -41,13 +42,13 @@ class RequestIdMiddleware(MiddlewareMixin):
 class MetricsMiddleware(MiddlewareMixin):
     """Counts requests per endpoint (URL route, not raw path) with timings and error types."""
 
-    def process_request(self, request):
-        request._metrics_start = time.perf_counter()
+    def process_request(self, request: HttpRequest) -> None:
+        request._metrics_start = time.perf_counter()  # type: ignore[attr-defined]
 
-    def process_exception(self, request, exception):
-        request._metrics_error = exception.__class__.__name__
+    def process_exception(self, request: HttpRequest, exception: Exception) -> None:
+        request._metrics_error = exception.__class__.__name__  # type: ignore[attr-defined]
 
-    def process_response(self, request, response):
+    def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
         start = getattr(request, "_metrics_start", None)
         if start is None or request.path.startswith(("/static/", "/metrics")):
             return response
@@ -63,7 +64,7 @@ class MetricsMiddleware(MiddlewareMixin):
 class UpstreamErrorMiddleware(MiddlewareMixin):
     """Pages: an integration error that escapes a view becomes a friendly page, never a 500."""
 
-    def process_exception(self, request, exception):
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         from django.db import DataError
         from PIL.Image import DecompressionBombError
 
@@ -96,7 +97,7 @@ class GZipMiddleware(DjangoGZipMiddleware):
                   "application/zip", "application/gzip", "application/x-7z-compressed", "application/x-rar",
                   "application/octet-stream")
 
-    def process_response(self, request, response):
+    def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
         if response.status_code == 206 or response.get("Content-Type", "").startswith(self.SKIP_TYPES):
             return response
         return super().process_response(request, response)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hmac
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -14,6 +15,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.middleware import HtmxDetails
 
 from . import selectors, services
 from .metrics import metrics
@@ -25,8 +27,14 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "common/home.html", {"cards": selectors.home_cards(user=request.user)})
 
 
+class HtmxHttpRequest(HttpRequest):
+    """A request that went through django-htmx's middleware (django-htmx's documented typing pattern)."""
+
+    htmx: HtmxDetails
+
+
 @require_GET
-def search(request: HttpRequest) -> HttpResponse:
+def search(request: HtmxHttpRequest) -> HttpResponse:
     """The header search: grouped results as you type (partial), or a full page without JavaScript."""
     query = request.GET.get("q", "")
     groups = selectors.global_search(user=request.user, query=query)
@@ -36,7 +44,7 @@ def search(request: HttpRequest) -> HttpResponse:
     return render(request, template, {"q": query, "groups": groups})
 
 
-def _check(fn) -> dict:
+def _check(fn: Callable[[], dict[str, Any] | None]) -> dict[str, Any]:
     start = time.perf_counter()
     try:
         detail = fn()
@@ -45,14 +53,14 @@ def _check(fn) -> dict:
         return {"ok": False, "error": f"{exc.__class__.__name__}: {exc}"[:200]}
 
 
-def _database() -> dict:
+def _database() -> dict[str, Any]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return {"vendor": connection.vendor}
 
 
-def _cache() -> dict:
-    backend = cache._cache if hasattr(cache, "_cache") else cache
+def _cache() -> dict[str, Any]:
+    backend: Any = cache._cache if hasattr(cache, "_cache") else cache  # the FallbackCache behind the proxy
     status = getattr(backend, "status", "memory")
     if status != "memory":
         backend.ping()
@@ -69,7 +77,7 @@ def _redis_ping(url: str) -> None:
     redis.Redis.from_url(url, socket_connect_timeout=0.25, socket_timeout=0.5).ping()
 
 
-def _broker() -> dict:
+def _broker() -> dict[str, Any]:
     if settings.STYLUS_EMBEDDED:
         from . import embedded
 
@@ -78,7 +86,7 @@ def _broker() -> dict:
     return {"transport": "redis"}
 
 
-def _channel_layer() -> dict:
+def _channel_layer() -> dict[str, Any]:
     backend = settings.CHANNEL_LAYERS["default"]["BACKEND"]
     if "Redis" in backend:
         _redis_ping(settings.REDIS_URL)
@@ -130,10 +138,11 @@ def prometheus_metrics(request: HttpRequest) -> HttpResponse:
         return response
     from django_prometheus.exports import ExportToDjangoView
 
-    return ExportToDjangoView(request)
+    exported: HttpResponse = ExportToDjangoView(request)
+    return exported
 
 
-def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Not found."}, status=404)
     return render(request, "404.html", status=404)
@@ -156,7 +165,7 @@ def staff_dashboard(request: HttpRequest) -> HttpResponse:
 
 @staff_member_required
 @require_GET
-def staff_metrics(request: HttpRequest) -> HttpResponse:
+def staff_metrics(request: HtmxHttpRequest) -> HttpResponse:
     template = "common/staff_metrics.html#metrics" if request.htmx else "common/staff_metrics.html"
     return render(request, template, {"m": metrics.snapshot()})
 

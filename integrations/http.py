@@ -166,11 +166,11 @@ class HttpClient:
         cap = _wait_cap.get()
         if cap is not None and waited + (error.retry_after or 0.0) > cap:
             raise error  # a visitor is waiting: answer now (503 + Retry-After) rather than hold the request
-        delay = min(delay, max(settings.INTEGRATION_MAX_INLINE_WAIT, settings.INTEGRATION_BACKOFF_BASE))
+        delay = min(delay, max(float(settings.INTEGRATION_MAX_INLINE_WAIT), float(settings.INTEGRATION_BACKOFF_BASE)))
         if cap is not None:
             delay = min(delay, cap - waited)
         time.sleep(delay)
-        return delay
+        return float(delay)
 
     def request(self, method: str, path: str, *, raise_for_status: bool = True, **kwargs: Any) -> httpx.Response:
         """One request with retries on transient errors. Raises typed errors for the rest."""
@@ -189,7 +189,7 @@ class HttpClient:
                 # Our request, not the upstream, is wrong (an identifier that made a bad URL): never retried.
                 raise InvalidRequest(f"{self.service}: invalid URL: {exc}", service=self.service) from exc
             except httpx.TimeoutException as exc:
-                error: IntegrationError = TransientError(f"{self.service} timed out: {exc}", service=self.service)
+                error: IntegrationError | None = TransientError(f"{self.service} timed out: {exc}", service=self.service)
             except httpx.TransportError as exc:
                 error = TransientError(f"{self.service} unreachable: {exc.__class__.__name__}", service=self.service)
             else:
@@ -200,6 +200,7 @@ class HttpClient:
                     _timed(name, start, ok=True)
                     return response
             _timed(name, start, ok=False)
+            assert error is not None  # nosec B101: every path that reaches here set one (for the type checker)
             if not error.transient or attempt >= self.max_retries:
                 raise error
             log.info("%s: transient error (%s), retry %s/%s", self.service, error, attempt + 1, self.max_retries)
