@@ -93,7 +93,7 @@ def searches_runs(request: HttpRequest, search_id: int):
 @paginate(Pagination)
 def searches_results(request: HttpRequest, search_id: int, sort: str = Query("price", max_length=FILTER_MAX),
                      platform: str = Query("", max_length=FILTER_MAX),
-                     status: str = "active", wanted: bool = False):
+                     status: str = Query("active", max_length=FILTER_MAX), wanted: bool = False):
     search = selectors.search_get_for_user(user=request_user(request), search_id=search_id)
     if sort not in selectors.RESULT_SORTS:
         raise InvalidInput(f"sort is one of {', '.join(selectors.RESULT_SORTS)}.", field="sort")

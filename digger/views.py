@@ -144,9 +144,11 @@ def _results_filters(request: DiggerRequest) -> dict:
     max_price = None
     if request.GET.get("max_price"):
         try:
-            max_price = Decimal(request.GET["max_price"])
+            max_price = Decimal(request.GET["max_price"][:20])
         except InvalidOperation:
             max_price = None
+        if max_price is not None and not (max_price.is_finite() and 0 <= max_price < 100_000_000):
+            max_price = None  # NaN or Infinity would reach the database as an invalid decimal (500)
     return {
         "sort": request.GET.get("sort", "price"), "platform": request.GET.get("platform", ""),
         "status": request.GET.get("status", "active"), "wanted": request.GET.get("wanted") == "1",

@@ -192,3 +192,9 @@ def test_search_progress_group_admits_only_the_owner(owner, outsider):
     search = SavedSearchFactory(user=owner)
     assert realtime_group_allowed(user=owner, kind="diggersearch", object_id=str(search.pk))
     assert not realtime_group_allowed(user=outsider, kind="diggersearch", object_id=str(search.pk))
+
+
+@pytest.mark.parametrize("value", ["NaN", "-Infinity", "sNaN", "1e999999", "abc"])
+def test_search_detail_ignores_a_max_price_that_is_not_a_finite_amount(owner_client, search, value):
+    r = owner_client.get(reverse("digger:search_detail", args=[search.pk]), {"max_price": value})
+    assert r.status_code == 200 and "Dragnet" in r.content.decode()
