@@ -193,7 +193,10 @@ def _marked(user: AuthUser, items: list[dict[str, Any]]) -> list[dict[str, Any]]
 def _concerts() -> QuerySet:
     """Public concerts, each annotated with its best recording (rank 1) in the same query."""
     best = FilteredRelation("recordings", condition=Q(recordings__rank=1))
-    return (concert_selectors.concert_list().annotate(best=best)
+    # Only what an album shows: a concert row also carries JSON (setlist notes) that would be decoded per row.
+    fields = ("artist", "artist_key", "artist_slug", "date_text", "year", "venue", "location", "best_identifier",
+              "best_reason", "latest_added", "created_at")
+    return (concert_selectors.concert_list().only(*fields).annotate(best=best)
             .annotate(best_length=F("best__length"), best_tracks=F("best__track_count"),
                       best_source=F("best__source_type"), best_taper=F("best__taper")))
 
