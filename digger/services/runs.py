@@ -472,10 +472,12 @@ def _finish_run(run: SearchRun, *, status: str, totals: dict, errors: list, note
         if profile and profile.email_digest == DiggerProfile.Digest.PER_RUN:
             transaction.on_commit(lambda: digest_send(user=user))
     if status != SearchRun.Status.FAILED and (run.new or run.changed):
-        from ..tasks import check_alerts
+        # Only users who turned an alert on get the task (one cheap query instead of a task per run).
+        if CollectionItem.objects.filter(user=user, kind=CollectionItem.Kind.WANT, alert_active=True).exists():
+            from ..tasks import check_alerts
 
-        run_id = run.pk
-        transaction.on_commit(lambda: check_alerts.delay(run_id))
+            run_id = run.pk
+            transaction.on_commit(lambda: check_alerts.delay(run_id))
         cart_refresh_after_run(user=user)
     return run
 
