@@ -416,6 +416,11 @@ DIGGER_EXCHANGE_RATES = {"USD": "1", "EUR": "0.92", "GBP": "0.79", "CAD": "1.37"
                          "BRL": "5.05", "MXN": "17.1"}
 DIGGER_EXCHANGE_RATES_DATE = env("DIGGER_EXCHANGE_RATES_DATE", default="2026-11-01")
 DIGGER_WEBHOOK_MAX_FAILURES = env.int("DIGGER_WEBHOOK_MAX_FAILURES", default=5)  # then the channel is paused
+# Web push for digger alerts (VAPID, RFC 8292); unset keys turn browser notifications off. The private key is
+# the base64url raw key or PEM that py-vapid reads (`vapid --gen`).
+VAPID_PUBLIC_KEY = env("VAPID_PUBLIC_KEY", default="")
+VAPID_PRIVATE_KEY = env("VAPID_PRIVATE_KEY", default="")
+VAPID_SUBJECT = env("VAPID_SUBJECT", default="mailto:admin@localhost")
 
 # tracks
 TRACKS_MAX_IMAGE_BYTES = env.int("TRACKS_MAX_IMAGE_BYTES", default=4 * 1024 * 1024)
