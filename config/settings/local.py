@@ -27,4 +27,8 @@ FIELD_ENCRYPTION_KEYS = FIELD_ENCRYPTION_KEYS or [
     _persisted("fernet.key", lambda: Fernet.generate_key().decode())
 ]
 DEBUG = env.bool("DEBUG", default=False)
+# Embedded mode usually has no mail server (console backend), so a mandatory verification link could never
+# arrive, and users made by createsuperuser or load_demo have no verified address: verification stays
+# optional here. Sign-up then says when an e-mail is taken; base.py's "mandatory" (production) hides it.
+ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="optional")
 AOTY_FETCHER = env("AOTY_FETCHER", default="http")
