@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
+
 from integrations.internet_archive.types import SearchDoc
 
 # (artist, date, venue, location, description, [(identifier, source, formats, rating, reviews, downloads)]); the
@@ -67,7 +69,7 @@ def _docs() -> list[SearchDoc]:
             for identifier, source, formats, rating, reviews, downloads in recordings]
 
 
-def load(*, user: Any, staff: Any, stdout: Any) -> None:
+def load(*, user: AbstractBaseUser, staff: AbstractBaseUser, stdout: Any) -> None:
     from common.exceptions import NotFound
 
     from .audio_quality import AudioDecodeError

@@ -151,3 +151,10 @@ def test_songs_api_declares_error_answers_in_openapi(client, db):
     for path in ("/api/v1/songs/{song_id}", "/api/v1/concerts/{concert_id}/setlist",
                  "/api/v1/recordings/{identifier}/quality", "/api/v1/concerts/{concert_id}"):
         assert {"404", "422"} <= set(schema["paths"][path]["get"]["responses"])
+
+
+def test_song_page_escapes_what_the_archive_wrote(client, songs):
+    Concert.objects.filter(date_text="1977-05-08").update(venue='<script>alert(1)</script>', location='"Ithaca"')
+    html = client.get(f"/concerts/songs/{songs.pk}/").content.decode()
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "&quot;Ithaca&quot;" in html
