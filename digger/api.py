@@ -8,6 +8,7 @@ from ninja.pagination import paginate
 from common.api import Pagination, auth_required, external_throttle, request_user
 from common.exceptions import InvalidInput
 from common.schemas import errors
+from common.types import AuthUser
 
 from . import selectors, services
 from .models import CartPlan
@@ -34,6 +35,15 @@ from .schemas import (
 )
 
 router = Router(tags=["Digger"])
+
+
+def _user(request: HttpRequest) -> AuthUser:
+    """The caller; every operation here is auth_required, so there is always one."""
+    user = request_user(request)
+    assert user is not None
+    return user
+
+
 FILTER_MAX = 100  # the pages cut the same filters at 100 characters
 
 
@@ -41,35 +51,35 @@ FILTER_MAX = 100  # the pages cut the same filters at 100 characters
             summary="Your saved searches")
 @paginate(Pagination)
 def searches_list(request: HttpRequest):
-    return selectors.search_list_for_user(user=request_user(request))
+    return selectors.search_list_for_user(user=_user(request))
 
 
 @router.post("/searches", response={201: SavedSearchOut, **errors(401, 422)}, auth=auth_required, summary="Create a saved search")
 def searches_create(request: HttpRequest, payload: SavedSearchIn):
-    return Status(201, services.search_create(user=request_user(request), data=payload.dict()))
+    return Status(201, services.search_create(user=_user(request), data=payload.dict()))
 
 
 @router.get("/searches/{search_id}", response={200: SavedSearchOut, **errors(401, 404)}, auth=auth_required, summary="One saved search")
 def searches_get(request: HttpRequest, search_id: int):
-    return selectors.search_get_for_user(user=request_user(request), search_id=search_id)
+    return selectors.search_get_for_user(user=_user(request), search_id=search_id)
 
 
 @router.patch("/searches/{search_id}", response={200: SavedSearchOut, **errors(401, 404, 422)}, auth=auth_required, summary="Update a saved search")
 def searches_update(request: HttpRequest, search_id: int, payload: SavedSearchPatch):
-    search = selectors.search_get_for_user(user=request_user(request), search_id=search_id)
+    search = selectors.search_get_for_user(user=_user(request), search_id=search_id)
     return services.search_update(search=search, data=payload.dict(exclude_unset=True))
 
 
 @router.put("/searches/{search_id}", response={200: SavedSearchOut, **errors(401, 404, 422)}, auth=auth_required, summary="Replace a saved search")
 def searches_replace(request: HttpRequest, search_id: int, payload: SavedSearchIn):
-    search = selectors.search_get_for_user(user=request_user(request), search_id=search_id)
+    search = selectors.search_get_for_user(user=_user(request), search_id=search_id)
     return services.search_update(search=search, data=payload.dict())
 
 
 @router.delete("/searches/{search_id}", response={204: None, **errors(401, 404)}, auth=auth_required,
                summary="Delete a saved search")
 def searches_delete(request: HttpRequest, search_id: int):
-    services.search_delete(search=selectors.search_get_for_user(user=request_user(request), search_id=search_id))
+    services.search_delete(search=selectors.search_get_for_user(user=_user(request), search_id=search_id))
     return Status(204, None)
 
 
@@ -77,7 +87,7 @@ def searches_delete(request: HttpRequest, search_id: int):
              auth=auth_required, throttle=external_throttle(),
              summary="Run a saved search now (409 if one is already running)")
 def searches_run(request: HttpRequest, search_id: int):
-    search = selectors.search_get_for_user(user=request_user(request), search_id=search_id)
+    search = selectors.search_get_for_user(user=_user(request), search_id=search_id)
     return Status(202, services.search_run_request(search=search))
 
 
@@ -85,7 +95,7 @@ def searches_run(request: HttpRequest, search_id: int):
             auth=auth_required, summary="Run history")
 @paginate(Pagination)
 def searches_runs(request: HttpRequest, search_id: int):
-    return selectors.search_get_for_user(user=request_user(request), search_id=search_id).runs.all()
+    return selectors.search_get_for_user(user=_user(request), search_id=search_id).runs.all()
 
 
 @router.get("/searches/{search_id}/results", response={200: list[ListingOut], **errors(401, 404, 422)}, auth=auth_required,
@@ -94,7 +104,7 @@ def searches_runs(request: HttpRequest, search_id: int):
 def searches_results(request: HttpRequest, search_id: int, sort: str = Query("price", max_length=FILTER_MAX),
                      platform: str = Query("", max_length=FILTER_MAX),
                      status: str = Query("active", max_length=FILTER_MAX), wanted: bool = False):
-    search = selectors.search_get_for_user(user=request_user(request), search_id=search_id)
+    search = selectors.search_get_for_user(user=_user(request), search_id=search_id)
     if sort not in selectors.RESULT_SORTS:
         raise InvalidInput(f"sort is one of {', '.join(selectors.RESULT_SORTS)}.", field="sort")
     return selectors.listing_results(search=search, sort=sort, platform=platform, status=status, wanted=wanted)
@@ -104,7 +114,7 @@ def searches_results(request: HttpRequest, search_id: int, sort: str = Query("pr
             summary="Deals grouped by seller, best first")
 @paginate(Pagination)
 def deals_list(request: HttpRequest, wanted: bool = False):
-    deals = selectors.deals_for_user(user=request_user(request), wanted_only=wanted)
+    deals = selectors.deals_for_user(user=_user(request), wanted_only=wanted)
     return [{**deal.__dict__, "summary": f"Buy {len(deal.items)} from {deal.seller}: total with shipping "
                                          f"{deal.total} {deal.currency}",
              "items": [item.__dict__ for item in deal.items]} for deal in deals]
@@ -114,21 +124,21 @@ def deals_list(request: HttpRequest, wanted: bool = False):
             summary="Your synced Discogs collection")
 @paginate(Pagination)
 def collection_list(request: HttpRequest, q: str = Query("", max_length=FILTER_MAX)):
-    return selectors.collection_for_user(user=request_user(request), kind="collection", q=q)
+    return selectors.collection_for_user(user=_user(request), kind="collection", q=q)
 
 
 @router.get("/wantlist", response={200: list[CollectionItemOut], **errors(401, 422)}, auth=auth_required,
             summary="Your synced Discogs want list")
 @paginate(Pagination)
 def wantlist_list(request: HttpRequest, q: str = Query("", max_length=FILTER_MAX)):
-    return selectors.collection_for_user(user=request_user(request), kind="want", q=q)
+    return selectors.collection_for_user(user=_user(request), kind="want", q=q)
 
 
 @router.post("/sync", response={202: SyncOut, **errors(401, 422, 429)}, auth=auth_required,
              throttle=external_throttle(),
              summary="Sync collection and want list from Discogs")
 def sync_start(request: HttpRequest):
-    user = request_user(request)
+    user = _user(request)
     status = selectors.credentials_status(user=user)["discogs"]
     if status["status"] != "configured" or not status["username"]:
         raise InvalidInput("Discogs is not configured: set discogs_username and discogs_token first.",
@@ -140,13 +150,13 @@ def sync_start(request: HttpRequest):
 @router.get("/credentials", response={200: CredentialsOut, **errors(401)}, auth=auth_required,
             summary="Credential status (masked)")
 def credentials_get(request: HttpRequest):
-    return selectors.credentials_status(user=request_user(request))
+    return selectors.credentials_status(user=_user(request))
 
 
 @router.put("/credentials", response={200: CredentialsOut, **errors(401, 422)}, auth=auth_required,
             summary="Set credentials (write-only: reads come back masked)")
 def credentials_put(request: HttpRequest, payload: CredentialsIn):
-    user = request_user(request)
+    user = _user(request)
     services.credentials_update(user=user, **payload.dict())
     return selectors.credentials_status(user=user)
 
@@ -157,7 +167,7 @@ def credentials_put(request: HttpRequest, payload: CredentialsIn):
 def credentials_test(request: HttpRequest, service: str):
     if service not in ("discogs", "ebay"):
         raise InvalidInput("service is discogs or ebay.", field="service")
-    ok, message = services.credentials_test(user=request_user(request), service=service)
+    ok, message = services.credentials_test(user=_user(request), service=service)
     return {"ok": ok, "detail": message}
 
 
@@ -172,13 +182,13 @@ def _cart_out(cart: CartPlan) -> dict:
              summary="Find the cheapest cart for your want list (starts a job; GET /cart/latest has the plan)")
 def cart_start(request: HttpRequest, payload: CartIn):
     options = services.cart_options_clean(**payload.dict())
-    return Status(202, _cart_out(services.cart_request(user=request_user(request), options=options)))
+    return Status(202, _cart_out(services.cart_request(user=_user(request), options=options)))
 
 
 @router.get("/cart/latest", response={200: CartOut, **errors(401, 404)}, auth=auth_required,
             summary="Your latest cart plan (status pending/running until solved; infeasible says so)")
 def cart_latest(request: HttpRequest):
-    cart = selectors.cart_latest_for_user(user=request_user(request))
+    cart = selectors.cart_latest_for_user(user=_user(request))
     if cart is None:
         raise Http404("No cart plan yet: POST /api/v1/digger/cart.")
     return _cart_out(cart)
@@ -195,25 +205,27 @@ def release_price_bands(request: HttpRequest, release_id: int):
 @router.put("/wants/{release_id}/alert", response={200: WantAlertOut, **errors(401, 404, 422)}, auth=auth_required,
             summary="Set a want's alert and buying rules (ceiling landed, grades, seller rating, steal only)")
 def want_alert_put(request: HttpRequest, release_id: int, payload: WantAlertIn):
-    return services.want_alert_update(user=request_user(request), release_id=release_id,
+    return services.want_alert_update(user=_user(request), release_id=release_id,
                                       data=payload.dict(exclude_unset=True))
 
 
 @router.get("/alert-channels", response={200: list[AlertChannelOut], **errors(401)}, auth=auth_required,
             summary="Your alert channels")
 def alert_channels_list(request: HttpRequest):
-    return selectors.alert_channels_for_user(user=request_user(request))
+    return selectors.alert_channels_for_user(user=_user(request))
 
 
 @router.post("/alert-channels", response={201: AlertChannelCreatedOut, **errors(401, 422)}, auth=auth_required,
-             summary="Add an e-mail or webhook channel (https, public addresses only); resumes a paused one")
+             summary="Add an e-mail, webhook (https, public addresses only) or web push channel; resumes a paused one")
 def alert_channels_create(request: HttpRequest, payload: AlertChannelIn):
-    channel, secret = services.alert_channel_create(user=request_user(request), kind=payload.kind, url=payload.url)
+    subscription = payload.subscription.dict() if payload.subscription else None
+    channel, secret = services.alert_channel_create(user=_user(request), kind=payload.kind, url=payload.url,
+                                                    subscription=subscription)
     return Status(201, {**AlertChannelOut.from_orm(channel).dict(), "secret": secret})
 
 
 @router.delete("/alert-channels/{channel_id}", response={204: None, **errors(401, 404)}, auth=auth_required,
                summary="Remove an alert channel")
 def alert_channels_delete(request: HttpRequest, channel_id: int):
-    services.alert_channel_delete(user=request_user(request), channel_id=channel_id)
+    services.alert_channel_delete(user=_user(request), channel_id=channel_id)
     return Status(204, None)

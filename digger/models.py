@@ -410,10 +410,12 @@ class AlertChannel(TimeStampedModel):
     class Kind(models.TextChoices):
         EMAIL = "email", "E-mail"
         WEBHOOK = "webhook", "Webhook"
+        PUSH = "push", "Browser notification"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digger_alert_channels")
     kind = models.CharField(max_length=8, choices=Kind.choices)
-    url = models.URLField(max_length=500, blank=True)
+    url = models.URLField(max_length=500, blank=True)  # the webhook, or the push service endpoint
+    subscription = models.JSONField(default=dict, blank=True)  # push: the browser's {endpoint, keys}
     failures = models.PositiveIntegerField(default=0)
     paused_at = models.DateTimeField(null=True, blank=True)
     notice = models.CharField(max_length=300, blank=True)

@@ -292,9 +292,22 @@ class WantAlertOut(Schema):
     alert_active: bool
 
 
+class PushKeysIn(Schema):
+    p256dh: Annotated[str, Field(max_length=200)]
+    auth: Annotated[str, Field(max_length=100)]
+
+
+class PushSubscriptionIn(Schema):
+    """A browser's PushSubscription.toJSON() (expirationTime is ignored)."""
+
+    endpoint: Annotated[str, Field(max_length=500)]
+    keys: PushKeysIn
+
+
 class AlertChannelIn(Schema):
     kind: Annotated[str, Field(max_length=8)]
     url: Annotated[str, Field(max_length=500)] = ""
+    subscription: PushSubscriptionIn | None = None
 
 
 class AlertChannelOut(Schema):

@@ -21,6 +21,7 @@ urlpatterns = [
     path("cart/", views.cart, name="cart"),
     path("cart/preferences/", views.cart_preferences, name="cart_preferences"),
     path("alerts/", views.alerts, name="alerts"),
+    path("alerts/push/", views.alert_push_subscribe, name="alert_push"),
     path("alerts/channels/<int:pk>/delete/", views.alert_channel_delete, name="alert_channel_delete"),
     path("wants/<int:release_id>/alert/", views.want_alert, name="want_alert"),
     path("covers/<str:token>/", views.cover, name="cover"),

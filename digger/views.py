@@ -1,13 +1,15 @@
 """Digger pages (HTMX): dashboard, saved searches, results, deals, collection, release, settings."""
 from __future__ import annotations
 
+import json
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -345,8 +347,26 @@ def alerts(request: DiggerRequest) -> HttpResponse:
     return render(request, "digger/alert_list.html", {
         "form": form, "channels": selectors.alert_channels_for_user(user=request.user),
         "alerts": selectors.alerts_for_user(user=request.user), "wants": wants, "tab": "alerts",
-        "conditions": Condition.choices,
+        "conditions": Condition.choices, "vapid_public_key": settings.VAPID_PUBLIC_KEY,
     }, status=status)
+
+
+@login_required
+@require_POST
+def alert_push_subscribe(request: DiggerRequest) -> HttpResponse:
+    """Stores this browser's push subscription (JSON from digger-push.js) as an alert channel."""
+    if len(request.body) > 4096:
+        return JsonResponse({"detail": "The subscription is too large."}, status=413)
+    try:
+        subscription = json.loads(request.body or b"{}")
+    except ValueError:
+        return JsonResponse({"detail": "Send the subscription as JSON."}, status=400)
+    try:
+        channel, _secret = services.alert_channel_create(user=request.user, kind="push",
+                                                         subscription=subscription if isinstance(subscription, dict) else {})
+    except InvalidInput as exc:
+        return JsonResponse({"detail": exc.detail, "field": exc.field}, status=422)
+    return JsonResponse({"id": channel.pk, "kind": channel.kind}, status=201)
 
 
 @login_required

@@ -6,6 +6,7 @@ a notice and its deliveries wait, pending, until the user resumes it.
 """
 from __future__ import annotations
 
+import re
 import secrets
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -23,6 +24,8 @@ from integrations.discogs.types import CONDITION_CODES, condition_rank
 from integrations.errors import IntegrationError, PermanentError, TransientError
 from integrations.webhook.client import WebhookClient, check_url
 from integrations.webhook.errors import UnsafeURL
+from integrations.webpush import client as webpush
+from integrations.webpush.errors import SubscriptionGone
 
 from .. import selectors
 from ..currency import convert, currency_check, exchange_rates
@@ -82,10 +85,42 @@ def want_alert_update(*, user: AuthUser, release_id: int, data: dict[str, Any]) 
 
 
 # -- channels -------------------------------------------------------------------------------------------------
-def alert_channel_create(*, user: AuthUser, kind: str, url: str = "") -> tuple[AlertChannel, str]:
+def _push_subscription_clean(subscription: dict[str, Any] | None) -> dict[str, Any]:
+    """The browser's PushSubscription JSON, checked: an https public endpoint and base64url keys."""
+    data = subscription or {}
+    endpoint = str(data.get("endpoint") or "")
+    raw_keys = data.get("keys")
+    keys: dict[str, Any] = raw_keys if isinstance(raw_keys, dict) else {}
+    p256dh, auth = str(keys.get("p256dh") or ""), str(keys.get("auth") or "")
+    if len(endpoint) > 500:
+        raise InvalidInput("The push endpoint is too long.", field="subscription")
+    try:
+        check_url(endpoint)
+    except UnsafeURL as exc:
+        raise InvalidInput(f"Push endpoint refused: {exc}", field="subscription") from exc
+    if not (re.fullmatch(r"[A-Za-z0-9_-]{40,200}={0,2}", p256dh) and re.fullmatch(r"[A-Za-z0-9_-]{8,100}={0,2}", auth)):
+        raise InvalidInput("The subscription keys are not base64url p256dh and auth values.", field="subscription")
+    return {"endpoint": endpoint, "keys": {"p256dh": p256dh, "auth": auth}}
+
+
+def alert_channel_create(*, user: AuthUser, kind: str, url: str = "",
+                         subscription: dict[str, Any] | None = None) -> tuple[AlertChannel, str]:
     """Adds (or resumes) a channel; returns it and the user's webhook secret (for the HMAC header)."""
     profile = profile_get_or_create(user=user)
-    if kind == AlertChannel.Kind.EMAIL:
+    if kind == AlertChannel.Kind.PUSH:
+        if not webpush.configured():
+            raise InvalidInput("Browser notifications are off on this server (no VAPID keys).", field="kind")
+        clean = _push_subscription_clean(subscription)
+        with transaction.atomic():
+            channel, _ = AlertChannel.objects.update_or_create(user=user, kind=kind, url=clean["endpoint"],
+                                                               defaults={"subscription": clean})
+            # A browser that re-subscribes gets a new endpoint: what waited for its old, gone one comes along.
+            stale = AlertChannel.objects.filter(user=user, kind=kind, paused_at__isnull=False).exclude(pk=channel.pk)
+            AlertDelivery.objects.filter(channel__in=stale, status=AlertDelivery.Status.PENDING).exclude(
+                alert__deliveries__channel=channel).update(channel=channel)
+            stale.delete()
+        alert_channel_resume(channel=channel)
+    elif kind == AlertChannel.Kind.EMAIL:
         if not getattr(user, "email", ""):
             raise InvalidInput("Add an e-mail address to your account first.", field="kind")
         channel, _ = AlertChannel.objects.get_or_create(user=user, kind=kind, defaults={"url": ""})
@@ -97,7 +132,7 @@ def alert_channel_create(*, user: AuthUser, kind: str, url: str = "") -> tuple[A
             raise InvalidInput(str(exc), field="url") from exc
         channel, _ = AlertChannel.objects.get_or_create(user=user, kind=kind, url=url)
     else:
-        raise InvalidInput("The channel kind is email or webhook.", field="kind")
+        raise InvalidInput("The channel kind is email, webhook or push.", field="kind")
     if channel.paused_at is not None:
         alert_channel_resume(channel=channel)
     if not profile.webhook_secret:
@@ -231,6 +266,12 @@ def alert_deliver(*, delivery_id: int) -> AlertDelivery:
         if channel.kind == AlertChannel.Kind.EMAIL:
             send_mail(subject=f"Stylus Digger alert: {payload.get('title', '')}"[:150], message=_email_text(payload),
                       from_email=settings.DEFAULT_FROM_EMAIL, recipient_list=[channel.user.email])
+        elif channel.kind == AlertChannel.Kind.PUSH:
+            webpush.send(subscription=channel.subscription, payload={
+                "title": f"{payload.get('artist', '')} – {payload.get('title', '')}".strip(" –"),
+                "body": (f"{payload.get('landed')} {payload.get('currency')} landed · {payload.get('media_condition') or '?'}"
+                         f" · {payload.get('seller', '')}") if payload.get("kind") != "cart" else payload.get("title", ""),
+                "icon": payload.get("cover_url", ""), "url": payload.get("url", "")})
         else:
             profile = profile_get_or_create(user=channel.user)
             client = WebhookClient()
@@ -239,6 +280,12 @@ def alert_deliver(*, delivery_id: int) -> AlertDelivery:
                             secret=str(profile.webhook_secret))
             finally:
                 client.close()
+    except SubscriptionGone as exc:
+        # The browser unsubscribed: no retry can help. Paused at once; a new subscription takes its deliveries.
+        AlertDelivery.objects.filter(pk=delivery.pk).update(attempts=F("attempts") + 1, last_error=str(exc)[:300])
+        AlertChannel.objects.filter(pk=channel.pk).update(
+            paused_at=timezone.now(), notice="This browser stopped accepting notifications: enable them again.")
+        return delivery
     except (IntegrationError, OSError) as exc:
         _delivery_failed(delivery, str(exc))
         if isinstance(exc, PermanentError):

@@ -212,3 +212,86 @@ def test_cart_drop_beyond_the_threshold_alerts(owner, django_capture_on_commit_c
         alert = services.alerts.alert_cart_drop(cart=big, previous=previous)
     assert alert is not None and alert.kind == "cart" and "dropped 20.0%" in alert.payload["title"]
     assert len(mail.outbox) == 1 and "now 80.00 USD (was 100.00)" in mail.outbox[0].body
+
+
+def _b64(raw: bytes) -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+@pytest.fixture
+def push_keys(settings):
+    """A VAPID key pair for the server and a browser's subscription keys (P-256 and a 16-byte auth secret)."""
+    import os
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    vapid = ec.generate_private_key(ec.SECP256R1())
+    settings.VAPID_PRIVATE_KEY = _b64(vapid.private_numbers().private_value.to_bytes(32, "big"))
+    settings.VAPID_PUBLIC_KEY = _b64(vapid.public_key().public_bytes(serialization.Encoding.X962,
+                                                                     serialization.PublicFormat.UncompressedPoint))
+    browser = ec.generate_private_key(ec.SECP256R1())
+    auth = os.urandom(16)
+    keys = {"p256dh": _b64(browser.public_key().public_bytes(serialization.Encoding.X962,
+                                                             serialization.PublicFormat.UncompressedPoint)),
+            "auth": _b64(auth)}
+    return {"browser": browser, "auth": auth, "keys": keys}
+
+
+def test_push_channel_refuses_an_unsafe_endpoint_or_bad_keys(owner_client, push_keys):
+    for subscription in ({"endpoint": "http://push.example.org/x", "keys": push_keys["keys"]},
+                         {"endpoint": "https://127.0.0.1/x", "keys": push_keys["keys"]},
+                         {"endpoint": "https://push.example.org/x", "keys": {"p256dh": "short", "auth": "x"}}):
+        r = owner_client.post("/digger/alerts/push/", data=json.dumps(subscription), content_type="application/json")
+        assert r.status_code == 422 and r.json()["field"] == "subscription"
+    assert not AlertChannel.objects.exists()
+
+
+def test_push_delivery_sends_an_encrypted_vapid_signed_message(owner, owner_client, wanted, replay, push_keys,
+                                                               monkeypatch, django_capture_on_commit_callbacks):
+    import http_ece
+
+    # The replay server is plain http on loopback, which the endpoint check rightly refuses.
+    monkeypatch.setattr("digger.services.alerts.check_url", lambda url: None)
+    monkeypatch.setattr("integrations.webpush.client.check_url", lambda url: None)
+    replay.add("/push/browser-1", method="POST", status=201, body="")
+    r = owner_client.post("/digger/alerts/push/", content_type="application/json",
+                          data=json.dumps({"endpoint": f"{replay.url}/push/browser-1", "keys": push_keys["keys"]}))
+    assert r.status_code == 201
+    wanted.alert_active = True
+    wanted.save()
+    run, _ = run_with(SavedSearchFactory(user=owner), price=Decimal("20.00"), seller="recordroom")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.alerts_check_run(run_id=run.pk)
+    [request] = [r for r in replay.requests if r.path == "/push/browser-1"]
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    assert headers["content-encoding"] == "aes128gcm" and headers["authorization"].startswith("vapid t=")
+    message = json.loads(http_ece.decrypt(request.body, private_key=push_keys["browser"], auth_secret=push_keys["auth"],
+                                          version="aes128gcm"))
+    assert message["url"] == "https://www.discogs.com/sell/item/1" and "recordroom" in message["body"]
+    assert AlertDelivery.objects.get().status == "sent"
+
+
+def test_push_subscription_gone_pauses_the_channel_and_a_new_one_takes_its_alerts(
+        owner, wanted, replay, push_keys, monkeypatch, django_capture_on_commit_callbacks):
+    monkeypatch.setattr("digger.services.alerts.check_url", lambda url: None)
+    monkeypatch.setattr("integrations.webpush.client.check_url", lambda url: None)
+    replay.add("/push/old", method="POST", status=410, body="gone")
+    replay.add("/push/new", method="POST", status=201, body="")
+    old, _ = services.alert_channel_create(user=owner, kind="push",
+                                           subscription={"endpoint": f"{replay.url}/push/old", "keys": push_keys["keys"]})
+    wanted.alert_active = True
+    wanted.save()
+    run, _ = run_with(SavedSearchFactory(user=owner))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.alerts_check_run(run_id=run.pk)
+    old.refresh_from_db()
+    assert old.paused_at is not None and AlertDelivery.objects.get().status == "pending"
+    with django_capture_on_commit_callbacks(execute=True):
+        new, _ = services.alert_channel_create(user=owner, kind="push",
+                                               subscription={"endpoint": f"{replay.url}/push/new", "keys": push_keys["keys"]})
+    delivery = AlertDelivery.objects.get()
+    assert delivery.channel_id == new.pk and delivery.status == "sent"
+    assert not AlertChannel.objects.filter(pk=old.pk).exists()
