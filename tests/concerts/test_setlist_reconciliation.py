@@ -105,3 +105,16 @@ def test_extract_setlists_command_is_idempotent(db, artist):
     assert list(Performance.objects.values_list("title", "song_id")) == first == [
         ("Bertha", first[0][1]), ("Deal", first[1][1])]
     assert Concert.objects.get().setlist_identifier == "gd.cmd"
+
+
+def test_concert_page_shows_the_agreed_setlist_and_the_disagreement(db, client):
+    services.concerts_aggregate_items(docs=[
+        _doc("gd77.best", rating=4.9, reviews=20), _doc("gd77.other", source="AUD")], enrich=False)
+    best, other = Recording.objects.get(identifier="gd77.best"), Recording.objects.get(identifier="gd77.other")
+    services.recording_setlist_store(recording=best, tracks=[], description="Set 1\nBertha\nScarlet Begonias >\nFire On The Mountain")
+    services.recording_setlist_store(recording=other, tracks=[], description="Set 1\nBertha\nScarlet Begonias")
+    services.concert_setlist_agree(concert=best.concert)
+    html = client.get(f"/concerts/{best.concert_id}/").content.decode()
+    assert "Set 1" in html and "Fire On The Mountain" in html
+    assert "1 recording disagree" in html and "lacks Fire On The Mountain" in html
+    assert "not measured (ranked by metadata)" in html
