@@ -28,6 +28,7 @@ from integrations.webpush import client as webpush
 from integrations.webpush.errors import SubscriptionGone
 
 from .. import selectors
+from ..countries import country_code
 from ..currency import convert, currency_check, exchange_rates
 from ..models import Alert, AlertChannel, AlertDelivery, CartPlan, CollectionItem, DiggerProfile, Listing, SearchRun
 from .credentials import profile_get_or_create
@@ -171,6 +172,10 @@ def listing_alert_check(*, listing: Listing, want: CollectionItem, profile: Digg
     item = selectors.alert_item(listing=listing, currency=profile.currency, rates=rates)
     if item["landed"] is None:
         return None  # no rate to compare against the ceiling
+    duty = Decimal(str((profile.duty_rates or {}).get(country_code(listing.seller_country), "0"))) / 100
+    if duty:  # landed means what the user pays: the import duty they set for the seller's country too
+        item["duty"] = str((Decimal(item["landed"]) * duty).quantize(CENT))
+        item["landed"] = str((Decimal(item["landed"]) * (1 + duty)).quantize(CENT))
     if want.max_price is not None and Decimal(item["landed"]) > want.max_price:
         return None
     if want.steal_only and item["tag"] != "steal":

@@ -295,3 +295,17 @@ def test_push_subscription_gone_pauses_the_channel_and_a_new_one_takes_its_alert
     delivery = AlertDelivery.objects.get()
     assert delivery.channel_id == new.pk and delivery.status == "sent"
     assert not AlertChannel.objects.filter(pk=old.pk).exists()
+
+
+def test_alert_ceiling_counts_the_import_duty_the_user_set(owner, wanted):
+    DiggerProfile.objects.create(user=owner, duty_rates={"GB": "20"})
+    wanted.alert_active, wanted.max_price = True, Decimal("30")
+    wanted.save()
+    search = SavedSearchFactory(user=owner)
+    run, _ = run_with(search, price=Decimal("20.00"), shipping=Decimal("6.00"), seller_country="United Kingdom",
+                      external_id="uk-1")
+    assert services.alerts_check_run(run_id=run.pk) == 0  # 26.00 + 20 % duty = 31.20 > 30
+    run, _ = run_with(search, price=Decimal("18.00"), shipping=Decimal("6.00"), seller_country="United Kingdom",
+                      external_id="uk-2")
+    assert services.alerts_check_run(run_id=run.pk) == 1  # 24.00 + 20 % = 28.80
+    assert Alert.objects.get().payload["landed"] == "28.80"
