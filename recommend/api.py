@@ -1,6 +1,7 @@
 """The recommend router, mounted at /api/v1/recommend."""
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from ninja import Router
 
@@ -8,6 +9,7 @@ from common.api import auth_optional, auth_required, auth_staff, external_thrott
 from common.exceptions import InvalidInput
 from common.models import Job
 from common.schemas import errors
+from common.types import AuthUser
 from integrations.spotify.client import parse_spotify_link
 from integrations.spotify.errors import InvalidSpotifyLink
 
@@ -15,6 +17,14 @@ from . import selectors, services
 from .schemas import RecommendCatalogueOut, RecommendHealthOut, RecommendIn, RecommendJobOut, RecommendOut, RecommendPlaylistIn
 
 router = Router(tags=["Recommend"])
+
+
+def _owner(request: HttpRequest) -> AuthUser:
+    """The signed-in user of an auth_required operation (ninja authenticated it before the body runs)."""
+    user = request_user(request)
+    if user is None:  # unreachable behind auth_required; it keeps the type honest
+        raise PermissionDenied("Sign in first.")
+    return user
 
 
 def _job_out(job: Job) -> RecommendJobOut:
@@ -72,23 +82,23 @@ def playlist_import(request: HttpRequest, payload: RecommendPlaylistIn):
         ref = parse_spotify_link(payload.url, kinds=("playlist",))
     except InvalidSpotifyLink as exc:
         raise InvalidInput(str(exc), field="url") from exc
-    return 202, _job_out(services.playlist_ingest_start(user=request_user(request), spotify_id=ref.id))
+    return 202, _job_out(services.playlist_ingest_start(user=_owner(request), spotify_id=ref.id))
 
 
 @router.post("/library", response={202: RecommendJobOut, **errors(401, 422, 429, 503)}, auth=auth_required,
              throttle=external_throttle(),
              summary="Import my Spotify playlists and saved tracks (needs a Spotify login)")
 def library_import(request: HttpRequest):
-    return 202, _job_out(services.library_import_start(user=request_user(request)))
+    return 202, _job_out(services.library_import_start(user=_owner(request)))
 
 
 @router.post("/analyse-archive", response={202: RecommendJobOut, **errors(401)}, auth=auth_required,
              summary="Analyse my downloaded archive recordings (a job with progress)")
 def analyse_archive(request: HttpRequest):
-    return 202, _job_out(services.features_from_archive_downloads(user=request_user(request)))
+    return 202, _job_out(services.features_from_archive_downloads(user=_owner(request)))
 
 
 @router.post("/index/rebuild", response={202: RecommendJobOut, **errors(401, 403)}, auth=auth_staff,
              summary="Rebuild the index (staff)")
 def index_rebuild(request: HttpRequest):
-    return 202, _job_out(services.index_rebuild_start(user=request_user(request)))
+    return 202, _job_out(services.index_rebuild_start(user=_owner(request)))

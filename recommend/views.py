@@ -11,19 +11,26 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from common import selectors as common_selectors
 from common.exceptions import StylusError
 from common.ratelimit import external_page_limit
+from common.types import AuthUser
+from common.views import HtmxHttpRequest
 from integrations.spotify.client import SpotifyClient, parse_spotify_link
 from integrations.spotify.errors import InvalidSpotifyLink
 
 from . import selectors, services
 
 
-def _page(request: HttpRequest, template: str, partial: str, context: dict, status: int = 200) -> HttpResponse:
+class AuthedHttpRequest(HtmxHttpRequest):
+    """A request behind login_required (or staff_member_required): its user is signed in."""
+
+    user: AuthUser
+
+def _page(request: HtmxHttpRequest, template: str, partial: str, context: dict, status: int = 200) -> HttpResponse:
     name = f"{template}#{partial}" if request.htmx else template
     return render(request, name, context, status=status)
 
 
 @require_GET
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: HtmxHttpRequest) -> HttpResponse:
     """The form, and result cards when `url` is given (GET keeps results linkable)."""
     url = (request.GET.get("url") or "").strip()
     form = {"url": url, "limit": request.GET.get("limit") or "15", "market": request.GET.get("market") or ""}
@@ -62,14 +69,14 @@ def catalogue(request: HttpRequest) -> HttpResponse:
 
 @staff_member_required
 @require_POST
-def rebuild(request: HttpRequest) -> HttpResponse:
+def rebuild(request: AuthedHttpRequest) -> HttpResponse:
     job = services.index_rebuild_start(user=request.user)
     return redirect("recommend:job", pk=job.pk)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def playlists(request: HttpRequest) -> HttpResponse:
+def playlists(request: AuthedHttpRequest) -> HttpResponse:
     error = None
     if request.method == "POST":
         try:
@@ -87,7 +94,7 @@ def playlists(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def library_import(request: HttpRequest) -> HttpResponse:
+def library_import(request: AuthedHttpRequest) -> HttpResponse:
     try:
         job = services.library_import_start(user=request.user)
     except StylusError as exc:
@@ -98,7 +105,7 @@ def library_import(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def analyse(request: HttpRequest) -> HttpResponse:
+def analyse(request: AuthedHttpRequest) -> HttpResponse:
     """Upload an audio file to compute its features; lists the user's analysed audio."""
     error = None
     if request.method == "POST":
@@ -121,14 +128,14 @@ def analyse(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def analyse_archive(request: HttpRequest) -> HttpResponse:
+def analyse_archive(request: AuthedHttpRequest) -> HttpResponse:
     job = services.features_from_archive_downloads(user=request.user)
     return redirect("recommend:job", pk=job.pk)
 
 
 @login_required
 @require_GET
-def own_track(request: HttpRequest, pk: int) -> HttpResponse:
+def own_track(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     track = selectors.own_track_get_for_user(user=request.user, track_id=pk)
     context: dict = {"track": track, "result": None, "error": None,
                      "features": services.best_features(track)}
@@ -141,14 +148,14 @@ def own_track(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def job_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     job = common_selectors.job_get_for_user(user=request.user, job_id=pk)
     return _page(request, "recommend/job_detail.html", "job", {"job": job})
 
 
 @login_required
 @require_POST
-def save_playlist(request: HttpRequest) -> HttpResponse:
+def save_playlist(request: AuthedHttpRequest) -> HttpResponse:
     """"Save these as a Spotify playlist" (needs a Spotify login)."""
     if limited := external_page_limit(request):
         return limited

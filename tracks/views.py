@@ -18,22 +18,15 @@ from common.exceptions import Conflict, InvalidInput, NotFound, ServiceUnavailab
 
 from . import achievements as catalogue
 from . import selectors, services
-from .forms import (
-    AlbumSeriesForm,
-    InviteForm,
-    PackForm,
-    PlaylistImportForm,
-    ProfileForm,
-    SongForm,
-    apply_error,
-)
+from .forms import AlbumSeriesForm, InviteForm, PackForm, PlaylistImportForm, ProfileForm, SongForm, apply_error
+from .http import AuthedHttpRequest
 from .models import Collaboration, Status
 from .permissions import Role
 
 STATUSES = [s.value for s in Status]
 
 
-def _notify_achievements(request: HttpRequest) -> None:
+def _notify_achievements(request: AuthedHttpRequest) -> None:
     """New achievements become toasts once, then count as seen."""
     fresh = selectors.achievements_for_user(user=request.user)["new"]
     if len(fresh) == 1:
@@ -45,11 +38,11 @@ def _notify_achievements(request: HttpRequest) -> None:
         services.achievements_mark_seen(user=request.user)
 
 
-def _error_message(request: HttpRequest, exc: StylusError) -> None:
+def _error_message(request: AuthedHttpRequest, exc: StylusError) -> None:
     messages.error(request, exc.detail)
 
 
-def _back(request: HttpRequest, default: str) -> str:
+def _back(request: AuthedHttpRequest, default: str) -> str:
     """The local `next` URL the form came from, or the default (never another site)."""
     target = request.POST.get("next") or request.GET.get("next") or ""
     safe = url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure())
@@ -59,14 +52,14 @@ def _back(request: HttpRequest, default: str) -> str:
 # -- dashboard --------------------------------------------------------------------------------------------
 @login_required
 @require_GET
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthedHttpRequest) -> HttpResponse:
     _notify_achievements(request)
     return render(request, "tracks/dashboard.html", {"d": selectors.dashboard(user=request.user),
                                                      "statuses": STATUSES})
 
 
 # -- songs ----------------------------------------------------------------------------------------------------
-def _song_filters(request: HttpRequest) -> dict[str, Any]:
+def _song_filters(request: AuthedHttpRequest) -> dict[str, Any]:
     g = request.GET
     status = g.get("status") if g.get("status") in STATUSES else None
 
@@ -82,7 +75,7 @@ def _song_filters(request: HttpRequest) -> dict[str, Any]:
 
 @login_required
 @require_GET
-def song_list(request: HttpRequest) -> HttpResponse:
+def song_list(request: AuthedHttpRequest) -> HttpResponse:
     """Filters, sort, search, inline status and checklist edits, bulk actions. Queries stay constant.
 
     Rows carry their progress; each row's checklist loads when it is opened (song_checklist), so a page
@@ -107,7 +100,7 @@ def song_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def _song_form(request: HttpRequest, *, song=None, data=None, files=None) -> SongForm:
+def _song_form(request: AuthedHttpRequest, *, song=None, data=None, files=None) -> SongForm:
     owner = song.owner if song else request.user
     is_owner = song is None or song.owner_id == request.user.pk
     initial = None
@@ -122,7 +115,7 @@ def _song_form(request: HttpRequest, *, song=None, data=None, files=None) -> Son
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def song_create(request: HttpRequest) -> HttpResponse:
+def song_create(request: AuthedHttpRequest) -> HttpResponse:
     form = _song_form(request, data=request.POST or None, files=request.FILES or None)
     if request.method == "POST" and form.is_valid():
         song = _save_cover_form(form, lambda **kw: services.song_create(user=request.user, **kw))
@@ -135,7 +128,7 @@ def song_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def song_detail(request: HttpRequest, song_id: int) -> HttpResponse:
+def song_detail(request: AuthedHttpRequest, song_id: int) -> HttpResponse:
     """The song with its edit form, checklist, Spotify details and collaborators."""
     song = selectors.song_get_for_user(user=request.user, song_id=song_id)
     status = 200
@@ -160,7 +153,7 @@ def song_detail(request: HttpRequest, song_id: int) -> HttpResponse:
         "statuses": STATUSES}, status=status)
 
 
-def _row(request: HttpRequest, song_id: int, *, template: str = "tracks/song_list.html#row") -> HttpResponse:
+def _row(request: AuthedHttpRequest, song_id: int, *, template: str = "tracks/song_list.html#row") -> HttpResponse:
     song = selectors.song_list(user=request.user).filter(pk=song_id).first()
     if song is None:
         return HttpResponse(status=204)
@@ -170,7 +163,7 @@ def _row(request: HttpRequest, song_id: int, *, template: str = "tracks/song_lis
 
 @login_required
 @require_POST
-def song_status(request: HttpRequest, song_id: int) -> HttpResponse:
+def song_status(request: AuthedHttpRequest, song_id: int) -> HttpResponse:
     """Inline status change from the list (returns the row) or the detail page."""
     song = selectors.song_get_for_user(user=request.user, song_id=song_id, need=Role.EDITOR)
     try:
@@ -186,7 +179,7 @@ def song_status(request: HttpRequest, song_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def song_checklist(request: HttpRequest, song_id: int) -> HttpResponse:
+def song_checklist(request: AuthedHttpRequest, song_id: int) -> HttpResponse:
     """The checklist alone, loaded when a row's checklist is opened in the list (the song page without htmx)."""
     song = selectors.song_get_for_user(user=request.user, song_id=song_id)
     if not request.htmx:
@@ -196,7 +189,7 @@ def song_checklist(request: HttpRequest, song_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def song_step(request: HttpRequest, song_id: int, step_id: int) -> HttpResponse:
+def song_step(request: AuthedHttpRequest, song_id: int, step_id: int) -> HttpResponse:
     """Ticks or unticks a checklist box; htmx gets the checklist back (and the row's progress, out of band)."""
     song = selectors.song_get_for_user(user=request.user, song_id=song_id, need=Role.EDITOR)
     try:
@@ -213,7 +206,7 @@ def song_step(request: HttpRequest, song_id: int, step_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def song_delete(request: HttpRequest, song_id: int) -> HttpResponse:
+def song_delete(request: AuthedHttpRequest, song_id: int) -> HttpResponse:
     song = selectors.song_get_for_user(user=request.user, song_id=song_id, need=Role.OWNER)
     services.song_delete(user=request.user, song=song)
     messages.success(request, f"Deleted {song.title}.")
@@ -224,7 +217,7 @@ def song_delete(request: HttpRequest, song_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def song_bulk(request: HttpRequest) -> HttpResponse:
+def song_bulk(request: AuthedHttpRequest) -> HttpResponse:
     """Bulk actions from the list: move status, add to pack, delete. All selected songs or none."""
     ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
     action = request.POST.get("action", "")
@@ -257,7 +250,7 @@ def song_bulk(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def song_enrich(request: HttpRequest, song_id: int) -> HttpResponse:
+def song_enrich(request: AuthedHttpRequest, song_id: int) -> HttpResponse:
     """Spotify enrichment for one song: applies a confident match, else shows the top matches to pick."""
     song = selectors.song_get_for_user(user=request.user, song_id=song_id, need=Role.EDITOR)
     context: dict[str, Any] = {"song": song}
@@ -279,7 +272,7 @@ def song_enrich(request: HttpRequest, song_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def enrich_job(request: HttpRequest, job_id: int) -> HttpResponse:
+def enrich_job(request: AuthedHttpRequest, job_id: int) -> HttpResponse:
     from common.selectors import job_get_for_user
 
     job = job_get_for_user(user=request.user, job_id=job_id)
@@ -288,7 +281,7 @@ def enrich_job(request: HttpRequest, job_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def song_enrich_all(request: HttpRequest) -> HttpResponse:
+def song_enrich_all(request: AuthedHttpRequest) -> HttpResponse:
     try:
         job = services.songs_enrich_bulk_start(user=request.user)
     except StylusError as exc:
@@ -299,7 +292,7 @@ def song_enrich_all(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def playlist_import(request: HttpRequest) -> HttpResponse:
+def playlist_import(request: AuthedHttpRequest) -> HttpResponse:
     form = PlaylistImportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -329,14 +322,14 @@ def _save_cover_form(form, save):
 # -- packs ---------------------------------------------------------------------------------------------------
 @login_required
 @require_GET
-def pack_board(request: HttpRequest) -> HttpResponse:
+def pack_board(request: AuthedHttpRequest) -> HttpResponse:
     _notify_achievements(request)
     return render(request, "tracks/pack_board.html", {"columns": selectors.pack_board(user=request.user)})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def pack_create(request: HttpRequest) -> HttpResponse:
+def pack_create(request: AuthedHttpRequest) -> HttpResponse:
     form = PackForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         pack = _save_cover_form(form, lambda **kw: services.pack_create(user=request.user, **kw))
@@ -348,7 +341,7 @@ def pack_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def pack_detail(request: HttpRequest, pack_id: int) -> HttpResponse:
+def pack_detail(request: AuthedHttpRequest, pack_id: int) -> HttpResponse:
     pack = selectors.pack_get_for_user(user=request.user, pack_id=pack_id)
     status = 200
     initial = {k: getattr(pack, k) for k in ("name", "priority", "status", "release_date", "download_url",
@@ -374,7 +367,7 @@ def pack_detail(request: HttpRequest, pack_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def pack_release(request: HttpRequest, pack_id: int) -> HttpResponse:
+def pack_release(request: AuthedHttpRequest, pack_id: int) -> HttpResponse:
     pack = selectors.pack_get_for_user(user=request.user, pack_id=pack_id, need=Role.OWNER)
     services.pack_release(user=request.user, pack=pack)
     messages.success(request, f"Released {pack.name} and its songs.")
@@ -383,7 +376,7 @@ def pack_release(request: HttpRequest, pack_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def pack_delete(request: HttpRequest, pack_id: int) -> HttpResponse:
+def pack_delete(request: AuthedHttpRequest, pack_id: int) -> HttpResponse:
     pack = selectors.pack_get_for_user(user=request.user, pack_id=pack_id, need=Role.OWNER)
     services.pack_delete(user=request.user, pack=pack)
     messages.success(request, f"Deleted pack {pack.name}; its songs are still in your list.")
@@ -393,13 +386,13 @@ def pack_delete(request: HttpRequest, pack_id: int) -> HttpResponse:
 # -- album series ------------------------------------------------------------------------------------------
 @login_required
 @require_GET
-def series_list(request: HttpRequest) -> HttpResponse:
+def series_list(request: AuthedHttpRequest) -> HttpResponse:
     return render(request, "tracks/series_list.html", {"series": selectors.album_series_list(user=request.user)})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def series_create(request: HttpRequest) -> HttpResponse:
+def series_create(request: AuthedHttpRequest) -> HttpResponse:
     form = AlbumSeriesForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         series = _save_cover_form(form, lambda **kw: services.album_series_create(user=request.user, **kw))
@@ -410,7 +403,7 @@ def series_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def series_detail(request: HttpRequest, series_id: int) -> HttpResponse:
+def series_detail(request: AuthedHttpRequest, series_id: int) -> HttpResponse:
     """The tracklist comparison: done, in progress, planned, missing or irrelevant."""
     series = selectors.album_series_get_for_user(user=request.user, series_id=series_id)
     initial = {k: getattr(series, k) for k in ("series_number", "artist", "album", "year", "status", "description")}
@@ -426,7 +419,7 @@ def series_detail(request: HttpRequest, series_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def series_tracklist(request: HttpRequest, series_id: int) -> HttpResponse:
+def series_tracklist(request: AuthedHttpRequest, series_id: int) -> HttpResponse:
     series = selectors.album_series_get_for_user(user=request.user, series_id=series_id)
     try:
         services.album_series_fetch_tracklist(user=request.user, series=series, album=request.POST.get("album", ""))
@@ -438,7 +431,7 @@ def series_tracklist(request: HttpRequest, series_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def series_mark(request: HttpRequest, series_id: int) -> HttpResponse:
+def series_mark(request: AuthedHttpRequest, series_id: int) -> HttpResponse:
     series = selectors.album_series_get_for_user(user=request.user, series_id=series_id)
     try:
         services.album_series_mark_track(user=request.user, series=series, title=request.POST.get("title", ""),
@@ -453,7 +446,7 @@ def series_mark(request: HttpRequest, series_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def series_add_missing(request: HttpRequest, series_id: int) -> HttpResponse:
+def series_add_missing(request: AuthedHttpRequest, series_id: int) -> HttpResponse:
     series = selectors.album_series_get_for_user(user=request.user, series_id=series_id)
     created = services.album_series_add_missing(user=request.user, series=series)
     messages.success(request, f"Added {len(created)} songs as Future Plans.")
@@ -463,7 +456,7 @@ def series_add_missing(request: HttpRequest, series_id: int) -> HttpResponse:
 # -- collaborations ------------------------------------------------------------------------------------------
 @login_required
 @require_GET
-def collaboration_list(request: HttpRequest) -> HttpResponse:
+def collaboration_list(request: AuthedHttpRequest) -> HttpResponse:
     collabs = list(selectors.collaboration_list(user=request.user))
     return render(request, "tracks/collaboration_list.html", {
         "invitations": [c for c in collabs if c.user_id == request.user.pk and c.state == "pending"],
@@ -474,7 +467,7 @@ def collaboration_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def collaboration_invite(request: HttpRequest) -> HttpResponse:
+def collaboration_invite(request: AuthedHttpRequest) -> HttpResponse:
     """Invites from a song or pack page; several comma-separated names on a pack are a batch invitation."""
     form = InviteForm(request.POST)
     song_id, pack_id = request.POST.get("song", ""), request.POST.get("pack", "")
@@ -504,7 +497,7 @@ def collaboration_invite(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def collaboration_respond(request: HttpRequest, collaboration_id: int) -> HttpResponse:
+def collaboration_respond(request: AuthedHttpRequest, collaboration_id: int) -> HttpResponse:
     collab = selectors.collaboration_get_for_user(user=request.user, collaboration_id=collaboration_id)
     action = request.POST.get("action")
     try:
@@ -522,7 +515,7 @@ def collaboration_respond(request: HttpRequest, collaboration_id: int) -> HttpRe
 # -- achievements, workflow, profile ------------------------------------------------------------------------
 @login_required
 @require_GET
-def achievement_list(request: HttpRequest) -> HttpResponse:
+def achievement_list(request: AuthedHttpRequest) -> HttpResponse:
     data = selectors.achievements_for_user(user=request.user)
     services.achievements_mark_seen(user=request.user)
     by_category = {c: [i for i in data["items"] if i["category"] == c] for c in catalogue.CATEGORIES}
@@ -531,7 +524,7 @@ def achievement_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def workflow(request: HttpRequest) -> HttpResponse:
+def workflow(request: AuthedHttpRequest) -> HttpResponse:
     """The workflow template editor: add, rename, move, remove, reset."""
     if request.method == "POST":
         action = request.POST.get("action", "")
@@ -561,7 +554,7 @@ def workflow(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def profile_edit(request: HttpRequest) -> HttpResponse:
+def profile_edit(request: AuthedHttpRequest) -> HttpResponse:
     profile = selectors.profile_for_user(user=request.user)
     initial = {"display_name": profile.display_name, "bio": profile.bio, "is_public": profile.is_public}
     form = ProfileForm(request.POST or None, request.FILES or None, initial=initial)
@@ -586,7 +579,7 @@ def profile_public(request: HttpRequest, username: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def plan_add(request: HttpRequest) -> HttpResponse:
+def plan_add(request: AuthedHttpRequest) -> HttpResponse:
     """"Add to my song plans" from other sections (album pages): a Future Plans song, then back."""
     data = {key: request.POST.get(key, "") for key in ("title", "artist", "album", "year")}
     data["status"] = Status.FUTURE.value

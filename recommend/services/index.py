@@ -135,12 +135,20 @@ def index_add_tracks(*, track_ids: Iterable[int], reason: str = "incremental",
 
         start = time.perf_counter()
         # a private, writable copy: the loaded one may be memory-mapped and shared with queries
-        index = faiss.deserialize_index(faiss.serialize_index(loaded.index))
-        index.remove_ids(faiss.IDSelectorBatch(ids))
+        index = faiss_index.load_writable(loaded.manifest)
+        if faiss_index.refine_of(index) is not None:
+            # a re-ranked index cannot remove vectors (FAISS's IndexRefine has no remove_ids): new tracks are
+            # appended, and a changed vector of an indexed track needs a rebuild to replace it
+            if np.isin(ids, faiss.vector_to_array(index.id_map)).any():
+                return _rebuild_locked(reason=f"{reason} (replaced vectors in a re-ranked index)")
+        else:
+            index.remove_ids(faiss.IDSelectorBatch(ids))
         index.add_with_ids(vectors, ids)
         info = faiss_index.BuildInfo(index_type=manifest.index_type, size=int(index.ntotal), dim=manifest.dim,
                                      nlist=manifest.nlist, nprobe=manifest.nprobe, recall_at_10=manifest.recall_at_10,
-                                     train_seconds=0.0, build_seconds=round(time.perf_counter() - start, 3))
+                                     train_seconds=0.0, build_seconds=round(time.perf_counter() - start, 3),
+                                     k_factor=manifest.k_factor, recall_lcb=manifest.recall_lcb,
+                                     tune_queries=manifest.tune_queries, target_recall=manifest.target_recall)
         new_manifest = faiss_index.write(index, info, feature_version=fs.FEATURE_VERSION)
         build = IndexBuild.objects.create(reason=reason[:100], kind=IndexBuild.Kind.INCREMENTAL)
         _record_build(build, info, new_manifest)

@@ -24,13 +24,16 @@ def test_build_uses_flat_below_the_threshold_and_ivf_above():
     ids = np.arange(100, 100 + n, dtype=np.int64)
     flat, info = faiss_index.build(vectors, ids, flat_max=50_000)
     assert info.index_type == "IndexFlatIP" and info.recall_at_10 == 1.0
-    ivf, info = faiss_index.build(vectors, ids, flat_max=1000, nlist_factor=4, target_recall=0.95)
-    assert info.index_type == "IndexIVFFlat"
-    assert 4 * np.sqrt(n) - 1 <= info.nlist <= 16 * np.sqrt(n) + 1
-    assert info.recall_at_10 >= 0.95
-    # the ids are the track primary keys
-    _, found = ivf.search(vectors[:1], 1)
-    assert found[0][0] == 100
+    for kind in (faiss_index.IVF_FLAT, faiss_index.IVF_SQ8_REFINE):
+        ivf, info = faiss_index.build(vectors, ids, flat_max=1000, nlist_factor=4, target_recall=0.95, kind=kind)
+        assert info.index_type == kind
+        assert 4 * np.sqrt(n) - 1 <= info.nlist <= 16 * np.sqrt(n) + 1
+        assert info.recall_at_10 >= 0.95
+        # the ids are the track primary keys
+        _, found = ivf.search(vectors[:1], 1)
+        assert found[0][0] == 100
+    _, info = faiss_index.build(vectors, ids, flat_max=1000, nlist_factor=4, target_recall=0.95)
+    assert info.index_type == faiss_index.DEFAULT_IVF_KIND
 
 
 def test_nlist_is_between_4_and_16_sqrt_n():
