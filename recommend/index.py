@@ -216,7 +216,7 @@ def tune(index: Any, vectors: np.ndarray, ids: np.ndarray, *, target: float, que
     found_ok: list[Tuning] = []
     fallback: Tuning | None = None
     for k_factor in (REFINE_FACTORS if refine is not None else (None,)):
-        if refine is not None:
+        if refine is not None and k_factor is not None:
             refine.k_factor = float(k_factor)
         for nprobe in steps:
             ivf.nprobe = nprobe

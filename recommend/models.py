@@ -112,7 +112,7 @@ class TrackFeatures(models.Model):
     # instrumentalness that Spotify and the datasets carry. Before audio: the archive analyses the whole
     # lossless recording it downloaded and names the exact file (stable provenance), whereas "audio" is
     # our first-120-seconds librosa pass over whatever a user uploaded.
-    PRIORITY = {Source.SPOTIFY: 0, Source.DATASET: 1, Source.ARCHIVE: 2, Source.AUDIO: 3, Source.METADATA: 4}
+    PRIORITY: dict[str, int] = {Source.SPOTIFY: 0, Source.DATASET: 1, Source.ARCHIVE: 2, Source.AUDIO: 3, Source.METADATA: 4}
 
     track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="features")
     source = models.CharField(max_length=16, choices=Source.choices, db_index=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -61,7 +61,7 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
 
 
 @require_GET
-def catalogue(request: HttpRequest) -> HttpResponse:
+def catalogue(request: HtmxHttpRequest) -> HttpResponse:
     context = {"counts": selectors.catalogue_counts(), "status": selectors.index_status(),
                "builds": selectors.index_builds(limit=8)}
     return _page(request, "recommend/catalogue_detail.html", "status", context)

@@ -206,7 +206,7 @@ def metadata_features(*, track: Track) -> TrackFeatures | None:
     ).values_list("values", flat=True)[:500])
     if len(peers) < 3:
         return None
-    values = fs.mean_values(peers)
+    values: dict[str, Any] = dict(fs.mean_values(peers))
     values.pop("key", None)
     values["year"] = track.year
     values["metadata"] = {"genres": genres, "year": track.year, "popularity": track.popularity, "peers": len(peers)}

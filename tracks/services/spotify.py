@@ -79,7 +79,7 @@ def spotify_errors(action: str = "Spotify") -> Iterator[None]:
                                  retry_after=int(getattr(exc, "retry_after", None) or 60))
 
 
-def _spotify_user_token(user: AnyUser) -> str | None:
+def _spotify_user_token(user: AnyUser | None) -> str | None:
     """The user's own Spotify access token (reads private playlists), from accounts."""
     from accounts.services import spotify_token_for
 
@@ -204,7 +204,9 @@ def songs_enrich_bulk(*, job_id: int) -> None:
         return
     job = JobModel.objects.select_related("user").get(pk=job_id)
     ids = list(job.result.get("song_ids") or [])
-    applied, unsure, failed = [], [], []
+    applied: list[int] = []
+    unsure: list[int] = []
+    failed: list[int] = []
     status, message = JobModel.Status.SUCCEEDED, ""
     for index, song_id in enumerate(ids, start=1):
         song = Song.objects.filter(pk=song_id).first()
