@@ -51,7 +51,10 @@ def _environment() -> dict[str, str]:
 
 
 def _to_ms(text: str) -> float:
-    value, unit = re.match(r"([\d.]+)(us|ms|s|m)", text).groups()
+    match = re.match(r"([\d.]+)(us|ms|s|m)", text)
+    if match is None:  # wrk prints "-nan" when a slice completed no request at all (a starved machine)
+        return float("nan")
+    value, unit = match.groups()
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
