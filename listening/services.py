@@ -165,6 +165,34 @@ def _link(*, user: AuthUser, listens: list[Listen]) -> None:
             for name, value in links.items():
                 if value and not getattr(listen, name):
                     setattr(listen, name, value)
+    if len(todo) <= CATALOGUE_LOOKUPS_MAX:
+        _link_catalogue(user=user, listens=[x for x in todo if not (x.catalogue_track_key and x.album_id)])
+
+
+# Catalogue and album lookups are text searches, one per listen: done for what players send one at a time (and
+# small batches), not for history imports of thousands, which link through the user's own history above.
+CATALOGUE_LOOKUPS_MAX = 25
+
+
+def _link_catalogue(*, user: AuthUser, listens: list[Listen]) -> None:
+    """Links to a recommend catalogue track and an albums album whose normalised artist and title are the same."""
+    from albums import selectors as album_selectors
+    from recommend import selectors as recommend_selectors
+
+    for listen in listens:
+        title, artist = normalise(listen.track_title), normalise(listen.artist_name)
+        if not listen.catalogue_track_key:
+            for track in recommend_selectors.track_search(user=user, query=f"{listen.artist_name} {listen.track_title}"[:200],
+                                                          limit=5):
+                if normalise(track.title) == title and artist in {normalise(a) for a in track.artist_names.split(",")}:
+                    listen.catalogue_track_key = str(track.pk)
+                    break
+        if listen.release_name and not listen.album_id:
+            release = normalise(listen.release_name)
+            for album in album_selectors.album_search_local(query=f"{listen.artist_name} {listen.release_name}"[:200], limit=5):
+                if normalise(album.title) == release and normalise(album.artist_name) == artist:
+                    listen.album_id = album.pk
+                    break
 
 
 def _scrobble_states(profile: ListeningProfile | None, *, forward: bool) -> tuple[str, str]:

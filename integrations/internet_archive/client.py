@@ -62,16 +62,24 @@ class InternetArchiveClient:
 
     def __init__(self, *, base_url: str | None = None, min_interval: float | None = None,
                  transport: httpx.BaseTransport | None = None) -> None:
-        self.http = HttpClient(
-            service=SERVICE,
-            base_url=base_url or settings.IA_BASE_URL,
-            min_interval=settings.IA_MIN_INTERVAL if min_interval is None else min_interval,
-            transport=transport,
-        )
+        self.base_url: str = base_url or settings.IA_BASE_URL
+        self.min_interval: float = settings.IA_MIN_INTERVAL if min_interval is None else min_interval
+        self._transport = transport
+        self._http: HttpClient | None = None
         self._files: FileDownloader | None = None
 
+    @property
+    def http(self) -> HttpClient:
+        """The shared client for the API calls, built on first use: a file download needs none of it, and
+        building an httpx client (its TLS context) costs tens of milliseconds of CPU."""
+        if self._http is None:
+            self._http = HttpClient(service=SERVICE, base_url=self.base_url, min_interval=self.min_interval,
+                                    transport=self._transport)
+        return self._http
+
     def close(self) -> None:
-        self.http.close()
+        if self._http is not None:
+            self._http.close()
         if self._files is not None:
             self._files.close()
 
@@ -138,6 +146,6 @@ class InternetArchiveClient:
         byte of httpx's streaming); everything else keeps the shared client.
         """
         if self._files is None:
-            self._files = FileDownloader(base_url=self.http.base_url, min_interval=self.http.min_interval)
+            self._files = FileDownloader(base_url=self.base_url, min_interval=self.min_interval)
         with self._files.open(identifier, name, offset=offset) as response:
             yield response

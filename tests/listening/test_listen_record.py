@@ -136,3 +136,25 @@ def test_demo_load_marks_rows_and_unload_removes_exactly_them(owner, outsider):
     assert Listen.objects.filter(is_demo=True).count() > 50
     demo.unload(stdout=None)
     assert list(Listen.objects.values_list("track_title", flat=True)) == ["Mine"]
+
+
+def test_listen_record_links_a_catalogue_track_and_an_album_by_normalised_names(owner):
+    from albums.models import Album
+    from recommend.models import Track
+
+    track = Track.objects.create(title="Scarlet Begonias", artist_names="The Stylus Band")
+    album = Album.objects.create(aoty_id=1977, title="Live at Barton Hall", artist_name="The Stylus Band")
+    Track.objects.create(title="Scarlet Begonias (Other Band)", artist_names="Other Band")
+    listen = services.listen_record(user=owner, listened_at=_at(), track_title="scarlet begonias",
+                                    artist_name="The Stylus Band", release_name="Live at Barton Hall", source="subsonic")
+    stored = Listen.objects.get(pk=listen.pk)
+    assert (stored.catalogue_track_key, stored.album_id) == (str(track.pk), album.pk)
+
+
+def test_listen_record_leaves_catalogue_links_empty_when_names_differ(owner):
+    from recommend.models import Track
+
+    Track.objects.create(title="Scarlet Begonias", artist_names="Someone Else")
+    listen = services.listen_record(user=owner, listened_at=_at(), track_title="Scarlet Begonias",
+                                    artist_name="The Stylus Band", source="subsonic")
+    assert Listen.objects.get(pk=listen.pk).catalogue_track_key == ""
