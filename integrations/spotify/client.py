@@ -44,8 +44,8 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Iterable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -76,6 +76,8 @@ from .types import (
 )
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 SERVICE = "spotify"
 KINDS = ("track", "playlist", "album")
@@ -168,18 +170,18 @@ class SpotifyClient:
     def _app_token(self) -> str:
         key = self._token_key()
         token = cache.get(key)
-        if token:
+        if isinstance(token, str) and token:
             return token
         with self._token_lock:
             token = cache.get(key)
-            if token:
+            if isinstance(token, str) and token:
                 return token
             data = self._token_request({"grant_type": "client_credentials"},
                                        refused="Spotify rejected the client credentials (check SPOTIFY_CLIENT_ID/SECRET).")
-            token = data["access_token"]
+            fresh: str = data["access_token"]  # _token_request only returns answers with a non-empty str token
             ttl = int(data.get("expires_in") or 3600) - TOKEN_MARGIN
-            cache.set(key, token, timeout=max(ttl, 1))
-            return token
+            cache.set(key, fresh, timeout=max(ttl, 1))
+            return fresh
 
     def _token_request(self, form: dict[str, str], *, refused: str) -> dict[str, Any]:
         """POSTs a grant to the accounts service with the app's credentials: the parsed answer, which
@@ -197,7 +199,7 @@ class SpotifyClient:
             raise AuthFailed(refused, service=SERVICE, status=exc.status) from exc
         except ValueError as exc:
             raise MalformedResponse("Spotify token endpoint returned invalid JSON", service=SERVICE) from exc
-        if not isinstance(data, dict) or not data.get("access_token"):
+        if not isinstance(data, dict) or not isinstance(data.get("access_token"), str) or not data["access_token"]:
             raise MalformedResponse("Spotify token endpoint returned no access_token", service=SERVICE)
         return data
 
@@ -312,7 +314,7 @@ class SpotifyClient:
             out.extend(page.items)
             if not page.has_next or page.fetched == 0:
                 return out
-            offset = page.next_offset if (page.next_offset or 0) > offset else offset + page.fetched
+            offset = _advance(page, offset)
 
     # -- playlists --------------------------------------------------------------------------------
     def get_playlist(self, playlist_id: str, *, market: str | None = None) -> SpotifyPlaylist:
@@ -345,7 +347,7 @@ class SpotifyClient:
             if not page.has_next or page.fetched == 0:
                 return
             # follow Spotify's own next link where it says where to go (pages may be shorter than limit)
-            offset = page.next_offset if (page.next_offset or 0) > page.offset else page.offset + page.fetched
+            offset = _advance(page, page.offset)
 
     def get_playlist_items(self, playlist_id: str, *, market: str | None = None) -> list[PlaylistItem]:
         items: list[PlaylistItem] = []
@@ -416,8 +418,9 @@ class SpotifyClient:
         return self._collect("/me/tracks", lambda e, _: parser.parse_track((e or {}).get("track")), max_items, 50,
                              market=market)
 
-    def _collect(self, path: str, convert, max_items: int, page_size: int, **params: Any) -> list:
-        out: list = []
+    def _collect(self, path: str, convert: Callable[[Any, int], T | None], max_items: int, page_size: int,
+                 **params: Any) -> list[T]:
+        out: list[T] = []
         offset = 0
         while len(out) < max_items:
             data = self._get(path, {"offset": offset, "limit": page_size, **params})
@@ -425,7 +428,7 @@ class SpotifyClient:
             out.extend(page.items)
             if not page.has_next or page.fetched == 0:
                 break
-            offset = page.next_offset if (page.next_offset or 0) > offset else offset + page.fetched
+            offset = _advance(page, offset)
         return out[:max_items]
 
     def create_playlist(self, name: str, *, description: str = "", public: bool = False) -> SpotifyPlaylist:
@@ -448,6 +451,14 @@ class SpotifyClient:
                 self._call("POST", f"/playlists/{playlist_id}/items", json={"uris": chunk})
             except NotFound:
                 self._call("POST", f"/playlists/{playlist_id}/tracks", json={"uris": chunk})
+
+
+def _advance(page: Page[Any], current: int) -> int:
+    """Where the next page starts: Spotify's own `next` link where it moves forward (pages may be
+    shorter than the limit), else just past the entries this page fetched."""
+    if page.next_offset is not None and page.next_offset > current:
+        return page.next_offset
+    return current + page.fetched
 
 
 def _chunks(values: list[str], size: int) -> Iterator[list[str]]:

@@ -5,8 +5,9 @@ Both the pre-2026 shapes (`playlist.tracks`, `entry.track`) and the 2026 ones (`
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from .errors import MalformedResponse
 from .types import (
@@ -23,6 +24,10 @@ from .types import (
     SpotifyUser,
 )
 
+T = TypeVar("T")
+# A JSON object as Spotify sends it; values are checked where they are read.
+JSONObject = dict[str, Any]
+
 
 def _image(images: Any) -> str:
     """The largest image's URL (Spotify lists them largest first, but not always)."""
@@ -32,11 +37,11 @@ def _image(images: Any) -> str:
     return (best or {}).get("url") or ""
 
 
-def parse_artist_ref(data: dict) -> ArtistRef:
+def parse_artist_ref(data: JSONObject) -> ArtistRef:
     return ArtistRef(id=data.get("id") or "", name=data.get("name") or "")
 
 
-def parse_album_ref(data: dict | None) -> AlbumRef | None:
+def parse_album_ref(data: JSONObject | None) -> AlbumRef | None:
     if not data:
         return None
     return AlbumRef(
@@ -72,7 +77,7 @@ def parse_track(data: Any, *, album: AlbumRef | None = None) -> SpotifyTrack | N
         raise MalformedResponse(f"unexpected Spotify track object: {exc}", service="spotify") from exc
 
 
-def parse_artist(data: dict) -> SpotifyArtist:
+def parse_artist(data: JSONObject) -> SpotifyArtist:
     return SpotifyArtist(
         id=data.get("id") or "",
         name=data.get("name") or "",
@@ -83,7 +88,7 @@ def parse_artist(data: dict) -> SpotifyArtist:
     )
 
 
-def parse_album(data: dict) -> SpotifyAlbum:
+def parse_album(data: JSONObject) -> SpotifyAlbum:
     return SpotifyAlbum(
         id=data.get("id") or "",
         name=data.get("name") or "",
@@ -98,7 +103,7 @@ def parse_album(data: dict) -> SpotifyAlbum:
     )
 
 
-def _playlist_container(data: dict) -> dict:
+def _playlist_container(data: JSONObject) -> JSONObject:
     """The embedded paging object: `items` since 2026, `tracks` before."""
     box = data.get("items")
     if isinstance(box, dict):
@@ -107,7 +112,7 @@ def _playlist_container(data: dict) -> dict:
     return box if isinstance(box, dict) else {}
 
 
-def parse_playlist(data: dict) -> SpotifyPlaylist:
+def parse_playlist(data: JSONObject) -> SpotifyPlaylist:
     owner = data.get("owner") or {}
     return SpotifyPlaylist(
         id=data.get("id") or "",
@@ -131,17 +136,22 @@ def _parse_time(value: Any) -> datetime | None:
         return None
 
 
-def parse_playlist_entry(entry: dict, *, position: int) -> PlaylistItem:
+def parse_playlist_entry(entry: JSONObject, *, position: int) -> PlaylistItem | None:
+    """One playlist entry; None when it holds no usable track (an episode, an id-less local file, a removed track)."""
     raw = entry.get("item") if "item" in entry else entry.get("track")
-    return PlaylistItem(position=position, added_at=_parse_time(entry.get("added_at")), track=parse_track(raw))
+    track = parse_track(raw)
+    if track is None:
+        return None
+    return PlaylistItem(position=position, added_at=_parse_time(entry.get("added_at")), track=track)
 
 
-def parse_paging(data: dict, convert, *, start: int | None = None) -> Page:
+def parse_paging(data: JSONObject, convert: Callable[[Any, int], T | None], *,
+                 start: int | None = None) -> Page[T]:
     """A paging object; `convert(entry, index)` makes each item (None results are dropped)."""
     if not isinstance(data, dict) or not isinstance(data.get("items"), list):
         raise MalformedResponse("Spotify paging object without items", service="spotify")
     offset = int(data.get("offset") or 0) if start is None else start
-    items = []
+    items: list[T] = []
     for i, entry in enumerate(data["items"]):
         value = convert(entry, offset + i)
         if value is not None:
@@ -161,18 +171,17 @@ def _next_offset(url: Any) -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
-def parse_playlist_items_page(data: dict) -> Page[PlaylistItem]:
+def parse_playlist_items_page(data: JSONObject) -> Page[PlaylistItem]:
     """Entries without a usable track (episodes, id-less local files, removed tracks) are dropped;
     positions still count them, so they match the playlist's own order."""
 
     def convert(entry: Any, pos: int) -> PlaylistItem | None:
-        item = parse_playlist_entry(entry or {}, position=pos)
-        return item if item.track is not None else None
+        return parse_playlist_entry(entry or {}, position=pos)
 
     return parse_paging(data, convert)
 
 
-def parse_embedded_playlist_items(data: dict) -> Page[PlaylistItem]:
+def parse_embedded_playlist_items(data: JSONObject) -> Page[PlaylistItem]:
     return parse_playlist_items_page(_playlist_container(data) or {"items": []})
 
 
@@ -200,7 +209,7 @@ def parse_audio_features(data: Any) -> AudioFeatures | None:
         raise MalformedResponse(f"unexpected audio-features object: {exc}", service="spotify") from exc
 
 
-def parse_audio_analysis(track_id: str, data: dict) -> AudioAnalysisSummary:
+def parse_audio_analysis(track_id: str, data: JSONObject) -> AudioAnalysisSummary:
     track = data.get("track") or {}
     try:
         return AudioAnalysisSummary(
@@ -221,5 +230,5 @@ def parse_audio_analysis(track_id: str, data: dict) -> AudioAnalysisSummary:
         raise MalformedResponse(f"unexpected audio-analysis object: {exc}", service="spotify") from exc
 
 
-def parse_user(data: dict) -> SpotifyUser:
+def parse_user(data: JSONObject) -> SpotifyUser:
     return SpotifyUser(id=data.get("id") or "", display_name=data.get("display_name") or "")
