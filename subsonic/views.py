@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from common.exceptions import StylusError
 from common.types import AuthUser
+from common.views import HtmxHttpRequest
 from integrations.errors import AuthFailed, IntegrationError, TransientError
 from integrations.errors import NotFound as UpstreamNotFound
 from integrations.internet_archive import stream as ia_stream
@@ -380,7 +381,7 @@ def get_play_queue(request: HttpRequest, params: Params, user: AuthUser) -> dict
     if queue is None:
         return {}
     entries = selectors.songs_by_ids(user=user, song_ids=list(queue.song_ids))
-    payload: dict[str, Any] = {"username": user.get_username(), "changed": selectors._iso(queue.changed_at),
+    payload: dict[str, Any] = {"username": user.get_username(), "changed": selectors.iso_time(queue.changed_at),
                                "changedBy": queue.changed_by or "", "position": queue.position_ms, "entry": entries}
     if queue.current:
         payload["current"] = queue.current
@@ -496,32 +497,38 @@ def find_sonic_path(request: HttpRequest, params: Params, user: AuthUser) -> dic
 
 
 # -- the app-password page ----------------------------------------------------------------------------------------
-def _settings_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
-    return {"has_password": selectors.app_password_for(user=request.user) is not None,  # type: ignore[arg-type]
+class AuthedHttpRequest(HtmxHttpRequest):
+    """A request behind login_required: its user is signed in, and django-htmx has set `htmx`."""
+
+    user: AuthUser
+
+
+def _settings_context(request: AuthedHttpRequest, **extra: Any) -> dict[str, Any]:
+    return {"has_password": selectors.app_password_for(user=request.user) is not None,
             "server_url": request.build_absolute_uri("/").rstrip("/"),
             "account_url": reverse("accounts:account"), **extra}
 
 
-def _settings_template(request: HttpRequest) -> str:
+def _settings_template(request: AuthedHttpRequest) -> str:
     page = "subsonic/app_password_detail.html"
-    return f"{page}#password" if getattr(request, "htmx", False) else page
+    return f"{page}#password" if request.htmx else page
 
 
 @login_required
 @require_GET
-def app_password_detail(request: HttpRequest) -> HttpResponse:
+def app_password_detail(request: AuthedHttpRequest) -> HttpResponse:
     return render_page(request, _settings_template(request), _settings_context(request))
 
 
 @login_required
 @require_POST
-def app_password_create(request: HttpRequest) -> HttpResponse:
-    secret = services.app_password_create(user=request.user)  # type: ignore[arg-type]
+def app_password_create(request: AuthedHttpRequest) -> HttpResponse:
+    secret = services.app_password_create(user=request.user)
     return render_page(request, _settings_template(request), _settings_context(request, new_password=secret))
 
 
 @login_required
 @require_POST
-def app_password_delete(request: HttpRequest) -> HttpResponse:
-    services.app_password_delete(user=request.user)  # type: ignore[arg-type]
+def app_password_delete(request: AuthedHttpRequest) -> HttpResponse:
+    services.app_password_delete(user=request.user)
     return render_page(request, _settings_template(request), _settings_context(request, deleted=True))

@@ -33,12 +33,13 @@ class Library:
 def _fresh_memos():
     """Each test builds its own library and passwords: nothing memoised by an earlier test may answer."""
     from subsonic import selectors
+    from subsonic.selectors import auth
 
     selectors.library_memo_clear()
-    selectors._passwords.clear()
+    auth._passwords.clear()
     yield
     selectors.library_memo_clear()
-    selectors._passwords.clear()
+    auth._passwords.clear()
 
 
 @pytest.fixture(autouse=True)
