@@ -296,7 +296,11 @@ class BrowserPool:
         return self.run(self._post(url, data, int(timeout * 1000)), timeout + 30)
 
     def crash_idle_page(self) -> bool:
-        """Crashes an idle page as a renderer crash would (tests and drills of the replacement path)."""
+        """Crashes an idle page's renderer (tests and drills of the replacement path).
+
+        True once the page's own "crash" event has marked it, which is what the pool relies on; the
+        flag is never set here, so a pool that stopped listening for crashes fails the drill.
+        """
         return self.run(self._crash_idle_page(), 10)
 
     async def _crash_idle_page(self) -> bool:
@@ -307,9 +311,11 @@ class BrowserPool:
             await asyncio.wait_for(pooled.page.goto("chrome://crash", timeout=2000), timeout=3)
         except Exception:  # the crash is the point
             pass
-        pooled.crashed = True
+        deadline = time.monotonic() + 3
+        while not pooled.crashed and time.monotonic() < deadline:  # the event arrives just after the goto fails
+            await asyncio.sleep(0.05)
         self._idle.put_nowait(pooled)
-        return True
+        return pooled.crashed
 
     async def _close(self) -> None:
         if self._browser is not None:

@@ -5,6 +5,8 @@ Routes match on method, path and (a subset of) the query string. A route answers
 "500"/"502"/"503", "slow" (body trickled out), "timeout" (never answers in time) or "drop"
 (headers and half the body, then the connection closes). `times=N` makes a route answer N times,
 after which the next matching route answers: queue a 429 before a 200 to test a retry.
+`request_headers` makes a route answer only requests carrying those headers (names case-insensitive),
+e.g. {"Sec-Fetch-Mode": "navigate"} for a browser's page loads but not its request API.
 """
 from __future__ import annotations
 
@@ -36,12 +38,17 @@ class Route:
     delay: float = 0.0
     times: int | None = None
     served: int = 0
+    request_headers: dict[str, str] | None = None
 
-    def matches(self, method: str, path: str, query: dict[str, list[str]]) -> bool:
+    def matches(self, method: str, path: str, query: dict[str, list[str]], headers: dict[str, str] | None = None) -> bool:
         if self.method != method or self.path != path:
             return False
         if self.times is not None and self.served >= self.times:
             return False
+        if self.request_headers:
+            sent = {k.lower(): v for k, v in (headers or {}).items()}
+            if any(sent.get(k.lower()) != v for k, v in self.request_headers.items()):
+                return False
         if self.query is None:
             return True
         return all(query.get(k, [None])[0] == str(v) for k, v in self.query.items())
@@ -105,7 +112,8 @@ class ReplayServer:
     def add(self, path: str, *, method: str = "GET", query: dict | None = None, status: int = 200,
             body: bytes | str | None = None, json_body: Any = None, file: str | Path | None = None,
             headers: dict[str, str] | None = None, fault: str | None = None, retry_after: int = 1,
-            delay: float = 0.0, times: int | None = None, content_type: str | None = None) -> Route:
+            delay: float = 0.0, times: int | None = None, content_type: str | None = None,
+            request_headers: dict[str, str] | None = None) -> Route:
         hdrs = dict(headers or {})
         if json_body is not None:
             body = json.dumps(json_body)
@@ -119,7 +127,8 @@ class ReplayServer:
         elif content_type:
             hdrs.setdefault("Content-Type", content_type)
         route = Route(method=method.upper(), path=path, query=query, status=status, body=body, file=file,
-                      headers=hdrs, fault=fault, retry_after=retry_after, delay=delay, times=times)
+                      headers=hdrs, fault=fault, retry_after=retry_after, delay=delay, times=times,
+                      request_headers=request_headers)
         with self._lock:
             self.routes.append(route)
         return route
@@ -146,7 +155,8 @@ class ReplayServer:
         body = handler.rfile.read(length) if length else b""
         with self._lock:
             self.requests.append(RecordedRequest(handler.command, parts.path, query, dict(handler.headers.items()), body, time.time()))
-            route = next((r for r in self.routes if r.matches(handler.command, parts.path, query)), None)
+            sent = dict(handler.headers.items())
+            route = next((r for r in self.routes if r.matches(handler.command, parts.path, query, sent)), None)
             if route is not None:
                 route.served += 1
         if route is None:

@@ -124,14 +124,17 @@ def test_navigate_mode_never_uses_the_request_path(make_pool, album_pages):
     assert _navigations(album_pages, "/album/3-x.php") == ["navigate"]
 
 
+def _challenge_the_request_path_only(replay, path: str, *, challenge, html: str) -> None:
+    """`path` answers a browser navigation with the album page and anything else (the request path) with
+    Cloudflare's challenge, however often it is asked."""
+    replay.add(path, body=html, content_type="text/html", request_headers={"Sec-Fetch-Mode": "navigate"})
+    replay.add(path, file=challenge, status=403, content_type="text/html", headers={"cf-mitigated": "challenge"})
+
+
 def test_request_mode_falls_back_to_navigation_on_a_challenge_then_stops_using_it(make_pool, album_pages, aoty_data):
-    challenge = aoty_data / "challenge.html"
     html = (aoty_data / "album_small.html").read_text()
     for path in ("/c1.php", "/c2.php"):
-        # The first answer (the request path) is a challenge; the navigation that follows gets the page.
-        album_pages.add(path, file=challenge, status=403, content_type="text/html", headers={"cf-mitigated": "challenge"},
-                        times=1)
-        album_pages.add(path, body=html, content_type="text/html")
+        _challenge_the_request_path_only(album_pages, path, challenge=aoty_data / "challenge.html", html=html)
     pool = make_pool()
     pool.fetch(f"{album_pages.url}/album/1-x.php", 10, mode="request")
 
@@ -141,8 +144,25 @@ def test_request_mode_falls_back_to_navigation_on_a_challenge_then_stops_using_i
 
     assert fell_back.status == 200 and "albumTitle" in fell_back.html
     assert _navigations(album_pages, "/c1.php") == ["request", "navigate"]
+    assert _navigations(album_pages, "/c2.php") == ["request", "navigate"]
     assert pool.request_disabled
     assert _navigations(album_pages, "/album/3-x.php") == ["navigate"] and "albumTitle" in after.html
+
+
+def test_request_mode_counts_only_challenges_in_a_row(make_pool, album_pages, aoty_data):
+    html = (aoty_data / "album_small.html").read_text()
+    for path in ("/c1.php", "/c2.php"):
+        _challenge_the_request_path_only(album_pages, path, challenge=aoty_data / "challenge.html", html=html)
+    pool = make_pool()
+    pool.fetch(f"{album_pages.url}/album/1-x.php", 10, mode="request")
+
+    pool.fetch(f"{album_pages.url}/c1.php", 10, mode="request")
+    pool.fetch(f"{album_pages.url}/album/2-x.php", 10, mode="request")  # a normal answer ends the run
+    pool.fetch(f"{album_pages.url}/c2.php", 10, mode="request")
+    pool.fetch(f"{album_pages.url}/album/3-x.php", 10, mode="request")
+
+    assert not pool.request_disabled and pool.challenge_streak == 0
+    assert _navigations(album_pages, "/album/3-x.php") == ["request"]
 
 
 def test_playwright_fetcher_in_request_mode_still_raises_blocked_when_navigation_is_challenged(
@@ -160,6 +180,36 @@ def test_playwright_fetcher_in_request_mode_still_raises_blocked_when_navigation
         fetcher.shared_browser_reset()
     assert "albumTitle" in page.html
     assert _navigations(chromium, "/blocked.php") == ["request", "navigate"]
+
+
+def test_shared_pool_is_sized_by_the_page_settings(chromium, settings):
+    settings.AOTY_BROWSER_PAGES, settings.AOTY_PAGE_RECYCLE = 3, 7
+    fetcher.shared_browser_reset()
+    try:
+        pool = fetcher.shared_browser()
+
+        assert (pool.pages, pool.recycle) == (3, 7)
+        assert fetcher.shared_browser() is pool and pool.launches == 0  # one pool per process, started lazily
+    finally:
+        fetcher.shared_browser_reset()
+
+
+def test_playwright_fetcher_in_navigate_mode_loads_every_page_and_recycles_by_setting(chromium, aoty_data, settings):
+    settings.AOTY_FETCH_MODE = "navigate"
+    settings.AOTY_BROWSER_PAGES, settings.AOTY_PAGE_RECYCLE = 1, 2
+    fetcher.shared_browser_reset()
+    for i in (1, 2, 3):
+        chromium.add(f"/album/{i}-x.php", file=aoty_data / "album_small.html", content_type="text/html")
+    try:
+        pages = [fetcher.PlaywrightFetcher().fetch(f"{chromium.url}/album/{i}-x.php") for i in (1, 2, 3)]
+        pool = fetcher.shared_browser()
+        counters = (pool.navigations, pool.request_fetches, pool.pages_opened, pool.pages_replaced)
+    finally:
+        fetcher.shared_browser_reset()
+
+    assert all("albumTitle" in page.html for page in pages)
+    assert counters == (3, 0, 2, 1)  # the page that served 2 fetches was replaced before the third
+    assert [_navigations(chromium, f"/album/{i}-x.php") for i in (1, 2, 3)] == [["navigate"]] * 3
 
 
 def test_browser_fetches_only_the_top_level_document(make_pool, chromium):
