@@ -23,7 +23,7 @@ def normalise(text: str) -> str:
 
 
 def match_key_for(*, track_title: str, artist_name: str) -> str:
-    return hashlib.sha1(f"{normalise(track_title)}|{normalise(artist_name)}".encode()).hexdigest()
+    return hashlib.sha1(f"{normalise(track_title)}|{normalise(artist_name)}".encode(), usedforsecurity=False).hexdigest()
 
 
 _LINKS = ("recording_identifier", "filename", "catalogue_track_key", "album_id")
