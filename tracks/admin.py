@@ -1,7 +1,14 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
 from django.contrib import admin, messages
 from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
+
+from common.types import AuthUser
 
 from . import achievements as catalogue
 from . import services
@@ -18,7 +25,7 @@ from .models import (
 )
 
 
-def _evaluate_for(request: HttpRequest, users) -> None:
+def _evaluate_for(request: HttpRequest, users: list[AuthUser]) -> None:
     awarded = 0
     for user in {u.pk: u for u in users}.values():
         awarded += len(services.achievements_evaluate(user=user))
@@ -26,19 +33,23 @@ def _evaluate_for(request: HttpRequest, users) -> None:
 
 
 @admin.action(description="Re-evaluate achievements of the owners")
-def reevaluate_owner_achievements(modeladmin, request: HttpRequest, queryset: QuerySet) -> None:
+def reevaluate_owner_achievements(modeladmin: admin.ModelAdmin[Any], request: HttpRequest,
+                                  queryset: QuerySet[Song | Pack | AlbumSeries]) -> None:
     _evaluate_for(request, [obj.owner for obj in queryset.select_related("owner")])
 
 
 @admin.action(description="Re-evaluate achievements of these users")
-def reevaluate_user_achievements(modeladmin, request: HttpRequest, queryset: QuerySet) -> None:
+def reevaluate_user_achievements(modeladmin: admin.ModelAdmin[Any], request: HttpRequest,
+                                 queryset: QuerySet[WorkflowStep | Collaboration | Achievement | TrackerProfile]) -> None:
     _evaluate_for(request, [obj.user for obj in queryset.select_related("user")])
 
 
 class HttpsLinks:
     """Links typed without a scheme are https (Django 6's default), and no deprecation warning."""
 
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    formfield_overrides: ClassVar[Mapping[type[models.Field[Any, Any]], Mapping[str, Any]]] = {
+        models.URLField: {"assume_scheme": "https"},
+    }
 
 
 class SongStepInline(admin.TabularInline):

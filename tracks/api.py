@@ -1,7 +1,10 @@
 """The Tracks API under /api/v1/tracks/: songs, checklist, workflow, packs, album series, collaborations,
 achievements, profiles and Spotify enrichment. Access follows tracks/permissions.py: another user's
 private object is 404, a visible object you may not change is 403."""
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import File, Query, Router, Status, UploadedFile
 from ninja.pagination import paginate
@@ -11,6 +14,7 @@ from common.schemas import errors
 from common.types import AuthUser
 
 from . import selectors, services
+from .models import Song
 from .permissions import Role
 from .schemas import (
     AchievementsOut,
@@ -78,8 +82,11 @@ def _song_out(request: HttpRequest, song_id: int):
 class SongPagination(Pagination):
     """Page of songs with their checklist progress attached in one grouped query."""
 
-    def paginate_queryset(self, queryset, pagination, **params):
-        page = super().paginate_queryset(queryset, pagination, **params)
+    # ninja passes request by keyword; taking it as an optional keyword fits both ninja's signature and
+    # common.api.Pagination's (which takes it among **params).
+    def paginate_queryset(self, queryset: QuerySet[Song], pagination: Any, request: HttpRequest | None = None,
+                          **params: Any) -> Any:
+        page = super().paginate_queryset(queryset, pagination, request=request, **params)
         page["items"] = selectors.attach_progress(page["items"])
         return page
 

@@ -9,6 +9,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import models
+from django.db.models.expressions import Combinable
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
@@ -55,7 +56,10 @@ def safe_datetime(value: Any) -> dt.datetime | None:
     return safe_datetime(parsed)
 
 
-class SafeDateField(models.DateField):
+# The type arguments (what may be assigned, what is read back) tell django-stubs these columns are
+# nullable: the plugin cannot see the null=True that __init__ sets. django_stubs_ext.monkeypatch()
+# (config/settings/base.py) makes the subscript a no-op at run time.
+class SafeDateField(models.DateField[str | dt.date | Combinable | None, dt.date | None]):
     """A DateField that stores empty or garbage input as NULL instead of raising."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -70,7 +74,7 @@ class SafeDateField(models.DateField):
         return safe_date(value)
 
 
-class SafeDateTimeField(models.DateTimeField):
+class SafeDateTimeField(models.DateTimeField[str | dt.datetime | dt.date | Combinable | None, dt.datetime | None]):
     """A DateTimeField that stores empty or garbage input as NULL instead of raising."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -1,6 +1,7 @@
 """Page forms. They only shape input; services validate and save (their InvalidInput lands on the field)."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
@@ -8,7 +9,7 @@ from django import forms
 from common.exceptions import InvalidInput
 
 from .fields import safe_date
-from .models import BIO_MAX, LONG_TEXT_MAX, Collaboration, Status
+from .models import BIO_MAX, LONG_TEXT_MAX, AlbumSeries, Collaboration, Pack, Status
 
 STATUS_CHOICES = [(s.value, s.label) for s in Status]
 PRIORITY_CHOICES = [(i, str(i)) for i in range(1, 6)]
@@ -43,10 +44,14 @@ class SongForm(forms.Form):
     cover = forms.ImageField(required=False)
     clear_cover = forms.BooleanField(required=False)
 
-    def __init__(self, *args: Any, packs=(), series=(), owner_fields: bool = True, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, packs: Iterable[Pack] = (), series: Iterable[AlbumSeries] = (),
+                 owner_fields: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["pack"].choices = [("", "— no pack —")] + [(p.pk, p.name) for p in packs]
-        self.fields["album_series"].choices = [("", "— no album series —")] + [(s.pk, str(s)) for s in series]
+        pack_field, series_field = self.fields["pack"], self.fields["album_series"]
+        # Both are declared above as TypedChoiceFields; self.fields only knows them as Fields.
+        assert isinstance(pack_field, forms.ChoiceField) and isinstance(series_field, forms.ChoiceField)
+        pack_field.choices = [("", "— no pack —")] + [(p.pk, p.name) for p in packs]
+        series_field.choices = [("", "— no album series —")] + [(s.pk, str(s)) for s in series]
         if not owner_fields:  # collaborators cannot file songs into the owner's packs
             del self.fields["pack"], self.fields["album_series"]
 

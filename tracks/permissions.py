@@ -73,7 +73,7 @@ def visible_packs_q(user: AuthUser) -> Q:
 
 
 def song_role(*, user: AnyUser, song: Song) -> Role:
-    if not getattr(user, "is_authenticated", False):
+    if not user.is_authenticated:
         return Role.NONE
     if song.owner_id == user.pk:
         return Role.OWNER
@@ -87,7 +87,7 @@ def song_role(*, user: AnyUser, song: Song) -> Role:
 
 
 def pack_role(*, user: AnyUser, pack: Pack) -> Role:
-    if not getattr(user, "is_authenticated", False):
+    if not user.is_authenticated:
         return Role.NONE
     if pack.owner_id == user.pk:
         return Role.OWNER

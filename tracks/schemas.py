@@ -206,7 +206,9 @@ class PackOut(Schema):
 
     @staticmethod
     def resolve_song_count(obj) -> int:
-        return getattr(obj, "song_count", None) if hasattr(obj, "song_count") else obj.songs.count()
+        if hasattr(obj, "song_count"):
+            return obj.song_count
+        return obj.songs.count()
 
     @staticmethod
     def resolve_released_count(obj) -> int:

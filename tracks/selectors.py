@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
@@ -31,6 +32,9 @@ from .models import (
 )
 from .permissions import Role, pack_role, require, song_role, visible_packs_q, visible_songs_q
 
+if TYPE_CHECKING:
+    from .types import PackDetail, SongDetail, SongRow, SongWithProgress
+
 SONG_SORTS: dict[str, list[str]] = {
     "priority": ["priority", "artist", "title", "id"],
     "title": ["title", "artist", "id"],
@@ -52,7 +56,7 @@ def normalise_title(text: str) -> str:
 
 
 # -- songs --------------------------------------------------------------------------------------
-def _with_progress(qs: QuerySet[Song]) -> QuerySet[Song]:
+def _with_progress(qs: QuerySet[Song]) -> QuerySet[SongWithProgress]:
     """Annotates steps_total, steps_done and steps_pct (one grouped join) for sorting and aggregates.
 
     Plain lists leave these out and call attach_progress() on the page they show instead: the
@@ -69,28 +73,39 @@ def _percent(done: int, total: int) -> int:
     return (done * 100 + total // 2) // total if total else 0
 
 
-def attach_progress(songs: Iterable[Song]) -> list[Song]:
+def _steps_prefetched(song: Song) -> bool:
+    # Django keeps prefetched relations in this cache; it has no public "is it prefetched?" call.
+    prefetched: dict[str, Any] = getattr(song, "_prefetched_objects_cache", {})
+    return "steps" in prefetched
+
+
+def _set_progress(song: Song, *, total: int, done: int) -> None:
+    row = cast("SongWithProgress", song)  # the same object: it gets the three attributes right here
+    row.steps_total, row.steps_done, row.steps_pct = total, done, _percent(done, total)
+
+
+def attach_progress(songs: Iterable[Song]) -> list[SongWithProgress]:
     """Sets steps_total, steps_done and steps_pct on already-fetched songs: from prefetched steps when
     present, else with one grouped query for the whole page."""
     songs = list(songs)
     missing = [s for s in songs if not hasattr(s, "steps_pct")]
-    prefetched = [s for s in missing if "steps" in getattr(s, "_prefetched_objects_cache", {})]
-    for song in prefetched:
-        boxes = song._prefetched_objects_cache["steps"]
-        song.steps_total, song.steps_done = len(boxes), sum(1 for b in boxes if b.done)
-        song.steps_pct = _percent(song.steps_done, song.steps_total)
-    rest = [s for s in missing if "steps" not in getattr(s, "_prefetched_objects_cache", {})]
+    for song in missing:
+        if _steps_prefetched(song):
+            boxes = song.steps.all()  # served from the prefetch cache, no query
+            _set_progress(song, total=len(boxes), done=sum(1 for b in boxes if b.done))
+    rest = [s for s in missing if not _steps_prefetched(s)]
     if rest:
         rows = (SongStep.objects.filter(song_id__in=[s.pk for s in rest]).order_by().values("song_id")
                 .annotate(total=Count("id"), done=Count("id", filter=Q(done=True))))
         by_song = {r["song_id"]: (r["total"], r["done"]) for r in rows}
         for song in rest:
-            song.steps_total, song.steps_done = by_song.get(song.pk, (0, 0))
-            song.steps_pct = _percent(song.steps_done, song.steps_total)
-    return songs
+            total, done = by_song.get(song.pk, (0, 0))
+            _set_progress(song, total=total, done=done)
+    # Every song now carries the three attributes: annotated by its query, or set just above.
+    return cast("list[SongWithProgress]", songs)
 
 
-def attach_roles(*, user: AuthUser, songs: list[Song]) -> list[Song]:
+def attach_roles(*, user: AuthUser, songs: list[SongWithProgress]) -> list[SongRow]:
     """Sets song.can_edit on a fetched page with one query (greys out inline edits for view-only rows)."""
     shared = [s for s in songs if s.owner_id != user.pk]
     song_ids: set[int] = set()
@@ -105,18 +120,19 @@ def attach_roles(*, user: AuthUser, songs: list[Song]) -> list[Song]:
                 song_ids.add(song_id)
             else:
                 pack_ids.add(pack_id)
-    for song in songs:
-        song.can_edit = song.owner_id == user.pk or song.pk in song_ids or song.pack_id in pack_ids
-    return songs
+    out = [cast("SongRow", song) for song in songs]  # the same objects: each gets can_edit right below
+    for row in out:
+        row.can_edit = row.owner_id == user.pk or row.pk in song_ids or row.pack_id in pack_ids
+    return out
 
 
 def song_list(*, user: AuthUser, status: str | None = None, pack_id: int | None = None, artist: str | None = None,
               search: str | None = None, album_series_id: int | None = None, scope: str = "all",
-              sort: str = "priority", with_steps: bool = False, with_progress: bool = False) -> QuerySet[Song]:
+              sort: str = "priority", with_steps: bool = False) -> QuerySet[Song]:
     """Songs the user may see, filtered and sorted; a fixed number of queries however many rows.
 
     Progress figures come from attach_progress() on the fetched page, or from annotations when
-    sorting by progress (or with_progress=True).
+    sorting by progress (or from song_list_with_progress()).
     """
     if scope == "mine":
         qs = Song.objects.filter(owner=user)
@@ -136,25 +152,30 @@ def song_list(*, user: AuthUser, status: str | None = None, pack_id: int | None 
         term = search.strip()
         qs = qs.filter(Q(title__icontains=term) | Q(artist__icontains=term) | Q(album__icontains=term))
     qs = qs.select_related("pack", "album_series", "owner")
-    if with_progress or sort == "progress":
+    if sort == "progress":
         qs = _with_progress(qs)
     if with_steps:
         qs = qs.prefetch_related(Prefetch("steps", queryset=SongStep.objects.select_related("step")))
     return qs.order_by(*SONG_SORTS.get(sort, SONG_SORTS["priority"]))
 
 
-def song_get_for_user(*, user: AuthUser, song_id: int, need: Role = Role.VIEWER) -> Song:
+def song_list_with_progress(*, user: AuthUser, status: str | None = None) -> QuerySet[SongWithProgress]:
+    """The user's own songs (optionally of one status), annotated with progress for sorting and aggregates."""
+    return _with_progress(song_list(user=user, status=status, scope="mine"))
+
+
+def song_get_for_user(*, user: AuthUser, song_id: int, need: Role = Role.VIEWER) -> SongDetail:
     """A song the user may see (404 otherwise) and, for edits, change (403 otherwise). Sets song.role."""
     song = (Song.objects.select_related("pack", "album_series", "owner")
             .prefetch_related(Prefetch("steps", queryset=SongStep.objects.select_related("step")))
             .filter(pk=song_id).first())
     if song is None:
         raise Http404("No such song.")
-    attach_progress([song])
     role = song_role(user=user, song=song)
     require(role, need, what="song")
-    song.role = role
-    return song
+    detail = cast("SongDetail", attach_progress([song])[0])  # the same object: it gets its role right below
+    detail.role = role
+    return detail
 
 
 def songs_by_ids_for_user(*, user: AuthUser, song_ids: list[int], need: Role = Role.EDITOR) -> list[Song]:
@@ -194,15 +215,16 @@ def pack_list(*, user: AuthUser, status: str | None = None, search: str | None =
     return qs.order_by("priority", "name", "id")
 
 
-def pack_get_for_user(*, user: AuthUser, pack_id: int, need: Role = Role.VIEWER) -> Pack:
+def pack_get_for_user(*, user: AuthUser, pack_id: int, need: Role = Role.VIEWER) -> PackDetail:
     """A pack the user may see (404) and, for edits, change (403). Sets pack.role."""
     pack = Pack.objects.select_related("owner").filter(pk=pack_id).first()
     if pack is None:
         raise Http404("No such pack.")
     role = pack_role(user=user, pack=pack)
     require(role, need, what="pack")
-    pack.role = role
-    return pack
+    detail = cast("PackDetail", pack)  # the same object: it gets its role right below
+    detail.role = role
+    return detail
 
 
 def pack_board(*, user: AuthUser) -> dict[str, list[Pack]]:
@@ -235,6 +257,10 @@ def album_series_get_for_user(*, user: AuthUser, series_id: int) -> AlbumSeries:
     return series
 
 
+# A matched song's status as a tracklist state; any other status is "planned".
+_TRACKLIST_STATES: dict[str, str] = {Status.RELEASED: "done", Status.IN_PROGRESS: "in_progress"}
+
+
 @dataclass
 class TracklistRow:
     number: int
@@ -263,7 +289,7 @@ def album_series_comparison(*, series: AlbumSeries) -> dict:
         song = by_title.get(key)
         if song is not None:
             matched.add(song.pk)
-            state = {Status.RELEASED: "done", Status.IN_PROGRESS: "in_progress"}.get(song.status, "planned")
+            state = _TRACKLIST_STATES.get(song.status, "planned")
         elif key in irrelevant:
             state = "irrelevant"
         else:
@@ -376,7 +402,7 @@ def dashboard(*, user: AuthUser) -> dict:
     """Counts by status, a completion histogram of songs in progress, recent activity and next priorities."""
     counts = {s.value: 0 for s in Status}
     counts.update(dict(Song.objects.filter(owner=user).order_by().values_list("status").annotate(n=Count("id"))))
-    in_progress = list(song_list(user=user, status=Status.IN_PROGRESS, scope="mine", with_progress=True)
+    in_progress = list(song_list_with_progress(user=user, status=Status.IN_PROGRESS)
                        .values_list("steps_pct", flat=True))
     buckets = [0] * 5  # 0-19, 20-39, 40-59, 60-79, 80-100
     for pct in in_progress:
@@ -393,7 +419,7 @@ def dashboard(*, user: AuthUser) -> dict:
         "average_pct": int(sum(in_progress) / len(in_progress)) if in_progress else 0,
         "chart": chart,
         "activity": list(Activity.objects.filter(user=user).select_related("song")[:12]),
-        "next_up": list(song_list(user=user, scope="mine", with_progress=True).filter(status__in=[Status.IN_PROGRESS, Status.FUTURE])
+        "next_up": list(song_list_with_progress(user=user).filter(status__in=[Status.IN_PROGRESS, Status.FUTURE])
                         .order_by("priority", "-steps_pct", "updated_at")[:8]) if counts else [],
         "points": achievement_points(user=user),
         "invitations": invitations_pending(user=user).count(),
@@ -430,7 +456,7 @@ def public_profile(*, username: str) -> dict:
 # -- cross-app hooks ---------------------------------------------------------------------------------
 def global_search(*, user: AnyUser, query: str, limit: int = 5) -> list[dict]:
     """The header search: the user's own songs matching title, artist or album."""
-    if not getattr(user, "is_authenticated", False) or not (query or "").strip():
+    if not user.is_authenticated or not (query or "").strip():
         return []
     term = query.strip()
     songs = (Song.objects.filter(owner=user).filter(Q(title__icontains=term) | Q(artist__icontains=term)
@@ -442,7 +468,7 @@ def global_search(*, user: AnyUser, query: str, limit: int = 5) -> list[dict]:
 
 def home_card(*, user: AnyUser) -> dict | None:
     """The "Song progress" card on the home page."""
-    if not getattr(user, "is_authenticated", False):
+    if not user.is_authenticated:
         return None
     counts = {s.value: 0 for s in Status}
     counts.update(dict(Song.objects.filter(owner=user).order_by().values_list("status").annotate(n=Count("id"))))
@@ -450,7 +476,7 @@ def home_card(*, user: AnyUser) -> dict | None:
     if not total:
         return {"title": "Song progress", "url": reverse("tracks:index"), "template": "tracks/_home_card.html",
                 "total": 0, "counts": counts, "next_up": []}
-    next_up = list(song_list(user=user, scope="mine", status=Status.IN_PROGRESS, with_progress=True).order_by("-steps_pct", "priority")[:3])
+    next_up = list(song_list_with_progress(user=user, status=Status.IN_PROGRESS).order_by("-steps_pct", "priority")[:3])
     return {"title": "Song progress", "url": reverse("tracks:index"), "template": "tracks/_home_card.html",
             "total": total, "counts": counts, "next_up": next_up,
             "released_pct": int(counts[Status.RELEASED] * 100 / total)}

@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 
 # -- collaborations ---------------------------------------------------------------------------------------
-def _user_by_name(username: str):
+def _user_by_name(username: str) -> AuthUser:
     user = get_user_model().objects.filter(username__iexact=(username or "").strip(), is_active=True).first()
     if user is None:
         raise InvalidInput(f"No user called {username!r}.", field="username")
@@ -34,10 +34,10 @@ def _user_by_name(username: str):
 def collaboration_invite(*, user: AuthUser, username: str, song: Song | None = None, pack: Pack | None = None,
                          permission: str | None = None, message: str = "") -> Collaboration:
     """Invites another user onto the caller's song (song_edit) or pack (pack_view / pack_edit)."""
-    if (song is None) == (pack is None):
+    target: Song | Pack | None = song if pack is None else (pack if song is None else None)
+    if target is None:  # neither, or both
         raise InvalidInput("Invite onto either a song or a pack.", field="song_id")
-    target_owner = song.owner_id if song else pack.owner_id
-    if target_owner != user.pk:
+    if target.owner_id != user.pk:
         raise PermissionDenied(OWNER_ONLY)
     permission = permission or (Collaboration.Permission.SONG_EDIT if song else Collaboration.Permission.PACK_VIEW)
     allowed = [Collaboration.Permission.SONG_EDIT] if song else [Collaboration.Permission.PACK_VIEW,
@@ -104,9 +104,16 @@ def collaboration_respond(*, user: AuthUser, collaboration: Collaboration, accep
     return collaboration
 
 
+def _target_owner_id(collaboration: Collaboration) -> int:
+    """The owner of the song or pack the collaboration is on."""
+    target = collaboration.song if collaboration.song_id else collaboration.pack
+    if target is None:  # the model's check constraint sets exactly one of song and pack
+        raise ValueError(f"Collaboration {collaboration.pk} is on neither a song nor a pack.")
+    return target.owner_id
+
+
 def collaboration_update(*, user: AuthUser, collaboration: Collaboration, permission: str) -> Collaboration:
-    owner_id = collaboration.song.owner_id if collaboration.song_id else collaboration.pack.owner_id
-    if owner_id != user.pk:
+    if _target_owner_id(collaboration) != user.pk:
         raise PermissionDenied(OWNER_ONLY)
     allowed = ["song_edit"] if collaboration.song_id else ["pack_view", "pack_edit"]
     if permission not in allowed:
@@ -118,7 +125,6 @@ def collaboration_update(*, user: AuthUser, collaboration: Collaboration, permis
 
 def collaboration_remove(*, user: AuthUser, collaboration: Collaboration) -> None:
     """The owner removes a collaborator, or the collaborator leaves."""
-    owner_id = collaboration.song.owner_id if collaboration.song_id else collaboration.pack.owner_id
-    if user.pk not in (owner_id, collaboration.user_id):
+    if user.pk not in (_target_owner_id(collaboration), collaboration.user_id):
         raise PermissionDenied(OWNER_ONLY)
     collaboration.delete()

@@ -203,6 +203,10 @@ def songs_enrich_bulk(*, job_id: int) -> None:
     if not common_services.job_claim(job_id=job_id):
         return
     job = JobModel.objects.select_related("user").get(pk=job_id)
+    user = job.user
+    if user is None:  # songs_enrich_start always sets one; a job without a user has no songs to enrich
+        common_services.job_finish(job=job, status=JobModel.Status.FAILED, message="This job has no user.")
+        return
     ids = list(job.result.get("song_ids") or [])
     applied: list[int] = []
     unsure: list[int] = []
@@ -214,7 +218,7 @@ def songs_enrich_bulk(*, job_id: int) -> None:
             failed.append(song_id)
         else:
             try:
-                result = song_enrich(user=job.user, song=song)
+                result = song_enrich(user=user, song=song)
             except ServiceUnavailable as exc:
                 status, message = JobModel.Status.FAILED, exc.detail
                 break
