@@ -221,13 +221,8 @@ def player_tracks(*, user: AnyUser, identifier: str, flac: bool = True) -> dict[
                  "artist": d.creator, "album": d.title, "duration": d.length,
                  "url": reverse("archive:file", args=[d.pk])} for d in local]}
     meta = archive_services.archive_item_get(identifier=identifier)
-    best = getattr(archive_selectors, "best_files", None)  # the archive's own pick, once it has one
-    try:
-        files = list(best(meta)) if callable(best) else []
-    except TypeError:  # a different signature than expected: fall back to our own pick
-        files = []
-    if not files:
-        files = _best_group(list(meta.files), flac=flac)
+    # archive_selectors.best_files picks among a user's downloads; what the archive itself offers is picked here.
+    files = _best_group(list(meta.files), flac=flac)
     files.sort(key=lambda f: (f.track is None, f.track or 0, f.name))
     return {"identifier": identifier, "title": meta.title or identifier, "local": False, "tracks": [
         {"identifier": identifier, "file": f.name, "title": f.title or f.basename, "artist": f.creator or meta.creator,
