@@ -5,6 +5,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.files.storage import FileSystemStorage
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -13,6 +14,7 @@ from django.utils import timezone
 from common.exceptions import StylusError
 
 from . import services
+from .http import AuthedHttpRequest
 from .models import Album, Artist, AudioUpload, IndexBuild, Playlist, PlaylistTrack, Track, TrackArtist, TrackFeatures
 
 
@@ -94,7 +96,7 @@ class TrackFeaturesAdmin(admin.ModelAdmin):
         return [path("import/", self.admin_site.admin_view(self.import_view), name="recommend_trackfeatures_import"),
                 *super().get_urls()]
 
-    def import_view(self, request: HttpRequest) -> HttpResponse:
+    def import_view(self, request: AuthedHttpRequest) -> HttpResponse:
         form = DatasetUploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             storage = FileSystemStorage(location=f"{settings.MEDIA_ROOT}/recommend/imports")
@@ -141,7 +143,7 @@ class PlaylistAdmin(admin.ModelAdmin):
     actions = ["reingest"]
 
     @admin.action(description="Re-import the selected playlists (ignores the snapshot)")
-    def reingest(self, request: HttpRequest, queryset) -> None:
+    def reingest(self, request: AuthedHttpRequest, queryset: QuerySet[Playlist]) -> None:
         for playlist in queryset:
             Playlist.objects.filter(pk=playlist.pk).update(ingested_snapshot_id="")
             services.playlist_ingest_start(user=request.user, spotify_id=playlist.spotify_id)
@@ -172,7 +174,7 @@ class IndexBuildAdmin(admin.ModelAdmin):
         return [path("rebuild/", self.admin_site.admin_view(self.rebuild_view), name="recommend_indexbuild_rebuild"),
                 *super().get_urls()]
 
-    def rebuild_view(self, request: HttpRequest) -> HttpResponse:
+    def rebuild_view(self, request: AuthedHttpRequest) -> HttpResponse:
         if request.method != "POST":
             return redirect("admin:recommend_indexbuild_changelist")
         job = services.index_rebuild_start(user=request.user)

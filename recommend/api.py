@@ -41,7 +41,7 @@ def recommendation_payload(result: services.RecommendationResult) -> dict:
         "items": [
             {"spotify_id": r.track.spotify_id, "title": r.track.title,
              "artists": r.artists,
-             "album": r.track.album.title if r.track.album_id else None, "year": r.track.year,
+             "album": r.track.album.title if r.track.album is not None else None, "year": r.track.year,
              "cover_url": r.track.cover_url, "preview_url": r.track.preview_url, "spotify_url": r.track.spotify_url,
              "similarity": r.similarity, "explanation": r.explanation, "source": r.source,
              "confidence": r.confidence, "genres": r.genres}

@@ -11,18 +11,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from common import selectors as common_selectors
 from common.exceptions import StylusError
 from common.ratelimit import external_page_limit
-from common.types import AuthUser
 from common.views import HtmxHttpRequest
 from integrations.spotify.client import SpotifyClient, parse_spotify_link
 from integrations.spotify.errors import InvalidSpotifyLink
 
 from . import selectors, services
+from .http import AuthedHttpRequest
 
-
-class AuthedHttpRequest(HtmxHttpRequest):
-    """A request behind login_required (or staff_member_required): its user is signed in."""
-
-    user: AuthUser
 
 def _page(request: HtmxHttpRequest, template: str, partial: str, context: dict, status: int = 200) -> HttpResponse:
     name = f"{template}#{partial}" if request.htmx else template

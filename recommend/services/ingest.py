@@ -331,15 +331,19 @@ def archive_downloads_analyse(*, job_id: int) -> None:
     job = Job.objects.select_related("user").get(pk=job_id)
     from recommend.audio import AudioError
 
-    files = _archive_files(job.user)
-    done_refs = set(Track.objects.filter(owner=job.user, audio_ref__in=[f["ref"] for f in files],
+    user = job.user
+    if user is None:  # features_from_archive_downloads always sets one; without it there are no downloads to read
+        job_finish(job=job, status=Job.Status.FAILED, message="This job has no user.")
+        return
+    files = _archive_files(user)
+    done_refs = set(Track.objects.filter(owner=user, audio_ref__in=[f["ref"] for f in files],
                                          features__source=Source.AUDIO).values_list("audio_ref", flat=True))
     todo = [f for f in files if f["ref"] not in done_refs]
     job_progress(job=job, done=0, total=len(todo), message=f"{len(files)} recordings, {len(todo)} to analyse")
     analysed, failed, track_ids = 0, 0, []
     for i, item in enumerate(todo, start=1):
         try:
-            track = features_from_audio_file(user=job.user, path=item["path"], title=item["title"],
+            track = features_from_audio_file(user=user, path=item["path"], title=item["title"],
                                              artist=item["artist"], audio_ref=item["ref"], year=item["year"])
             track_ids.append(track.pk)
             analysed += 1

@@ -11,7 +11,7 @@ from django.conf import settings
 from common.exceptions import InvalidInput, NotFound, ServiceUnavailable
 from common.metrics import metrics
 from common.services import search_log_record
-from common.types import AnyUser, AuthUser
+from common.types import AuthUser
 from integrations.errors import IntegrationError, NotConfigured
 from integrations.errors import NotFound as UpstreamNotFound
 from integrations.spotify.client import SpotifyClient, parse_spotify_link
@@ -67,7 +67,7 @@ def best_features(track: Track) -> TrackFeatures | None:
     return min(rows, key=lambda f: TrackFeatures.PRIORITY.get(f.source, 9)) if rows else None
 
 
-def _seed_track(ref: SpotifyRef, *, user: AnyUser | None, market: str | None) -> tuple[Track, TrackFeatures]:
+def _seed_track(ref: SpotifyRef, *, user: AuthUser | None, market: str | None) -> tuple[Track, TrackFeatures]:
     track = Track.objects.filter(spotify_id=ref.id).prefetch_related("features", "artists").first()
     if track is None:
         try:
@@ -94,7 +94,7 @@ def _seed_track(ref: SpotifyRef, *, user: AnyUser | None, market: str | None) ->
     return track, best
 
 
-def _seed_playlist(ref: SpotifyRef, *, user: AnyUser | None) -> tuple[Playlist, list[tuple[Track, TrackFeatures]]]:
+def _seed_playlist(ref: SpotifyRef, *, user: AuthUser | None) -> tuple[Playlist, list[tuple[Track, TrackFeatures]]]:
     playlist = Playlist.objects.filter(spotify_id=ref.id).first()
     if playlist is None or not playlist.entries.exists():
         if playlist is None and not SpotifyClient.configured() and spotify_token_for(user) is None:
@@ -121,7 +121,7 @@ def _seed_playlist(ref: SpotifyRef, *, user: AnyUser | None) -> tuple[Playlist, 
     return playlist, seeds
 
 
-def recommend_from_link(*, user: AnyUser | None, url: str, limit: int = 15, market: str | None = None,
+def recommend_from_link(*, user: AuthUser | None, url: str, limit: int = 15, market: str | None = None,
                         max_per_artist: int | None = None) -> RecommendationResult:
     """Ranked recommendations for a Spotify track or playlist link."""
     if not 1 <= limit <= 50:
@@ -161,7 +161,7 @@ def recommend_from_link(*, user: AnyUser | None, url: str, limit: int = 15, mark
                                 index_version=loaded.manifest.version, notes=notes)
 
 
-def recommend_for_track(*, user: AnyUser | None, track: Track, limit: int = 15,
+def recommend_for_track(*, user: AuthUser | None, track: Track, limit: int = 15,
                         max_per_artist: int | None = None) -> RecommendationResult:
     """Recommendations for a track already in the catalogue (or the user's own analysed audio)."""
     feats = best_features(track)

@@ -57,7 +57,7 @@ def enrich_from_spotify(client: SpotifyClient, tracks: list[Track], *, artist_ge
     if not wanted:
         return
     if SpotifyClient.audio_features_available():
-        feats = client.get_audio_features([t.spotify_id for t in wanted])
+        feats = client.get_audio_features([t.spotify_id for t in wanted if t.spotify_id])
         for track in wanted:
             if track.spotify_id in feats:
                 try:
@@ -70,7 +70,7 @@ def enrich_from_spotify(client: SpotifyClient, tracks: list[Track], *, artist_ge
                        .distinct()[:max_artists])
         if pending:
             try:
-                infos = client.get_artists([a.spotify_id for a in pending])
+                infos = client.get_artists([a.spotify_id for a in pending if a.spotify_id is not None])
             except PermanentError as exc:  # genres are a bonus: a refused artist lookup must not sink the ingest
                 log.info("recommend: artist genres unavailable: %s", exc)
                 infos = []
@@ -111,7 +111,7 @@ class IngestResult:
     tracks: int = 0
 
 
-def playlist_ingest(*, spotify_id: str, user: AnyUser | None = None, progress: Progress | None = None,
+def playlist_ingest(*, spotify_id: str, user: AuthUser | None = None, progress: Progress | None = None,
                     client: SpotifyClient | None = None, index_now: bool = True) -> IngestResult:
     """Fetches a playlist and its items into the catalogue. A Redis lock makes concurrent ingests of one
     playlist do the work once; an unchanged snapshot id skips the item fetch."""
