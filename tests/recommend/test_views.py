@@ -168,6 +168,21 @@ def test_analyse_archive_without_the_archive_selector_finishes_cleanly(owner, db
     assert job.status == "succeeded" and "No downloaded recordings" in job.message
 
 
+def test_archive_downloads_analyse_job_without_a_user_fails_without_reading_downloads(db, monkeypatch):
+    from archive import selectors as archive_selectors
+
+    calls = []
+    monkeypatch.setattr(archive_selectors, "completed_audio_files",
+                        lambda *, user: calls.append(user) or [], raising=False)
+    job = Job.objects.create(user=None, kind="recommend.analyse_archive", label="Analyse downloaded recordings")
+
+    services.archive_downloads_analyse(job_id=job.pk)
+
+    job.refresh_from_db()
+    assert job.status == Job.Status.FAILED and job.message == "This job has no user."
+    assert calls == []
+
+
 def test_home_card_and_global_search(owner, catalogue):
     from recommend import selectors
 

@@ -168,6 +168,18 @@ def test_bulk_enrich_rate_limit_fails_job_cleanly(owner, make_song, spotify, dja
     assert job.status == Job.Status.FAILED and "rate limiting" in job.message
 
 
+def test_bulk_enrich_job_without_a_user_fails_without_touching_songs(make_song, spotify):
+    song = make_song("A", "Band")
+    job = Job.objects.create(user=None, kind="tracks.enrich", label="Enrich songs", result={"song_ids": [song.pk]})
+
+    services.songs_enrich_bulk(job_id=job.pk)
+
+    job.refresh_from_db()
+    assert job.status == Job.Status.FAILED and job.message == "This job has no user."
+    assert Song.objects.get(pk=song.pk).enriched_at is None
+    assert not [r for r in spotify.requests if r.path.startswith("/v1/")]
+
+
 @pytest.mark.shared_fixtures
 def test_playlist_import_creates_future_plans_songs_once(client, owner_api, owner, spotify, shared_fixtures):
     fixture = shared_fixtures / "spotify" / "playlist_tracks_paging_jmperez.json"
