@@ -315,10 +315,21 @@ def _credential_fields(model: type[models.Model]) -> set[str]:
     }
 
 
+def _masked_json(value: Any, *, secret: bool = False) -> Any:
+    # JSON columns nest credentials too (a push subscription's {"keys": {"p256dh", "auth"}}): every string
+    # under a credential-named key is masked, whatever its depth.
+    if isinstance(value, dict):
+        return {k: _masked_json(v, secret=secret or any(word in str(k).lower() for word in _CREDENTIAL_WORDS))
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [_masked_json(v, secret=secret) for v in value]
+    return mask(value) if secret and isinstance(value, str) and value else value
+
+
 def _safe(row: dict, *, credentials: set[str]) -> dict:
     # Credentials leave masked the way the API shows them (common.crypto.mask: the last few
     # characters at most), so the owner can recognise which one is set without it leaking.
-    return {k: (mask(str(v)) if v else v) if k in credentials else v for k, v in row.items()}
+    return {k: ((mask(str(v)) if v else v) if k in credentials else _masked_json(v)) for k, v in row.items()}
 
 
 def user_data_export(*, job_id: int) -> None:
