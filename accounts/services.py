@@ -29,7 +29,7 @@ from common.api import AUTH_EPOCH_KEY
 from common.crypto import mask
 from common.exceptions import InvalidInput, TooManyRequests
 from common.models import Job
-from common.types import AuthUser
+from common.types import AnyUser, AuthUser
 
 from .adapter import login_lockout_key
 from .models import ApiToken, RefreshToken, TokenState
@@ -291,7 +291,7 @@ def _user_models() -> list[tuple[type[models.Model], str]]:
     return found
 
 
-def user_data_export_start(*, user) -> Job:
+def user_data_export_start(*, user: AuthUser) -> Job:
     """Creates an export job and queues it after commit."""
     from accounts.tasks import export_user_data
 
@@ -368,7 +368,7 @@ def _export(job: Job) -> None:
 SPOTIFY_TOKEN_MARGIN = dt.timedelta(minutes=2)
 
 
-def spotify_token_for(*, user) -> str | None:
+def spotify_token_for(*, user: AnyUser | None) -> str | None:
     """The user's Spotify access token from their allauth login, or None without a usable login.
 
     Spotify's access tokens last an hour; an expired one is renewed with the stored refresh token
