@@ -7,15 +7,19 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from _django import Timer, percentiles, setup_django
+
+if TYPE_CHECKING:  # Django is set up inside main(), after imports
+    from common.types import AuthUser
 
 SONGS, PACKS, RUNS = 10_000, 200, 30
 TARGET_PAGE_P50_MS = 250.0
 TARGET_API_P50_MS = 150.0
 
 
-def seed(user, *, songs: int, packs: int) -> None:
+def seed(user: AuthUser, *, songs: int, packs: int) -> None:
     from tracks import services
     from tracks.models import Pack, Song, SongStep, Status
 
