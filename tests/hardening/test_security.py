@@ -2,6 +2,7 @@
 no csrf_exempt views, HSTS in production."""
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -11,6 +12,10 @@ from django.urls import URLPattern, URLResolver, get_resolver
 pytestmark = pytest.mark.django_db
 
 SKIP_PREFIXES = ("admin/", "accounts/", "api/v1/", "static/", "media/", "metrics", "bench/")
+# Protocol routes other apps speak (ListenBrainz scrobbling in, Subsonic): they authenticate by the token or app
+# password in each request and never by the session cookie, so CSRF does not apply; they are exempt, and
+# test_protocol_routes_ignore_the_session_cookie proves a logged-in browser gets nothing from them.
+PROTOCOL_PREFIXES = ("apis/listenbrainz/", "rest/", "^rest/")
 
 
 def _walk(resolver: URLResolver, prefix: str = ""):
@@ -31,14 +36,31 @@ def _fill(route: str) -> str:
 
 
 def site_routes() -> list[str]:
-    return sorted({_fill(route) for route, _ in _walk(get_resolver()) if not route.startswith(SKIP_PREFIXES)
-                   and "(?P" not in route})
+    return sorted({_fill(route) for route, _ in _walk(get_resolver())
+                   if not route.startswith((*SKIP_PREFIXES, *PROTOCOL_PREFIXES)) and "(?P" not in route})
 
 
 def test_no_view_is_csrf_exempt():
     exempt = [route for route, p in _walk(get_resolver())
-              if getattr(p.callback, "csrf_exempt", False) and not route.startswith(("api/v1/", "admin/"))]
+              if getattr(p.callback, "csrf_exempt", False) and not route.startswith(("api/v1/", "admin/", *PROTOCOL_PREFIXES))]
     assert exempt == []
+
+
+def test_protocol_routes_ignore_the_session_cookie(owner):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(owner)
+    submit = client.post("/apis/listenbrainz/1/submit-listens", data=json.dumps({"listen_type": "single", "payload": [
+        {"listened_at": 1700000000, "track_metadata": {"artist_name": "A", "track_name": "T"}}]}),
+        content_type="application/json")
+    assert submit.status_code == 401 and submit.json()["code"] == 401
+    validate = client.get("/apis/listenbrainz/1/validate-token")
+    assert validate.status_code == 400 and "user_name" not in validate.json()
+    ping = client.post("/rest/ping.view", {"f": "json", "v": "1.16.1", "c": "sweep"})
+    assert ping.json()["subsonic-response"]["status"] == "failed"
+    assert ping.json()["subsonic-response"]["error"]["code"] in (10, 40)
+    from listening.models import Listen
+
+    assert not Listen.objects.exists()
 
 
 def test_post_without_csrf_token_is_refused_on_every_page_url(owner):
