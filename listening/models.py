@@ -83,6 +83,9 @@ class ListeningProfile(models.Model):
     # The player queue: {"items": [{identifier, file, title, artist, album, url, duration}], "index": int,
     # "position": float}. Stored whole: the player writes it back as one document.
     queue = models.JSONField(default=dict, blank=True)
+    # The all-time stats tallies (ListenTally) hold every listen up to this id, `tallied_plays` of them in all.
+    tallied_to_id = models.BigIntegerField(default=0)
+    tallied_plays = models.BigIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
@@ -106,3 +109,35 @@ class NowPlaying(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} playing {self.track_title}"
+
+
+class ListenTally(models.Model):
+    """All-time play counts per user and artist, release, track, show, hour of the week and month: the "all" stats
+    read ten rows of an index instead of grouping the whole history. Folded in from new listens when stats are
+    read (listening.services.tallies); deleting listens drops them, and they are rebuilt on the next read."""
+
+    class Kind(models.TextChoices):
+        ARTIST = "artist"
+        RELEASE = "release"
+        TRACK = "track"
+        SHOW = "show"
+        HOUR = "hour"  # bucket "<iso weekday>:<hour>"
+        MONTH = "month"  # bucket "YYYY-MM"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    # What is counted: the artist or release name's hash, the track's match_key, the show's identifier...
+    # (not called "key": the data export masks any field named like a credential).
+    bucket = models.CharField(max_length=100)
+    name = models.CharField(max_length=TEXT_MAX, blank=True)
+    artist = models.CharField(max_length=TEXT_MAX, blank=True)
+    plays = models.BigIntegerField(default=0)
+    seconds = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "kind", "bucket"], name="listen_tally_unique")]
+        # Ties broken by bucket, inside the index: most tracks of a big history have one play each.
+        indexes = [models.Index(fields=["user", "kind", "-plays", "bucket"], name="listen_tally_top")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind} {self.name or self.bucket}: {self.plays}"

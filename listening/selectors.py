@@ -95,9 +95,46 @@ def listen_stats(*, user: AuthUser, range: str = "month", now: dt.datetime | Non
         cached = cache.get(key)
         if cached is not None:
             return cached
-    stats = _compute_stats(user=user, range=range, now=now or timezone.now())
+    if range == "all" and now is None:
+        stats = _stats_from_tallies(user=user)
+    else:
+        stats = _compute_stats(user=user, range=range, now=now or timezone.now())
     cache.set(key, stats, STATS_CACHE_SECONDS)
     return stats
+
+
+def _stats_from_tallies(*, user: AuthUser) -> dict[str, Any]:
+    """All-time stats from the tallies (brought up to date first): the same shape as _compute_stats."""
+    from .models import ListenTally
+    from .services import tallies_refresh
+
+    tallies_refresh(user=user)
+    rows = ListenTally.objects.filter(user=user)
+    kind = ListenTally.Kind
+
+    def top(which: str) -> list[ListenTally]:
+        return list(rows.filter(kind=which).order_by("-plays", "bucket")[:10])
+
+    by_hour, by_weekday = [0] * 24, [0] * 7
+    plays = seconds = 0
+    for bucket, n, s in rows.filter(kind=kind.HOUR).values_list("bucket", "plays", "seconds"):
+        day, hour = (int(x) for x in bucket.split(":"))
+        by_hour[hour] += n
+        by_weekday[day - 1] += n
+        plays, seconds = plays + n, seconds + s
+    months = sorted(rows.filter(kind=kind.MONTH).values_list("bucket", "plays"))
+    return {
+        "range": "all", "since": None, "plays": plays, "listening_seconds": seconds,
+        "top_artists": [{"name": t.name, "plays": t.plays} for t in top(kind.ARTIST)],
+        "top_releases": [{"name": t.name, "artist": t.artist, "plays": t.plays} for t in top(kind.RELEASE)],
+        "top_tracks": [{"name": t.name, "artist": t.artist, "plays": t.plays} for t in top(kind.TRACK)],
+        "top_shows": [{"identifier": t.bucket, "name": t.name, "artist": t.artist, "plays": t.plays}
+                      for t in top(kind.SHOW)],
+        "by_hour": by_hour,
+        "by_weekday": [{"day": WEEKDAYS[i], "plays": n} for i, n in enumerate(by_weekday)],
+        "over_time": [{"period": f"{month}-01", "plays": n} for month, n in months],
+        "period": "month",
+    }
 
 
 def _compute_stats(*, user: AuthUser, range: str, now: dt.datetime) -> dict[str, Any]:
@@ -109,8 +146,7 @@ def _compute_stats(*, user: AuthUser, range: str, now: dt.datetime) -> dict[str,
     if days is not None:
         since = now - dt.timedelta(days=days)
         qs = qs.filter(listened_at__gte=since, listened_at__lte=now)
-    totals = qs.aggregate(plays=Count("id"), seconds=Sum(Coalesce("seconds_played", "duration_seconds", 0)),
-                          first=Max("listened_at"))
+    totals = qs.aggregate(plays=Count("id"), seconds=Sum(Coalesce("seconds_played", "duration_seconds", 0)))
     top_artists = list(qs.values("artist_name").annotate(plays=Count("id")).order_by("-plays", "artist_name")[:10])
     top_releases = list(qs.exclude(release_name="").values("release_name", "artist_name").annotate(plays=Count("id"))
                         .order_by("-plays", "release_name")[:10])

@@ -3,7 +3,8 @@
 - listens: record listens (web, Subsonic, imports, ListenBrainz clients), delete them;
 - matching: link listens to what Stylus knows (MBID, normalised artist and title, catalogue, albums);
 - profile: privacy, scrobble targets, the player queue, now playing;
-- scrobbling: sending listens and "now playing" out, and resending what failed.
+- scrobbling: sending listens and "now playing" out, and resending what failed;
+- tallies: all-time play counts that the "all" stats read instead of grouping the whole history.
 """
 from .listens import (
     COUNT_AFTER_SECONDS,
@@ -41,6 +42,7 @@ from .scrobbling import (
     scrobbles_resend,
     settings_summary,
 )
+from .tallies import tallies_drop, tallies_refresh
 
 __all__ = [
     "CATALOGUE_LOOKUPS_MAX", "COUNT_AFTER_SECONDS", "EARLIEST", "NOW_PLAYING_DEFAULT_SECONDS", "QUEUE_MAX_ITEMS",
@@ -49,4 +51,5 @@ __all__ = [
     "listenbrainz_disconnect", "listens_delete_all", "listens_import", "match_key_for", "normalise",
     "now_playing_clear", "now_playing_send", "now_playing_set", "play_counts", "profile_for", "profile_update",
     "queue_save", "scrobble_lastfm", "scrobble_listenbrainz", "scrobbles_resend", "settings_summary",
+    "tallies_drop", "tallies_refresh",
 ]

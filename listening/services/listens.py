@@ -15,6 +15,7 @@ from common.types import AuthUser
 
 from ..models import TEXT_MAX, Listen, ListeningProfile
 from .matching import link, match_key_for
+from .tallies import tallies_drop
 
 # A web play counts once half the track or this much has played, whichever comes first (Last.fm's and
 # ListenBrainz's rule).
@@ -186,6 +187,7 @@ def listen_delete(*, user: AuthUser, listen_id: int) -> bool:
     """Deletes one of the user's listens; False when it is not theirs or does not exist."""
     deleted, _ = Listen.objects.filter(user=user, pk=listen_id).delete()
     if deleted:
+        tallies_drop(user=user)
         _stats_changed(user.pk)
     return bool(deleted)
 
@@ -193,5 +195,6 @@ def listen_delete(*, user: AuthUser, listen_id: int) -> bool:
 def listens_delete_all(*, user: AuthUser) -> int:
     """Deletes the user's whole history; returns how many listens went."""
     deleted, _ = Listen.objects.filter(user=user).delete()
+    tallies_drop(user=user)
     _stats_changed(user.pk)
     return deleted
