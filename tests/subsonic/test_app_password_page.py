@@ -1,9 +1,14 @@
 """The Subsonic app-password page: create (shown once), replace, remove; stored encrypted; never the account
-password; linked from the account page."""
+password; on the account page (the subsonic card loads there) and on its own page."""
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+import pytest
 from django.db import connection
 
+from tests.conftest import CHROMIUM, browser_login
 from tests.subsonic.conftest import call_json
 
 
@@ -59,3 +64,28 @@ def test_outsider_post_changes_only_their_own_password(outsider_client, owner, o
 def test_account_page_links_to_the_subsonic_page(owner_client):
     content = owner_client.get("/account/").content
     assert b'href="/subsonic/settings/" data-subsonic-link' in content
+
+
+def test_account_page_carries_the_app_password_card(owner_client):
+    content = owner_client.get("/account/").content.decode()
+    assert 'id="app-password" hx-get="/subsonic/settings/" hx-trigger="load"' in content
+    card = owner_client.get("/subsonic/settings/", HTTP_HX_REQUEST="true").content.decode()
+    assert card.lstrip().startswith('<section class="card" id="app-password">')  # the card alone, swapped in place
+    assert "Create app password" in card
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"Chromium not found at {CHROMIUM}")
+def test_account_page_creates_an_app_password_a_client_can_use(page, asgi_server, owner):
+    import urllib.request
+
+    from subsonic.models import AppPassword
+
+    browser_login(page, asgi_server, "owner")
+    page.goto(f"{asgi_server.url}/account/")
+    page.click("#app-password button:has-text('Create app password')")
+    secret = page.text_content("[data-app-password]", timeout=10_000).strip()
+    assert page.url.endswith("/account/")  # created in place, on the account page
+    assert AppPassword.objects.get(user=owner).secret == secret
+    with urllib.request.urlopen(f"{asgi_server.url}/rest/ping?u=owner&p={secret}&f=json") as response:
+        assert json.loads(response.read())["subsonic-response"]["status"] == "ok"

@@ -105,3 +105,44 @@ def test_outsider_starring_owner_upload_is_70_and_stores_nothing(client, library
 def test_other_users_are_not_readable_with_get_user(client, owner, outsider_app_password):
     body = call_json(client, "getUser", username="owner", **outsider_auth())
     assert body["status"] == "failed" and body["error"]["code"] == 50
+
+
+def test_outsider_streams_a_concert_track_from_the_archive_never_the_owners_file(
+        client, library, owner, outsider_app_password, owner_app_password, replay):
+    completed_download(user=owner, identifier=ITEM, file_name=TRACKS[0], content=b"owner's verified copy")
+    song_id = ids.file_song_id(ITEM, TRACKS[0])
+    mine = client.get("/rest/stream", {**owner_auth(), "id": song_id})
+    assert b"".join(mine.streaming_content) == b"owner's verified copy"
+    assert not replay.requests_to(f"/download/{ITEM}/{TRACKS[0]}")
+    theirs = client.get("/rest/stream", {**outsider_auth(), "id": song_id})
+    assert b"".join(theirs.streaming_content) == (library.folder / TRACKS[0]).read_bytes()
+    assert len(replay.requests_to(f"/download/{ITEM}/{TRACKS[0]}")) == 1
+
+
+def test_owner_public_playlist_hides_owner_private_songs_from_outsider(client, library, owner, outsider_app_password,
+                                                                       owner_app_password):
+    from subsonic.models import PlaylistEntry
+
+    playlist = _owner_playlist(owner)
+    playlist.public = True
+    playlist.save()
+    upload = _upload(owner)
+    PlaylistEntry.objects.create(playlist=playlist, position=1, song_id=ids.upload_song_id(upload.pk))
+    owners = call_json(client, "getPlaylist", id=playlist.pk, **owner_auth())["playlist"]["entry"]
+    assert [e["id"] for e in owners] == [ids.file_song_id(ITEM, TRACKS[0]), ids.upload_song_id(upload.pk)]
+    theirs = call_json(client, "getPlaylist", id=playlist.pk, **outsider_auth())["playlist"]["entry"]
+    assert [e["id"] for e in theirs] == [ids.file_song_id(ITEM, TRACKS[0])]
+
+
+def test_outsider_cannot_queue_or_list_owner_upload(client, library, owner, outsider, outsider_app_password):
+    from subsonic.models import Playlist, PlayQueue
+
+    upload = _upload(owner)
+    song_id = ids.upload_song_id(upload.pk)
+    for method, params in (("createPlaylist", {"name": "Taken", "songId": song_id}),
+                           ("savePlayQueue", {"id": song_id}),
+                           ("getAlbum", {"id": ids.uploads_album_id("garage-trio")}),
+                           ("setRating", {"id": song_id, "rating": 5})):
+        body = call_json(client, method, **params, **outsider_auth())
+        assert body["status"] == "failed" and body["error"]["code"] == 70, method
+    assert not Playlist.objects.filter(user=outsider).exists() and not PlayQueue.objects.filter(user=outsider).exists()

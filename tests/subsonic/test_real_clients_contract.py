@@ -124,8 +124,11 @@ def test_py_opensonic_client_parses_every_endpoint(live, staff):
         admin.cleanup()
 
 
-def test_py_sonic_client_parses_every_endpoint(live):
+def test_py_sonic_client_parses_every_endpoint(live, staff):
     import libsonic
+    from libsonic.errors import AuthError
+
+    from tests.subsonic.conftest import set_app_password
 
     library = live["library"]
     # .view paths and form POSTs (py-sonic's defaults), token + salt auth
@@ -173,3 +176,21 @@ def test_py_sonic_client_parses_every_endpoint(live):
     assert conn.deletePlaylist(playlist_id)["status"] == "ok"
     assert conn.getUser("owner")["user"]["username"] == "owner"
     assert conn.getSimilarSongs2("ar-test-tapers")["similarSongs2"] == {"song": []}
+    assert conn.getSimilarSongs2(song_id)["similarSongs2"] == {"song": []}
+
+    def call(method: str, **query: str) -> dict:
+        """py-sonic 1.2.0 predates OpenSubsonic: these go through its own request builder (.view, token +
+        salt, form POST) and its JSON handling and status check, exactly as its named methods do."""
+        result = conn._doInfoReq(conn._getRequest(f"{method}.view", query))
+        assert conn._checkStatus(result) is True
+        return result
+
+    extensions = call("getOpenSubsonicExtensions")["openSubsonicExtensions"]
+    assert {e["name"] for e in extensions} == {"apiKeyAuthentication", "formPost", "sonicSimilarity"}
+    assert call("getSonicSimilarTracks", id=song_id)["sonicMatch"] == []  # no feature vectors: empty
+    assert call("findSonicPath", startSongId=song_id, endSongId=album["song"][1]["id"])["sonicMatch"] == []
+    with pytest.raises(AuthError):  # startScan is for staff: error 50, which the client raises as AuthError
+        conn.startScan()
+    set_app_password(staff, "staff-app-password")
+    admin = libsonic.Connection(live["host"], "staffer", "staff-app-password", port=live["port"])
+    assert admin.startScan()["scanStatus"]["scanning"] is True

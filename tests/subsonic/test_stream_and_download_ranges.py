@@ -103,3 +103,19 @@ def test_cover_art_uses_the_items_image_or_a_generated_one(client, library, owne
     assert response.status_code == 200 and _body(response) == b"\xff\xd8\xffJPEGDATA"
     generated = client.get("/rest/getCoverArt", {**owner_auth(), "id": "ar-test-tapers", "size": "64"})
     assert generated["Content-Type"] == "image/png" and _body(generated)[:4] == b"\x89PNG"
+
+
+def test_stream_archive_private_file_is_70(client, library, owner_app_password, replay):
+    replay.reset()
+    replay.add(f"/download/{ITEM}/{TRACKS[0]}", status=403, body="forbidden")
+    body = json.loads(client.get("/rest/stream", {**owner_auth(), "f": "json",
+                                                  "id": ids.file_song_id(ITEM, TRACKS[0])}).content)
+    assert body["subsonic-response"]["error"]["code"] == 70
+
+
+def test_stream_archive_refusing_the_request_is_502(client, library, owner_app_password, replay):
+    replay.reset()
+    replay.add(f"/download/{ITEM}/{TRACKS[0]}", status=400, body="bad request")
+    response = client.get("/rest/stream", {**owner_auth(), "f": "json", "id": ids.file_song_id(ITEM, TRACKS[0])})
+    assert response.status_code == 502
+    assert json.loads(response.content)["subsonic-response"]["error"]["code"] == 0
