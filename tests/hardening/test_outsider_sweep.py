@@ -118,6 +118,18 @@ def _profile(owner) -> dict:
     return {"username": owner.username}
 
 
+def _listen(owner) -> dict:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from listening import services
+
+    listen = services.listen_record(user=owner, listened_at=timezone.now() - dt.timedelta(minutes=next(_seq)),
+                                    track_title=f"{MARK} track", artist_name=MARK, source="web")
+    return {"listen_id": listen.pk, "username": owner.username}
+
+
 PRIVATE_PAGES: dict[str, Callable] = {
     "account/tokens/<int:pk>/revoke/": _token,
     "account/jobs/<int:pk>/": _job,
@@ -149,6 +161,8 @@ PRIVATE_PAGES: dict[str, Callable] = {
     "archive/downloads/<int:download_id>/retry/": _download,
     "archive/files/<int:download_id>/": _library,
     "archive/library/<str:identifier>/": _library,
+    "listening/listens/<int:listen_id>/delete/": _listen,
+    "listening/u/<str:username>/": _listen,  # play history is private until its owner makes it public
 }
 STAFF_PAGES = {"staff/failed-jobs/<int:pk>/retry/"}
 # Public catalogue objects, or user-scoped views of a public id (the outsider sees only their own data).
@@ -159,7 +173,13 @@ PUBLIC_PAGES = {
     "archive/items/<str:identifier>/", "archive/items/<str:identifier>/browse/", "archive/items/<str:identifier>/browse/<path:path>",
     "digger/releases/<int:release_id>/", "digger/settings/test/<str:service>/",
     "digger/covers/<str:token>/",  # a signed token, not an id: a forged one is 404, a real one a placeholder PNG
+    "albums/<int:pk>/cover/",  # the stored cover or its generated placeholder
+    "concerts/artists/<slug:slug>/songs/", "concerts/songs/<int:song_id>/",
+    "listening/play/<str:identifier>/",  # a deep link into a public archive item; private files are never listed
 }
+# Protocol routes name a method, not an object: Subsonic's privacy (playlists, stars, queue, files of other users
+# answer error 70) is swept by tests/subsonic/test_outsider_privacy.py with real protocol requests.
+PROTOCOL_ROUTES = ("rest/",)
 
 PRIVATE_API: dict[str, Callable] = {
     "/api/v1/downloads/{download_id}": _download,
@@ -188,12 +208,15 @@ PRIVATE_API: dict[str, Callable] = {
     "/api/v1/tracks/collaborations/{collaboration_id}/accept": _collaboration,
     "/api/v1/tracks/collaborations/{collaboration_id}/decline": _collaboration,
     "/api/v1/tracks/profiles/{username}": _profile,
+    "/api/v1/listens/{listen_id}": _listen,
 }
 PUBLIC_API = {
     "/api/v1/albums/discover/{key}", "/api/v1/albums/{album_id}", "/api/v1/albums/{album_id}/similar",
     "/api/v1/aoty-users/{username}", "/api/v1/archive/items/{identifier}", "/api/v1/archive/items/{identifier}/files",
     "/api/v1/concerts/{concert_id}", "/api/v1/digger/credentials/{service}/test",
     "/api/v1/digger/releases/{release_id}/price-bands",  # marketplace price aggregates, no user's data
+    "/api/v1/concerts/{concert_id}/setlist", "/api/v1/songs/{song_id}", "/api/v1/recordings/{identifier}/quality",
+    "/api/v1/listening/tracks/{identifier}",  # a public item's playable files; a download only for its owner
 }
 # WebSocket groups by kind: the builder's kwarg that names the object.
 PRIVATE_WS = {"job": (_job, "pk"), "download": (_download, "download_id"), "diggersearch": (_saved_search, "pk")}
@@ -201,7 +224,8 @@ PRIVATE_WS = {"job": (_job, "pk"), "download": (_download, "download_id"), "digg
 
 def _id_routes() -> set[str]:
     return {route for route, _ in _walk(get_resolver())
-            if "<" in route and not route.startswith(("admin/", "accounts/", "api/v1/", "static/", "media/"))}
+            if "<" in route and not route.lstrip("^").startswith(("admin/", "accounts/", "api/v1/", "static/", "media/",
+                                                                   *PROTOCOL_ROUTES))}
 
 
 def _api_routes() -> dict[str, list[str]]:
