@@ -64,6 +64,17 @@ class _Pooled:
     crashed: bool = False
 
 
+# Images off at the source. The scraper reads only the document; otherwise each of an album page's ~45
+# images is routed to Python just to be refused, and a warm-page navigation took ~0.6 s instead of
+# ~0.38 s on this machine. Only the scraper's browser gets this (not the UI tests' browser).
+SCRAPER_ONLY_ARGS = ("--blink-settings=imagesEnabled=false",)
+
+
+def launch_args() -> list[str]:
+    """Chromium's command line for the scraper: AOTY_CHROMIUM_ARGS plus SCRAPER_ONLY_ARGS."""
+    return [*settings.AOTY_CHROMIUM_ARGS, *(a for a in SCRAPER_ONLY_ARGS if a not in settings.AOTY_CHROMIUM_ARGS)]
+
+
 def is_challenge(*, status: int, html: str, headers: dict[str, str]) -> bool:
     """The signs of a Cloudflare challenge or block: 403, cf-mitigated, or a challenge page."""
     lowered = {k.lower(): v for k, v in headers.items()}
@@ -152,7 +163,7 @@ class BrowserPool:
             if self._playwright is None:
                 self._playwright = await async_playwright().start()
             self._browser = await self._playwright.chromium.launch(
-                executable_path=settings.AOTY_CHROMIUM_PATH or None, args=list(settings.AOTY_CHROMIUM_ARGS), headless=True,
+                executable_path=settings.AOTY_CHROMIUM_PATH or None, args=launch_args(), headless=True,
             )
         except PlaywrightError as exc:
             hooks.record_timing(name="aoty.browser.launch", duration=time.perf_counter() - start, ok=False)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from integrations.aoty import fetcher
-from integrations.aoty.browser import BrowserPool
+from integrations.aoty.browser import BrowserPool, launch_args
 from integrations.aoty.errors import AotyBlocked
 from integrations.errors import TransientError
 from tests.conftest import CHROMIUM
@@ -210,6 +210,33 @@ def test_playwright_fetcher_in_navigate_mode_loads_every_page_and_recycles_by_se
     assert all("albumTitle" in page.html for page in pages)
     assert counters == (3, 0, 2, 1)  # the page that served 2 fetches was replaced before the third
     assert [_navigations(chromium, f"/album/{i}-x.php") for i in (1, 2, 3)] == [["navigate"]] * 3
+
+
+def test_scraper_browser_keeps_the_chromium_flags_and_turns_images_off(settings):
+    settings.AOTY_CHROMIUM_ARGS = ["--no-sandbox", "--blink-settings=imagesEnabled=false"]
+    assert launch_args() == ["--no-sandbox", "--blink-settings=imagesEnabled=false"]  # never twice
+
+    settings.AOTY_CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu"]
+    assert launch_args() == ["--no-sandbox", "--disable-gpu", "--blink-settings=imagesEnabled=false"]
+
+
+def test_pool_page_requests_no_images(make_pool, chromium):
+    # Refused by the route anyway; with images off Chromium does not even ask for them.
+    images = [f"{chromium.url}/img{i}.png" for i in range(5)]
+    chromium.add("/pictures.php", body="<html><body><h1>pictures</h1>" + "".join(f'<img src="{u}">' for u in images)
+                 + "</body></html>", content_type="text/html")
+    pool = make_pool(pages=1)
+    asked: list[str] = []
+
+    async def watch() -> None:
+        context = await pool._ensure_context()
+        context.on("request", lambda request: asked.append(request.url))
+
+    pool.run(watch(), 10)
+    pool.fetch(f"{chromium.url}/pictures.php", 10, mode="navigate")
+    pool.fetch(f"{chromium.url}/pictures.php", 10, mode="navigate")  # time for a late parse of the first
+
+    assert not [url for url in asked if "/img" in url]
 
 
 def test_browser_fetches_only_the_top_level_document(make_pool, chromium):
