@@ -27,6 +27,9 @@ SEARCH_FIELDS = ("name", "query", "artist", "title", "barcode", "catno", "releas
 
 
 
+AMOUNT_LIMIT, CENT = Decimal("100000000"), Decimal("0.01")
+
+
 def _decimal(value: Any, field: str) -> Decimal | None:
     if value in (None, ""):
         return None
@@ -34,9 +37,11 @@ def _decimal(value: Any, field: str) -> Decimal | None:
         amount = Decimal(str(value))
     except InvalidOperation as exc:
         raise InvalidInput("Enter a number.", field=field) from exc
-    if amount < 0 or amount >= Decimal("100000000"):
-        raise InvalidInput("Enter an amount between 0 and 99,999,999.", field=field)
-    return amount.quantize(Decimal("0.01"))
+    # Checked before rounding (a huge exponent can't be quantized) and after: 99,999,999.999 rounds up to 10^8,
+    # which the column (10 digits, 2 decimals) can't hold.
+    if not amount.is_finite() or amount < 0 or amount >= AMOUNT_LIMIT or amount.quantize(CENT) >= AMOUNT_LIMIT:
+        raise InvalidInput("Enter an amount between 0 and 99,999,999.99.", field=field)
+    return amount.quantize(CENT)
 
 
 def search_clean(data: dict[str, Any], *, instance: SavedSearch | None = None) -> dict[str, Any]:
