@@ -17,13 +17,13 @@ from .schemas import (
     ListenFilter,
     ListenIn,
     ListenOut,
+    ListenStatsOut,
     NowPlayingIn,
     NowPlayingOut,
     PlayerTracksOut,
     QueueIn,
     QueueOut,
     StatsFilter,
-    StatsOut,
 )
 
 router = Router(tags=["Listening"])
@@ -58,7 +58,7 @@ def listen_create(request: HttpRequest, payload: ListenIn):
     return Status(201, listen)
 
 
-@router.get("/listens/stats", response={200: StatsOut, **errors(401, 422)}, auth=auth_required,
+@router.get("/listens/stats", response={200: ListenStatsOut, **errors(401, 422)}, auth=auth_required,
             summary="Top artists, releases, tracks and shows, listening time, plays over time, by hour and weekday")
 def listen_stats(request: HttpRequest, filters: Query[StatsFilter]):
     return selectors.listen_stats(user=_me(request), range=filters.range)
@@ -80,9 +80,9 @@ def now_playing_set(request: HttpRequest, payload: NowPlayingIn):
 
 
 @router.get("/listening/now-playing", response={200: list[NowPlayingOut], **errors(401)}, auth=auth_required,
-            summary="Who is playing what on this server now")
+            summary="What you and users with a public history are playing now")
 def now_playing_list(request: HttpRequest):
-    return selectors.now_playing_list()
+    return selectors.now_playing_list(viewer=_me(request))
 
 
 @router.get("/listening/queue", response={200: QueueOut, **errors(401)}, auth=auth_required,

@@ -22,10 +22,17 @@ def listen_list_for_user(*, user: AuthUser, since: dt.datetime | None = None,
     return qs.order_by("-listened_at", "-id")
 
 
-def now_playing_list() -> list[dict[str, Any]]:
-    """Who is playing what now: user id, username, title, artist, recording_identifier, filename, minutes ago."""
+def now_playing_list(*, viewer: AnyUser | None = None) -> list[dict[str, Any]]:
+    """Who is playing what now: user id, username, title, artist, recording_identifier, filename, minutes ago.
+
+    With a viewer, only what they may see: their own, and that of users who made their history public (listening
+    is private by default). Without one, everyone's (Subsonic's getNowPlaying is server-wide by its spec).
+    """
     now = timezone.now()
     rows = NowPlaying.objects.filter(expires_at__gt=now).select_related("user").order_by("-started_at")
+    if viewer is not None:
+        public = Q(user__listening_profile__history_public=True)
+        rows = rows.filter(public | Q(user_id=viewer.pk)) if viewer.is_authenticated else rows.filter(public)
     return [{"user_id": r.user_id, "username": r.user.get_username(), "title": r.track_title, "artist": r.artist_name,
              "release": r.release_name, "recording_identifier": r.recording_identifier, "filename": r.filename,
              "source": r.source, "minutes_ago": int((now - r.started_at).total_seconds() // 60)} for r in rows]

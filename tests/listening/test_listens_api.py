@@ -136,3 +136,11 @@ def test_now_playing_post_then_list(client, owner_api):
 
 def test_player_tracks_rejects_a_malformed_identifier(client):
     assert client.get("/api/v1/listening/tracks/bad%20id%3F").status_code == 422
+
+
+def test_now_playing_list_hides_private_listeners_from_an_outsider(client, owner, outsider, owner_api, outsider_api):
+    services.now_playing_set(user=owner, track_title="Bertha", artist_name="Band", source="web")
+    assert client.get("/api/v1/listening/now-playing", **outsider_api).json() == []
+    assert [r["username"] for r in client.get("/api/v1/listening/now-playing", **owner_api).json()] == ["owner"]
+    services.profile_update(user=owner, history_public=True)
+    assert [r["title"] for r in client.get("/api/v1/listening/now-playing", **outsider_api).json()] == ["Bertha"]
