@@ -150,8 +150,8 @@ def explain(*, seed: Mapping[str, Any], other: Mapping[str, Any], seed_genres: I
     ):
         a, b = fs._num(seed, name), fs._num(other, name)
         la, lb = _level(a, high=high, low=low), _level(b, high=high, low=low)
-        if la and la == lb:
-            reasons.append((0.9 - abs(a - b), high_text if la == "high" else low_text))  # type: ignore[operator]
+        if la and la == lb and a is not None and b is not None:  # a level implies a value; mypy needs the check
+            reasons.append((0.9 - abs(a - b), high_text if la == "high" else low_text))
     sk, ok = seed.get("key"), other.get("key")
     if sk not in (None, "", -1) and sk == ok and str(seed.get("mode")) == str(other.get("mode")):
         name = fs.key_name(sk, seed.get("mode"))

@@ -2,15 +2,19 @@
 achievements, workflow editor and profiles. One view per URL; `request.htmx` gets the named partial."""
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.datastructures import MultiValueDict
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -20,10 +24,11 @@ from . import achievements as catalogue
 from . import selectors, services
 from .forms import AlbumSeriesForm, InviteForm, PackForm, PlaylistImportForm, ProfileForm, SongForm, apply_error
 from .http import AuthedHttpRequest
-from .models import Collaboration, Status
+from .models import Collaboration, Song, Status
 from .permissions import Role
 
 STATUSES = [s.value for s in Status]
+T = TypeVar("T")
 
 
 def _notify_achievements(request: AuthedHttpRequest) -> None:
@@ -100,7 +105,8 @@ def song_list(request: AuthedHttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def _song_form(request: AuthedHttpRequest, *, song=None, data=None, files=None) -> SongForm:
+def _song_form(request: AuthedHttpRequest, *, song: Song | None = None, data: QueryDict | None = None,
+               files: MultiValueDict[str, UploadedFile] | None = None) -> SongForm:
     owner = song.owner if song else request.user
     is_owner = song is None or song.owner_id == request.user.pk
     initial = None
@@ -307,7 +313,7 @@ def playlist_import(request: AuthedHttpRequest) -> HttpResponse:
     return render(request, "tracks/playlist_import.html", {"form": form})
 
 
-def _save_cover_form(form, save):
+def _save_cover_form(form: forms.Form, save: Callable[..., T]) -> T | None:
     """Calls save(data=..., cover=...) with a valid form's fields; a domain error lands on the form
     (and None comes back) instead of escaping as a 500."""
     service_data = getattr(form, "service_data", None)  # SongForm maps its choice fields to ids

@@ -54,7 +54,7 @@ def _apply_status(song: Song, status: str, *, steps: list[WorkflowStep] | None =
         song.release_date = timezone.localdate()
 
 
-def _duplicate(*, owner, title: str, artist: str, exclude_pk: int | None = None) -> bool:
+def _duplicate(*, owner: AuthUser, title: str, artist: str, exclude_pk: int | None = None) -> bool:
     qs = Song.objects.filter(owner=owner, title__iexact=title, artist__iexact=artist)
     if exclude_pk:
         qs = qs.exclude(pk=exclude_pk)

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -24,6 +25,10 @@ from tracks.permissions import Role
 
 from .profile import _evaluate, activity_record
 from .songs import _duplicate, song_create
+
+if TYPE_CHECKING:  # the client itself is imported where it is used, so Spotify stays optional at start-up
+    from integrations.spotify.client import SpotifyClient
+    from integrations.spotify.types import SpotifyTrack
 
 log = logging.getLogger(__name__)
 
@@ -86,14 +91,14 @@ def _spotify_user_token(user: AnyUser | None) -> str | None:
     return spotify_token_for(user=user)
 
 
-def _spotify_client(user: AnyUser | None = None):
+def _spotify_client(user: AnyUser | None = None) -> SpotifyClient:
     """The shared client: with the user's Spotify login when they have one, else the app's credentials."""
     from integrations.spotify.client import SpotifyClient
 
     return SpotifyClient(user_token=_spotify_user_token(user))
 
 
-def _match_from_track(track, *, score: float = 0.0) -> SpotifyMatch:
+def _match_from_track(track: SpotifyTrack, *, score: float = 0.0) -> SpotifyMatch:
     album = track.album
     return SpotifyMatch(track_id=track.id, title=track.name, artists=", ".join(track.artist_names),
                         album=album.name if album else "", year=album.year if album else None,
@@ -101,7 +106,7 @@ def _match_from_track(track, *, score: float = 0.0) -> SpotifyMatch:
                         score=round(score, 1))
 
 
-def spotify_score(*, title: str, artist: str, track) -> float:
+def spotify_score(*, title: str, artist: str, track: SpotifyTrack) -> float:
     """0–100: how well a Spotify track matches a song's title and artist (title weighs more)."""
     from rapidfuzz import fuzz
 
