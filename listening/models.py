@@ -55,6 +55,8 @@ class Listen(models.Model):
         indexes = [
             models.Index(fields=["user", "-listened_at"], name="listen_user_time"),
             models.Index(fields=["user", "match_key"], name="listen_user_match"),
+            # The stats tallies fold in a user's listens above an id: without it, that reads everyone's newer rows.
+            models.Index(fields=["user", "id"], name="listen_user_id"),
             models.Index(fields=["listenbrainz_state"], name="listen_lb_state",
                          condition=models.Q(listenbrainz_state__in=["pending", "failed"])),
             models.Index(fields=["lastfm_state"], name="listen_lastfm_state",

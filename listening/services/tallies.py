@@ -74,19 +74,28 @@ def _upsert(*, user_id: int, rows: list[tuple[str, str, str, str, int, int]]) ->
                 f"seconds = {table}.seconds + excluded.seconds", params)
 
 
+def _last_id(*, user: AuthUser) -> int:
+    # MAX over the (user, id) index reads one entry; "exists() with id > n" is planned as a scan of newer rows.
+    return Listen.objects.filter(user=user).aggregate(last=Max("id"))["last"] or 0
+
+
 def _fold(*, user: AuthUser, profile: ListeningProfile) -> None:
-    newer = Listen.objects.filter(user=user, pk__gt=profile.tallied_to_id)
-    edge = newer.aggregate(n=Count("id"), last=Max("id"))
-    if edge["n"]:
-        _upsert(user_id=user.pk, rows=_rows(newer.filter(pk__lte=edge["last"])))
-        profile.tallied_to_id, profile.tallied_plays = edge["last"], profile.tallied_plays + edge["n"]
+    last = _last_id(user=user)
+    newer = Listen.objects.filter(user=user, pk__gt=profile.tallied_to_id, pk__lte=last)
+    count = newer.count() if last > profile.tallied_to_id else 0
+    if count:
+        _upsert(user_id=user.pk, rows=_rows(newer))
+        profile.tallied_to_id, profile.tallied_plays = last, profile.tallied_plays + count
         ListeningProfile.objects.filter(pk=profile.pk).update(tallied_to_id=profile.tallied_to_id,
                                                               tallied_plays=profile.tallied_plays)
 
 
 def tallies_refresh(*, user: AuthUser) -> None:
     """Brings the user's tallies up to date with their history (one fold, or a rebuild when the totals differ)."""
-    ListeningProfile.objects.get_or_create(user=user)
+    profile, _ = ListeningProfile.objects.get_or_create(user=user)
+    if (_last_id(user=user) <= profile.tallied_to_id
+            and profile.tallied_plays == Listen.objects.filter(user=user).count()):
+        return  # up to date: two index-only reads, no lock
     with transaction.atomic():
         # One fold at a time per user: two at once would count the same new listens twice.
         profile = ListeningProfile.objects.select_for_update().get(user=user)
