@@ -4,10 +4,10 @@ from ninja.errors import AuthenticationError
 
 from common.api import auth_required, external_throttle, request_user
 from common.exceptions import StylusError
-from common.schemas import errors
+from common.schemas import DetailOut, errors
 
 from . import services
-from .schemas import DetailOut, MeOut, RefreshIn, TokenIn, TokenPairOut
+from .schemas import MeOut, RefreshIn, TokenIn, TokenPairOut
 
 router = Router(tags=["Auth"])
 

@@ -22,5 +22,3 @@ class MeOut(Schema):
     is_staff: bool
 
 
-class DetailOut(Schema):
-    detail: str

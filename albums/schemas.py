@@ -13,7 +13,7 @@ class ArtistOut(Schema):
     url: str = ""
 
 
-class TrackOut(Schema):
+class AlbumTrackOut(Schema):
     disc: int
     number: int
     title: str
@@ -98,7 +98,7 @@ class AlbumOut(Schema):
     user_count: int | None = None
     must_hear: bool
     total_length: str = ""
-    tracks: list[TrackOut]
+    tracks: list[AlbumTrackOut]
     critic_reviews: list[CriticReviewOut]
     user_reviews: list[UserReviewOut]
     buy_links: list[LinkOut]

@@ -16,6 +16,7 @@ from . import cache as archive_cache
 from . import selectors, services
 from .files import download_file_response
 from .schemas import (
+    ArchiveSearchOut,
     CacheStatsOut,
     DirectoryOut,
     DownloadBatchOut,
@@ -24,7 +25,6 @@ from .schemas import (
     DownloadOut,
     ItemOut,
     SearchFilter,
-    SearchOut,
 )
 
 router = Router(tags=["Archive"])
@@ -50,7 +50,7 @@ def _item_out(meta: ItemMetadata) -> dict[str, Any]:
     }
 
 
-@router.get("/archive/search", response={200: SearchOut, **errors(422, 429, 503)}, auth=auth_optional, throttle=external_throttle(),
+@router.get("/archive/search", response={200: ArchiveSearchOut, **errors(422, 429, 503)}, auth=auth_optional, throttle=external_throttle(),
             summary="Search etree concerts on the Internet Archive (cached 30 min)")
 def archive_search(request: HttpRequest, filters: Query[SearchFilter]):
     params = services.SearchParams(**filters.dict())

@@ -37,7 +37,7 @@ class SearchDocOut(Schema):
     addeddate: str
 
 
-class SearchOut(Schema):
+class ArchiveSearchOut(Schema):
     total: int
     page: int
     rows: int

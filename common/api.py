@@ -29,7 +29,7 @@ from integrations.errors import IntegrationError
 from .cache import FallbackCache
 from .exceptions import InvalidInput, ServiceUnavailable, StylusError, TooManyRequests, upstream_response
 from .metrics import metrics
-from .schemas import errors
+from .schemas import DetailOut, errors
 from .types import AuthUser
 
 log = logging.getLogger(__name__)
@@ -349,10 +349,6 @@ _summary_rendered: tuple[dict[str, Any], bytes] | None = None
             summary="Request, cache and error metrics (staff)")
 def metrics_get(request: HttpRequest) -> dict[str, Any]:
     return metrics.snapshot()
-
-
-class DetailOut(Schema):
-    detail: str
 
 
 @router.post("/metrics/reset", response={200: DetailOut, **errors(401, 403, 429)}, auth=auth_staff,

@@ -12,6 +12,12 @@ class ErrorOut(Schema):
     detail: Any
 
 
+class DetailOut(Schema):
+    """A plain acknowledgement: {"detail": "..."}."""
+
+    detail: str
+
+
 def errors(*codes: int) -> dict[int, type[ErrorOut]]:
     """`response={200: X, **errors(401, 404, 422)}`: declares the error answers an operation can give."""
     return {code: ErrorOut for code in codes}

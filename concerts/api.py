@@ -17,12 +17,12 @@ from .schemas import (
     ConcertFilter,
     ConcertOut,
     ConcertSearch,
+    ConcertSongDetailOut,
+    ConcertSongFilter,
+    ConcertSongOut,
     OnThisDayFilter,
     QualityOut,
     SetlistOut,
-    SongDetailOut,
-    SongFilter,
-    SongOut,
 )
 
 router = Router(tags=["Concerts"])
@@ -78,14 +78,14 @@ def concert_setlist(request: HttpRequest, concert_id: int) -> dict:
     return selectors.concert_setlist_out(concert_id=concert_id)
 
 
-@songs_router.get("", response={200: list[SongOut], **errors(422, 429)}, auth=auth_optional,
+@songs_router.get("", response={200: list[ConcertSongOut], **errors(422, 429)}, auth=auth_optional,
                   summary="Songs, by artist and title")
 @paginate(Pagination)
-def song_list(request: HttpRequest, filters: Query[SongFilter]):
+def song_list(request: HttpRequest, filters: Query[ConcertSongFilter]):
     return selectors.song_list(artist=filters.artist, q=filters.q, order=filters.order)
 
 
-@songs_router.get("/{song_id}", response={200: SongDetailOut, **errors(404, 422, 429)}, auth=auth_optional,
+@songs_router.get("/{song_id}", response={200: ConcertSongDetailOut, **errors(404, 422, 429)}, auth=auth_optional,
                   summary="A song with every performance and its statistics")
 def song_detail(request: HttpRequest, song_id: int) -> dict:
     song: Song = selectors.song_get(song_id=song_id)

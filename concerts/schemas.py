@@ -99,13 +99,13 @@ class SetlistOut(Schema):
     sets: list[SetOut]
 
 
-class SongFilter(Schema):
+class ConcertSongFilter(Schema):
     artist: str = Field("", max_length=300)
     q: str = Field("", max_length=200)
     order: str = Field("title", pattern=r"^(title|played|last|length)$")
 
 
-class SongOut(Schema):
+class ConcertSongOut(Schema):
     id: int
     artist: str
     artist_slug: str
@@ -139,7 +139,7 @@ class SongStatsOut(Schema):
     gap: int | None = Field(None, description="The artist's shows since it was last played.")
 
 
-class SongDetailOut(Schema):
+class ConcertSongDetailOut(Schema):
     id: int
     artist: str
     artist_slug: str

@@ -68,7 +68,7 @@ class WeekdayCount(Schema):
     plays: int
 
 
-class StatsOut(Schema):
+class ListenStatsOut(Schema):
     range: str
     since: str | None
     plays: int

@@ -78,3 +78,24 @@ def test_every_api_operation_documents_its_error_answers_with_the_shared_error_s
                 undocumented.append(f"{method.upper()} {path}")
     assert sum(len(ops) for ops in paths.values()) > 100
     assert undocumented == []
+
+
+def test_no_two_api_schemas_share_a_name():
+    """The OpenAPI keys schemas by class name: two with one name would document one operation with the other's
+    shape (tracks' and listening's StatsOut did, so the fuzz run saw a 'wrong' response)."""
+    import inspect
+
+    from ninja import Schema
+
+    from config.api import api
+
+    api.get_openapi_schema()  # imports every router's schemas
+    seen: dict[str, set[str]] = {}
+    stack = list(Schema.__subclasses__())
+    while stack:
+        cls = stack.pop()
+        stack.extend(cls.__subclasses__())
+        module = inspect.getmodule(cls)
+        if module and module.__name__.split(".")[0] not in ("ninja", "pydantic", "tests"):
+            seen.setdefault(cls.__name__, set()).add(f"{cls.__module__}.{cls.__qualname__}")
+    assert {name: places for name, places in seen.items() if len(places) > 1} == {}
