@@ -9,6 +9,7 @@ import csv
 import hashlib
 import random
 import tempfile
+from io import TextIOBase
 from pathlib import Path
 
 from django.utils import timezone
@@ -79,7 +80,7 @@ def write_demo_csv(path: Path, rows: list[dict]) -> None:
         writer.writerows(rows)
 
 
-def load(*, user: AuthUser, staff, stdout) -> None:
+def load(*, user: AuthUser, staff: AuthUser, stdout: TextIOBase) -> None:
     """Idempotent: upserts the generated catalogue, the demo playlist, and (re)builds the index."""
     from . import services
     from .models import Playlist, PlaylistTrack, SavedTrack, Track
@@ -113,7 +114,7 @@ def load(*, user: AuthUser, staff, stdout) -> None:
                  f"Try https://open.spotify.com/track/{first['track_id']} or spotify:playlist:{DEMO_PLAYLIST_ID}\n")
 
 
-def _demo_audio(*, user: AuthUser, stdout) -> None:
+def _demo_audio(*, user: AuthUser, stdout: TextIOBase) -> None:
     """One analysed recording for the demo user: a generated 10-second groove at 124 BPM, analysed by librosa
     exactly like an upload (skipped when it already exists)."""
     import numpy as np
@@ -151,7 +152,7 @@ def _mark_demo_artists() -> None:
     Artist.objects.filter(tracks__is_demo=True).exclude(tracks__is_demo=False).update(is_demo=True)
 
 
-def unload(*, stdout) -> None:
+def unload(*, stdout: TextIOBase) -> None:
     """Removes exactly the demo rows: demo tracks (with their features, playlist entries and saved rows), the
     demo playlist and demo-only artists, then rebuilds the index without them. Idempotent."""
     from . import services

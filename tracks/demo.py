@@ -4,6 +4,7 @@ Idempotent and without network: Spotify details are written as if an enrichment 
 from __future__ import annotations
 
 import datetime as dt
+from io import TextIOBase
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -56,7 +57,7 @@ def _demo_collaborator():
 
 
 @transaction.atomic
-def load(*, user: AuthUser, staff, stdout) -> None:
+def load(*, user: AuthUser, staff: AuthUser, stdout: TextIOBase) -> None:
     services.workflow_ensure(user=user)
     packs = []
     for spec in PACKS:
@@ -134,7 +135,7 @@ def load(*, user: AuthUser, staff, stdout) -> None:
 
 
 @transaction.atomic
-def unload(*, stdout) -> None:
+def unload(*, stdout: TextIOBase) -> None:
     """Removes exactly the demo rows: demo songs, packs and album series (their checklists and
     collaborations go with them) and the activity they made. Idempotent; achievements stay earned."""
     made_by_demo = Q(song__is_demo=True) | Q(pack__is_demo=True) | Q(verb="demo_session")
