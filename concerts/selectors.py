@@ -7,7 +7,7 @@ from collections import OrderedDict
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Avg, Count, Max, Min, Q, QuerySet, Sum
+from django.db.models import Avg, Count, F, Max, Min, Q, QuerySet, Sum
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -124,8 +124,10 @@ def concert_setlist_out(*, concert_id: int) -> dict[str, Any]:
 
 
 # -- songs ----------------------------------------------------------------------------------------------
-SONG_ORDERS = {"title": ("title",), "played": ("-times_played", "title"), "last": ("-last_played", "title"),
-               "length": ("-avg_length", "title")}
+# Songs never played (or never timed) sort last in descending orders, as SQLite does; PostgreSQL puts NULLs first.
+SONG_ORDERS = {"title": (F("title").asc(),), "played": (F("times_played").desc(), F("title").asc()),
+               "last": (F("last_played").desc(nulls_last=True), F("title").asc()),
+               "length": (F("avg_length").desc(nulls_last=True), F("title").asc())}
 
 
 def song_list(*, artist: str = "", q: str = "", order: str = "title") -> QuerySet[Song]:
