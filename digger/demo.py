@@ -74,7 +74,7 @@ MARKET = {372000: {"VG+": "36.00", "VG": "24.00", "NM": "48.00"}, 1018055: {"NM"
 
 
 
-def load(*, user: AuthUser, staff, stdout) -> None:
+def load(*, user: AuthUser, staff: AuthUser, stdout: TextIO) -> None:
     now = timezone.now()
     for kind, rows in ((CollectionItem.Kind.COLLECTION, COLLECTION), (CollectionItem.Kind.WANT, WANTS)):
         for index, (rid, artist, title, year, catno, label) in enumerate(rows):
