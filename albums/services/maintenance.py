@@ -80,7 +80,8 @@ def import_aoty_csv(*, path: str | Path, on_progress: Callable[[int, int], None]
             existing = {a.aoty_id: a for a in Album.objects.filter(aoty_id__in=[p[0][0] for p in parsed])}
             new_albums, stale_stubs = [], []
             for (aoty_id, slug), row, release in parsed:
-                fields = {"user_score": _csv_int(row.get("user_score")), "user_count": _csv_int(row.get("rating_count"))}
+                fields = {"user_score": _csv_int(row.get("user_score")),
+                          "user_count": parser.to_count(row.get("rating_count") or "")}  # "13.4K ratings" too
                 album = existing.get(aoty_id)
                 if album is not None:
                     updated += 1

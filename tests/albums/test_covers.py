@@ -45,6 +45,22 @@ def test_album_scrape_stores_the_cover_once(covers_on, album_route, db, django_c
     assert album.cover_file.read() == _jpeg()
 
 
+def test_discovery_grid_stores_each_album_cover_once(covers_on, aoty_data, db, django_capture_on_commit_callbacks):
+    # Grid tiles are where most covers show: albums known only from a grid get theirs stored too.
+    covers_on.add("/releases/", file=aoty_data / "grid_small.html", content_type="text/html")
+    for aoty_id in (900001, 900005):
+        covers_on.add(f"/200x0/album/{aoty_id}.jpg", body=_jpeg(), content_type="image/jpeg")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.discovery_fetch(key="releases")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.discovery_fetch(key="releases", refresh=True)
+
+    stored = Album.objects.filter(aoty_id__in=(900001, 900005))
+    assert stored.count() == 2 and all(album.cover_file for album in stored)
+    assert [len(covers_on.requests_to(f"/200x0/album/{i}.jpg")) for i in (900001, 900005)] == [1, 1]
+
+
 def test_cover_view_serves_the_stored_copy(client, covers_on, album_route, db):
     covers_on.add("/album/900001-night-ferry.jpg", body=_jpeg(), content_type="image/jpeg")
     album = services.album_scrape(url=ALBUM_PATH)

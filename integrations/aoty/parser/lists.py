@@ -51,7 +51,7 @@ def parse_search_page(html: str) -> SearchResults:
             results.labels.append(_named(link))
     for heading in root.css(".subHeadline"):
         text = _text(heading)
-        count = to_int(text)
+        count = to_count(text)  # "Albums (1.2K)" on a broad query
         if text.startswith("Albums"):
             results.total_albums = count
         elif text.startswith("Artists"):

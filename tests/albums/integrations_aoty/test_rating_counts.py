@@ -42,3 +42,27 @@ def test_scores_are_not_read_as_counts(aoty_data):
     page = parser.parse_album_page((aoty_data / "album_small.html").read_text())
 
     assert page.user_count == 1_207 and page.critic_count == 4 and page.critic_score is not None
+
+
+def test_search_totals_read_abbreviated_counts(aoty_data):
+    html = (aoty_data / "search_empty.html").read_text().replace("Albums (0)", "Albums (1.2K)")
+
+    results = parser.parse_search_page(html)
+
+    assert results.total_albums == 1_200
+
+
+def test_csv_import_reads_abbreviated_rating_counts(tmp_path, db):
+    from albums import services
+    from albums.models import Album
+
+    csv = tmp_path / "top.csv"
+    csv.write_text("id,title,artist,release_date,genres,user_score,rating_count,album_link\n"
+                   '1,Night Ferry,Harbour Lights,"March 15, 2015",Dub,88,13.4K ratings,'
+                   "https://www.albumoftheyear.org/album/900001-harbour-lights-night-ferry.php\n"
+                   '2,Low Tide,Harbour Lights,"March 1, 2012",Dub,80,"1,207 ratings",'
+                   "https://www.albumoftheyear.org/album/900010-harbour-lights-low-tide.php\n")
+
+    services.import_aoty_csv(path=csv)
+
+    assert dict(Album.objects.values_list("aoty_id", "user_count")) == {900001: 13_400, 900010: 1_207}

@@ -7,6 +7,7 @@ from albums import services
 from albums.models import Album
 from integrations.aoty import parser
 from tests.albums.conftest import ALBUM_PATH
+from users_aoty.models import AotyUser
 
 HOSTILE = {
     'href="https://www.amazon.com/s?k=night+ferry"': 'href="javascript:alert(document.cookie)"',
@@ -58,3 +59,25 @@ def test_album_with_hostile_links_stores_renders_and_returns_none_of_them(client
     urls = [link["url"] for link in body["buy_links"] + body["stream_links"]]
     assert urls and all(url.startswith("https://") for url in urls)
     assert all(not r["url"] or r["url"].startswith("http") for r in body["critic_reviews"])
+
+
+def test_profile_with_hostile_links_stores_renders_and_returns_none_of_them(client, aoty, aoty_data, db):
+    html = (aoty_data / "user_profile.html").read_text()
+    for good, bad in (('href="https://twitter.com/vinylmole"', 'href="javascript:alert(1)"'),
+                      ('src="https://cdn.albumoftheyear.org/user/thumbs/vinylmole_1712345678.jpg"',
+                       'src="data:image/svg+xml,<svg onload=alert(2)>"')):
+        assert good in html
+        html = html.replace(good, bad)
+    aoty.add("/user/vinylmole/", body=html, content_type="text/html")
+    body = client.get("/api/v1/aoty-users/vinylmole").json()
+    # A row stored before the parser checked links (or by other means) is not trusted either.
+    AotyUser.objects.filter(username="vinylmole").update(
+        social_links={"twitter": "javascript:alert(3)", "lastfm": "https://www.last.fm/user/vinylmole"},
+        avatar_url="data:image/png;base64,AAAA")
+
+    page = client.get("/aoty-users/vinylmole/").content.decode()
+    again = client.get("/api/v1/aoty-users/vinylmole").json()
+
+    assert "twitter" not in body["social_links"] and body["avatar_url"] == ""
+    assert again["social_links"] == {"lastfm": "https://www.last.fm/user/vinylmole"} and again["avatar_url"] == ""
+    assert "javascript:" not in page.lower() and "data:image" not in page and "last.fm/user/vinylmole" in page
