@@ -21,6 +21,8 @@
   var counted = false;
   var saveTimer = null;
   var pendingSeek = null;    // seconds to seek to once the current track can seek
+  var seekTarget = null;     // a seek asked for and not yet seen in the position
+  var seekAskedAt = 0;
 
   function loggedIn() { return document.body && document.body.dataset.user === "1"; }
   function csrf() {
@@ -80,6 +82,7 @@
     items.forEach(function (t) { engine.addTrack(t.url); });
     engine.gotoTrack(queue.index);
     resetCounters();
+    seekTarget = null;
     pendingSeek = positionSeconds > 0 ? positionSeconds : null;
     if (items.length) enableBoost();
     if (autoplay) { engine.play(); announce(); }
@@ -91,6 +94,8 @@
     if (!engine || pendingSeek === null) return;
     var target = pendingSeek;
     pendingSeek = null;
+    seekTarget = target;
+    seekAskedAt = Date.now();
     engine.setPosition(target * 1000);
     lastPos = target;
   }
@@ -98,6 +103,7 @@
   function resetCounters() { played = 0; lastPos = null; counted = false; }
 
   function trackChanged() {
+    seekTarget = null;
     queue.index = engine.getIndex();
     queue.position = 0;
     resetCounters();
@@ -108,6 +114,12 @@
 
   function onTime(seconds, index) {
     if (index !== undefined && index !== queue.index && index >= 0) { queue.index = index; resetCounters(); announce(); }
+    if (seekTarget !== null) {
+      // A seek asked for before the track could seek (a ?t= link, a restored queue) may be dropped by the
+      // engine: ask again until the position is there.
+      if (Math.abs(seconds - seekTarget) < 2) seekTarget = null;
+      else if (engine && Date.now() - seekAskedAt > 250) { seekAskedAt = Date.now(); engine.setPosition(seekTarget * 1000); lastPos = seekTarget; return; }
+    }
     if (lastPos !== null) {
       var delta = seconds - lastPos;
       if (delta > 0 && delta < 2) played += delta; // a jump is a seek, not listening
