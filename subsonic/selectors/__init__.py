@@ -10,7 +10,7 @@ A user sees public concerts plus their own downloads, uploads, stars, playlists 
 
 The parts, each building only on those before it: `base` (constants, the concerts query, the library memo),
 `auth` (who is calling), `marks` (stars and ratings), `albums` (albums, songs and where their bytes are),
-`artists`, `lists`, `search`, `user_data` (playlists, queue, now playing), `similarity` and `system` (genres,
+`artists`, `lists`, `searching` (search3), `user_data` (playlists, queue, now playing), `similarity` and `system` (genres,
 cover art). Callers use the names re-exported here.
 """
 from .albums import (
@@ -45,7 +45,7 @@ from .base import (
 )
 from .lists import ALBUM_LIST_TYPES, album_list, item_exists, play_counts, random_songs, starred
 from .marks import Marks, marks_for, marks_forget, user_marks
-from .search import search
+from .searching import search
 from .similarity import sonic_path, sonic_similar
 from .system import COVER_FORMATS, cover_for, genres, library_size, now
 from .user_data import (

@@ -22,8 +22,11 @@ def _concert_artists() -> list[tuple[str, str, int, str]]:
                         .annotate(name=Min("artist"), albums=Count("id")))]
 
 
-def _artist_rows_keyed(*, user: AuthUser, folder: int | None = None) -> list[tuple[str, dict[str, Any]]]:
-    """(sort name, ArtistID3 row) for every artist the user sees, sorted without leading articles."""
+def _artist_rows_keyed(*, user: AuthUser, folder: int | None = None, uploaded: dict[str, dict[str, Any]] | None = None,
+                       mark: bool = True) -> list[tuple[str, dict[str, Any]]]:
+    """(sort name, ArtistID3 row) for every artist the user sees, sorted without leading articles.
+    `uploaded`: the user's upload artists, when the caller has them; `mark=False` leaves stars and ratings
+    to the caller (search3 reads them once for artists, albums and songs)."""
     rows: dict[str, dict[str, Any]] = {}
     keys: dict[str, str] = {}
     if folder in (None, FOLDER_CONCERTS):
@@ -32,19 +35,21 @@ def _artist_rows_keyed(*, user: AuthUser, folder: int | None = None) -> list[tup
             rows[slug] = {"id": artist_id, "name": name, "coverArt": artist_id, "albumCount": albums}
             keys[slug] = key
     if folder in (None, FOLDER_UPLOADS):
-        for slug, entry in upload_artists(user).items():
+        for slug, entry in (uploaded if uploaded is not None else upload_artists(user)).items():
             row = rows.setdefault(slug, {"id": ids.artist_id(slug), "name": entry["name"],
                                          "coverArt": ids.artist_id(slug), "albumCount": 0})
             keys.setdefault(slug, sort_name(entry["name"]))
             row["albumCount"] += 1
     ordered = sorted(rows, key=keys.__getitem__)
-    marked(user, [rows[slug] for slug in ordered])
+    if mark:
+        marked(user, [rows[slug] for slug in ordered])
     return [(keys[slug], rows[slug]) for slug in ordered]
 
 
-def artist_rows(*, user: AuthUser, folder: int | None = None) -> list[dict[str, Any]]:
+def artist_rows(*, user: AuthUser, folder: int | None = None, uploaded: dict[str, dict[str, Any]] | None = None,
+                mark: bool = True) -> list[dict[str, Any]]:
     """ArtistID3 rows, sorted by name without leading articles."""
-    return [row for _key, row in _artist_rows_keyed(user=user, folder=folder)]
+    return [row for _key, row in _artist_rows_keyed(user=user, folder=folder, uploaded=uploaded, mark=mark)]
 
 
 def artist_index(*, user: AuthUser, folder: int | None = None) -> list[dict[str, Any]]:

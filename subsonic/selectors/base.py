@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import F, FilteredRelation, Q, QuerySet
@@ -44,9 +45,13 @@ def concerts_with_best() -> QuerySet:
                       best_source=F("best__source_type"), best_taper=F("best__taper")))
 
 
-def upload_artists(user: AuthUser) -> dict[str, dict[str, Any]]:
+def upload_artists(user: AuthUser, *, names: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:
+    """The artists of the user's uploads by slug, with their upload counts; `names` when the caller has read
+    the uploads' artist names already."""
     artists: dict[str, dict[str, Any]] = {}
-    for name in recommend_selectors.uploads_for_user(user=user).values_list("artist", flat=True):
+    if names is None:
+        names = recommend_selectors.uploads_for_user(user=user).values_list("artist", flat=True)
+    for name in names:
         slug = ids.artist_slug(name or "Unknown artist")
         entry = artists.setdefault(slug, {"name": name or "Unknown artist", "uploads": 0})
         entry["uploads"] += 1

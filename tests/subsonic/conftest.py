@@ -31,15 +31,17 @@ class Library:
 
 @pytest.fixture(autouse=True)
 def _fresh_memos():
-    """Each test builds its own library and passwords: nothing memoised by an earlier test may answer."""
+    """Each test builds its own library, passwords and marks: nothing memoised by an earlier test may answer."""
     from subsonic import selectors
-    from subsonic.selectors import auth
+    from subsonic.selectors import auth, marks
 
     selectors.library_memo_clear()
     auth._passwords.clear()
+    marks._local.clear()
     yield
     selectors.library_memo_clear()
     auth._passwords.clear()
+    marks._local.clear()
 
 
 @pytest.fixture(autouse=True)
