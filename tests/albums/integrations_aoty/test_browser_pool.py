@@ -2,6 +2,7 @@
 path with its fallback on a challenge, and the rule that only the top-level document is ever fetched."""
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -67,6 +68,18 @@ def test_pool_reuses_warm_pages_across_fetches(make_pool, album_pages):
 
     assert pool.launches == 1 and pool.pages_opened == 1 and pool.navigations == 5  # one caller at a time: one page
     assert _navigations(album_pages, "/album/5-x.php") == ["navigate"]
+
+
+def test_pool_opens_at_most_browser_pages_for_concurrent_fetches(make_pool, album_pages, aoty_data):
+    for i in range(1, 5):
+        album_pages.add(f"/slow/{i}.php", file=aoty_data / "album_small.html", content_type="text/html", delay=0.5)
+    pool = make_pool(pages=2)
+
+    with ThreadPoolExecutor(4) as callers:
+        pages = list(callers.map(lambda i: pool.fetch(f"{album_pages.url}/slow/{i}.php", 10, mode="navigate"), range(1, 5)))
+
+    assert all("albumTitle" in page.html for page in pages)
+    assert pool.pages_opened == 2 and pool.navigations == 4 and pool.launches == 1
 
 
 def test_pool_recycles_a_page_after_page_recycle_fetches(make_pool, album_pages):
