@@ -39,6 +39,13 @@ def load(*, user: AuthUser, staff: AuthUser | None = None, stdout: IO[str] | Non
 
 
 def unload(*, stdout: IO[str] | None = None) -> None:
+    from django.contrib.auth import get_user_model
+
+    from .services import tallies_drop
+
+    users = set(Listen.objects.filter(is_demo=True).values_list("user_id", flat=True).distinct())
     deleted, _ = Listen.objects.filter(is_demo=True).delete()
+    for user in get_user_model().objects.filter(pk__in=users):
+        tallies_drop(user=user)
     if stdout is not None:
         stdout.write(f"listening: removed {deleted} demo listens\n")

@@ -88,6 +88,7 @@ class ListeningProfile(models.Model):
     # The all-time stats tallies (ListenTally) hold every listen up to this id, `tallied_plays` of them in all.
     tallied_to_id = models.BigIntegerField(default=0)
     tallied_plays = models.BigIntegerField(default=0)
+    tallies_checked_at = models.DateTimeField(null=True, blank=True)  # last audit of tallied_plays against a count
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

@@ -3,23 +3,29 @@
 Grouping a history of 100,000 listens by track takes seconds; reading the top ten rows of an index takes
 milliseconds. Tallies are folded in when stats are read, from the listens newer than the last fold (ids above
 ListeningProfile.tallied_to_id), so recording and importing listens costs nothing extra. Deleting listens drops
-the tallies. Every fold ends by comparing the tallied total with the user's listen count (an index-only count):
-if they differ (a listen committed late under a lower id, a row removed behind our back) the tallies are rebuilt.
+the tallies. Every fold, and a read at least every AUDIT_EVERY, compares the tallied total with the user's listen
+count (an index-only count): if they differ (a listen committed late under a lower id, a row removed behind our
+back) the tallies are rebuilt.
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Count, Max, QuerySet, Sum
 from django.db.models.functions import Coalesce, ExtractHour, ExtractIsoWeekDay, TruncMonth
+from django.utils import timezone
 
 from common.types import AuthUser
 
 from ..models import TEXT_MAX, Listen, ListeningProfile, ListenTally
 
 UPSERT_CHUNK = 1000
+# Deleting through the services drops the tallies at once; the count audit catches the rest (admin deletes, a listen
+# committed late under a lower id) within this long, without counting a big history on every read.
+AUDIT_EVERY = dt.timedelta(minutes=10)
 Kind = ListenTally.Kind
 
 
@@ -93,9 +99,10 @@ def _fold(*, user: AuthUser, profile: ListeningProfile) -> None:
 def tallies_refresh(*, user: AuthUser) -> None:
     """Brings the user's tallies up to date with their history (one fold, or a rebuild when the totals differ)."""
     profile, _ = ListeningProfile.objects.get_or_create(user=user)
-    if (_last_id(user=user) <= profile.tallied_to_id
-            and profile.tallied_plays == Listen.objects.filter(user=user).count()):
-        return  # up to date: two index-only reads, no lock
+    now = timezone.now()
+    audited = profile.tallies_checked_at is not None and profile.tallies_checked_at > now - AUDIT_EVERY
+    if _last_id(user=user) <= profile.tallied_to_id and audited:
+        return  # up to date: one index entry read, no lock
     with transaction.atomic():
         # One fold at a time per user: two at once would count the same new listens twice.
         profile = ListeningProfile.objects.select_for_update().get(user=user)
@@ -108,11 +115,12 @@ def tallies_refresh(*, user: AuthUser) -> None:
             _reset(user=user)
             profile.tallied_to_id = profile.tallied_plays = 0
             _fold(user=user, profile=profile)
+        ListeningProfile.objects.filter(pk=profile.pk).update(tallies_checked_at=now)
 
 
 def _reset(*, user: AuthUser) -> None:
     ListenTally.objects.filter(user=user).delete()
-    ListeningProfile.objects.filter(user=user).update(tallied_to_id=0, tallied_plays=0)
+    ListeningProfile.objects.filter(user=user).update(tallied_to_id=0, tallied_plays=0, tallies_checked_at=None)
 
 
 def tallies_drop(*, user: AuthUser) -> None:

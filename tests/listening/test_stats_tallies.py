@@ -69,7 +69,8 @@ def test_stats_all_rebuilds_when_rows_vanish_behind_its_back(owner):
     _history(owner)
     selectors._stats_from_tallies(user=owner)
     Listen.objects.filter(user=owner, track_title="Song 0").delete()  # not through the services
-    assert selectors._stats_from_tallies(user=owner)["plays"] == 9
+    _record(owner, minutes_ago=1, title="Scarlet Begonias")  # a fold counts the history again
+    assert selectors._stats_from_tallies(user=owner)["plays"] == 10
     assert ListenTally.objects.get(user=owner, kind="artist", name="Phonograph Jam").plays == 2
 
 
@@ -80,3 +81,25 @@ def test_stats_all_after_delete_all_is_empty(owner):
     stats = selectors._stats_from_tallies(user=owner)
     assert (stats["plays"], stats["top_artists"]) == (0, [])
     assert not ListenTally.objects.filter(user=owner).exists()
+
+
+def test_stats_all_audits_the_count_at_most_every_few_minutes(owner):
+    from listening.models import ListeningProfile
+    from listening.services import tallies
+
+    _history(owner)
+    selectors._stats_from_tallies(user=owner)
+    Listen.objects.filter(user=owner, track_title="Song 0").delete()  # behind the services' back
+    assert selectors._stats_from_tallies(user=owner)["plays"] == 10  # not counted again yet
+    ListeningProfile.objects.filter(user=owner).update(
+        tallies_checked_at=timezone.now() - tallies.AUDIT_EVERY - dt.timedelta(seconds=1))
+    assert selectors._stats_from_tallies(user=owner)["plays"] == 9
+
+
+def test_demo_unload_drops_the_demo_users_tallies(owner):
+    from listening import demo
+
+    demo.load(user=owner)
+    assert selectors._stats_from_tallies(user=owner)["plays"] == 120
+    demo.unload()
+    assert selectors._stats_from_tallies(user=owner)["plays"] == 0
