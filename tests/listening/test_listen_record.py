@@ -122,10 +122,28 @@ def test_listens_delete_all_removes_only_the_users_history(owner, outsider):
     assert list(Listen.objects.values_list("user__username", flat=True)) == ["outsider"]
 
 
-def test_data_export_includes_listens(owner):
-    from accounts.services import _user_models
+def test_data_export_includes_listens_and_masks_scrobble_credentials(owner, outsider, settings, tmp_path,
+                                                                     django_capture_on_commit_callbacks):
+    import json
+    from pathlib import Path
 
-    assert any(model is Listen for model, _field in _user_models())
+    from accounts.services import user_data_export_start
+    from common.models import Job
+    from listening.models import ListeningProfile
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    services.listen_record(user=owner, listened_at=_at(), track_title="Bertha", artist_name="Band", source="web")
+    services.listen_record(user=outsider, listened_at=_at(), track_title="Not Mine", artist_name="Band", source="web")
+    ListeningProfile.objects.update_or_create(user=owner, defaults={"listenbrainz_token": "lb-secret-token-1234",
+                                                                    "history_public": True})
+    with django_capture_on_commit_callbacks(execute=True):
+        job = user_data_export_start(user=owner)
+    job = Job.objects.get(pk=job.pk)
+    export = json.loads((Path(settings.MEDIA_ROOT) / job.result["path"]).read_text())["data"]
+    assert [row["track_title"] for row in export["listening.Listen"]] == ["Bertha"]
+    [profile] = export["listening.ListeningProfile"]
+    assert profile["history_public"] is True
+    assert "lb-secret-token-1234" not in json.dumps(export)
 
 
 def test_demo_load_marks_rows_and_unload_removes_exactly_them(owner, outsider):
