@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
-from integrations.errors import NotFound, PermanentError, RateLimited, TransientError
+from integrations.errors import NotConfigured, NotFound, PermanentError, RateLimited, TransientError
 from integrations.http import HttpClient, parse_retry_after
 
 from . import hooks
@@ -32,6 +32,7 @@ from .errors import AotyBlocked, AotyDisallowed
 from .parser import looks_like_challenge
 
 log = logging.getLogger(__name__)
+FETCH_MODES = ("request", "navigate")  # AOTY_FETCH_MODE
 
 
 def classify(*, url: str, status: int, html: str, headers: dict[str, str] | None = None) -> None:
@@ -270,11 +271,14 @@ class PlaywrightFetcher(Fetcher):
         self.shared = shared
 
     def _fetch_once(self, url: str) -> FetchedPage:
+        mode = settings.AOTY_FETCH_MODE
+        if mode not in FETCH_MODES:  # a typo must not quietly turn the request path off
+            raise NotConfigured(f"AOTY_FETCH_MODE must be one of {', '.join(FETCH_MODES)}, not {mode!r}", service="aoty")
         host = urlsplit(url).netloc
         wait_turn(host, settings.AOTY_MIN_INTERVAL)
         try:
             if self.shared:
-                page = shared_browser().fetch(url, settings.AOTY_TIMEOUT, mode=settings.AOTY_FETCH_MODE)
+                page = shared_browser().fetch(url, settings.AOTY_TIMEOUT, mode=mode)
             else:
                 pool = BrowserPool(pages=1, recycle=1)
                 try:

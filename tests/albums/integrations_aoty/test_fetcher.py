@@ -8,8 +8,8 @@ import pytest
 from integrations.aoty import client as aoty_client
 from integrations.aoty.client import AotyClient
 from integrations.aoty.errors import AotyBlocked, AotyDisallowed
-from integrations.aoty.fetcher import HttpFetcher, get_fetcher
-from integrations.errors import NotFound, RateLimited, TransientError
+from integrations.aoty.fetcher import HttpFetcher, PlaywrightFetcher, get_fetcher
+from integrations.errors import NotConfigured, NotFound, RateLimited, TransientError
 from tests.albums.conftest import ALBUM_PATH, html_route
 
 
@@ -183,3 +183,13 @@ def test_playwright_without_chromium_is_a_clear_not_configured_error(aoty, setti
         fetcher_module._shared.close()
         fetcher_module._shared = previous
     assert response.status_code == 503 and "not set up" in response.json()["detail"]
+
+
+def test_playwright_with_an_unknown_fetch_mode_is_not_configured_without_a_request(aoty, settings):
+    settings.AOTY_FETCH_MODE = "requests"
+
+    with pytest.raises(NotConfigured) as info:
+        PlaywrightFetcher().fetch(f"{aoty.url}{ALBUM_PATH}")
+
+    assert "AOTY_FETCH_MODE" in str(info.value)
+    assert aoty.requests_to(ALBUM_PATH) == []
