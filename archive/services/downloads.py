@@ -11,7 +11,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import F, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from common.exceptions import Conflict, InvalidInput, QuotaExceeded
@@ -23,7 +24,7 @@ from integrations.internet_archive.types import ItemFile, ItemMetadata
 
 from ..models import Download
 from ..signals import download_verified
-from ..transfer import TransferReport, TransferStopped, lock_key, publish, transfer_run, transfer_running
+from ..transfer import TransferReport, TransferStopped, lock_key, publish, publisher, transfer_run, transfer_running
 from .items import archive_item_get
 
 log = logging.getLogger(__name__)
@@ -249,14 +250,14 @@ def download_run(*, download_id: int, on_progress: Callable[[Download], None] | 
     if not cache.add(lock_key(download_id), token, timeout=60):
         return "busy"
     try:
-        claimed = Download.objects.filter(pk=download_id, status__in=Download.ACTIVE).update(
-            status=Download.Status.DOWNLOADING, updated_at=timezone.now(), error="")
+        now = timezone.now()
+        claimed = Download.objects.filter(pk=download_id, status__in=Download.ACTIVE).update(  # one round trip
+            status=Download.Status.DOWNLOADING, updated_at=now, error="", attempts=F("attempts") + 1,
+            started_at=Coalesce("started_at", Value(now)))
         if not claimed:
             d = Download.objects.filter(pk=download_id).first()
             return d.status if d else "missing"
         download = Download.objects.get(pk=download_id)
-        Download.objects.filter(pk=download_id).update(attempts=download.attempts + 1,
-                                                       started_at=download.started_at or timezone.now())
         own_client = client is None
         client = client or InternetArchiveClient()
         part = partial_path(download)
@@ -273,7 +274,7 @@ def download_run(*, download_id: int, on_progress: Callable[[Download], None] | 
                 Download.objects.filter(pk=download.pk, status=Download.Status.DOWNLOADING).update(
                     status=stop.status, error=download.error, bytes_done=download.bytes_done,
                     bytes_total=download.bytes_total, updated_at=timezone.now())
-            publish(download, force=True)
+            publisher.push(download)  # after any progress state still on its way
             if on_progress:
                 on_progress(download)
             metrics.record_timing(name="archive.download", duration=0.0, ok=False)

@@ -208,3 +208,19 @@ def test_client_open_file_resumes_with_range(replay, settings, data_dir):
     assert body == (data_dir / "internet_archive" / name).read_bytes()[100:]
     assert replay.requests[0].headers["Range"] == "bytes=100-"
     assert time.time() - replay.requests[0].at < 30
+
+
+def test_client_open_file_body_cut_short_is_a_transient_error(replay, settings, data_dir):
+    """http.client ends a short body as quietly as a whole one; the stream must not pass it off as the end."""
+    from integrations.errors import TransientError
+
+    settings.IA_BASE_URL = replay.url
+    name = "tt2001-02-03d1t01.mp3"
+    replay.add(f"/download/x1/{name}", file=data_dir / "internet_archive" / name, fault="drop")
+    received = 0
+    with pytest.raises(TransientError, match="short"):
+        with InternetArchiveClient() as client, client.open_file("x1", name) as response:
+            buffer = memoryview(bytearray(4096))
+            while n := response.readinto(buffer):
+                received += n
+    assert 0 < received < (data_dir / "internet_archive" / name).stat().st_size

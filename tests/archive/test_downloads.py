@@ -318,6 +318,20 @@ def test_download_run_twice_is_harmless(owner, ia):
     assert services.download_run(download_id=downloads[0].pk) == "completed"
     assert services.download_run(download_id=downloads[0].pk) == "completed"
     assert len(ia.replay.requests_to(ia.file_path(TRACKS[0]))) == 1
+    download = Download.objects.get(pk=downloads[0].pk)
+    assert download.attempts == 1 and download.started_at is not None  # the second run claimed nothing
+
+
+def test_download_run_again_after_a_failure_counts_the_attempt_and_keeps_the_first_start(owner, ia):
+    ia.serve(TRACKS[0], fault="503", times=transfer.TRANSFER_ATTEMPTS)  # every attempt of the first run
+    downloads, _ = services.download_request(user=owner, identifier=ITEM, file=TRACKS[0], enqueue=False)
+    assert services.download_run(download_id=downloads[0].pk) == "failed"
+    first = Download.objects.get(pk=downloads[0].pk)
+    services.download_retry(download=first)
+    ia.serve(TRACKS[0])
+    assert services.download_run(download_id=first.pk) == "completed"
+    again = Download.objects.get(pk=first.pk)
+    assert again.attempts == 2 and again.started_at == first.started_at
 
 
 def test_download_command_fetches_a_format_synchronously(owner, ia, settings, capsys):
