@@ -299,8 +299,15 @@ def user_data_export_start(*, user: AuthUser) -> Job:
                                      total=len(_user_models()))
 
 
-# Field names that hold a credential even when the field is not an EncryptedTextField.
-_CREDENTIAL_WORDS = ("token", "secret", "password", "key", "client_id", "session")
+# Field names that hold a credential even when the field is not an EncryptedTextField: by whole words, so a
+# catalogue_track_key or an artist_key (the user's own data) leaves as it is.
+_CREDENTIAL_PARTS = {"token", "secret", "password", "keys", "p256dh"}
+_CREDENTIAL_ENDINGS = ("api_key", "session_key", "client_id", "private_key")
+
+
+def _is_credential_name(name: str) -> bool:
+    name = name.lower()
+    return name == "key" or name.endswith(_CREDENTIAL_ENDINGS) or bool(_CREDENTIAL_PARTS & set(name.split("_")))
 
 
 def _credential_fields(model: type[models.Model]) -> set[str]:
@@ -311,7 +318,7 @@ def _credential_fields(model: type[models.Model]) -> set[str]:
         field.attname
         for field in model._meta.concrete_fields
         if isinstance(field, EncryptedTextField)
-        or (not field.is_relation and any(word in field.name for word in _CREDENTIAL_WORDS))
+        or (not field.is_relation and _is_credential_name(field.name))
     }
 
 
@@ -319,7 +326,7 @@ def _masked_json(value: Any, *, secret: bool = False) -> Any:
     # JSON columns nest credentials too (a push subscription's {"keys": {"p256dh", "auth"}}): every string
     # under a credential-named key is masked, whatever its depth.
     if isinstance(value, dict):
-        return {k: _masked_json(v, secret=secret or any(word in str(k).lower() for word in _CREDENTIAL_WORDS))
+        return {k: _masked_json(v, secret=secret or _is_credential_name(str(k)))
                 for k, v in value.items()}
     if isinstance(value, list):
         return [_masked_json(v, secret=secret) for v in value]

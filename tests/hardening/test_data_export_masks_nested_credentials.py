@@ -34,3 +34,23 @@ def test_user_data_export_masks_push_subscription_keys(owner, django_capture_on_
     keys = channel["subscription"]["keys"]
     assert keys == {"p256dh": "••••••••" + P256DH[-4:], "auth": "••••••••" + AUTH_SECRET[-4:]}  # as common.crypto.mask shows
     assert channel["subscription"]["endpoint"] == ENDPOINT == channel["url"]  # what the API shows stays as it is
+
+
+def test_user_data_export_keeps_the_users_own_keys_that_are_not_credentials(owner, django_capture_on_commit_callbacks):
+    """Whole words decide: a listen's catalogue_track_key and match_key are the user's data, not secrets."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from listening import services as listening
+
+    listen = listening.listen_record(user=owner, listened_at=timezone.now() - dt.timedelta(hours=1),
+                                     track_title="Scarlet Begonias", artist_name="The Stylus Band", source="web")
+    listen.catalogue_track_key = "catalogue-track-4242"
+    listen.save(update_fields=["catalogue_track_key"])
+    with django_capture_on_commit_callbacks(execute=True):
+        job = services.user_data_export_start(user=owner)
+    job.refresh_from_db()
+    (row,) = json.loads((Path(settings.MEDIA_ROOT) / job.result["path"]).read_text())["data"]["listening.Listen"]
+    assert row["catalogue_track_key"] == "catalogue-track-4242"
+    assert row["match_key"] == listen.match_key and "•" not in row["match_key"]
