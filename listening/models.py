@@ -10,6 +10,10 @@ from common.fields import EncryptedTextField
 TEXT_MAX = 1000  # ListenBrainz rejects longer texts; the same limit everywhere (model, API, protocol)
 
 
+# A listen that knows what it is in Stylus: a concert recording, a catalogue track or an album.
+LINKED = ~models.Q(recording_identifier="") | ~models.Q(catalogue_track_key="") | models.Q(album__isnull=False)
+
+
 class Listen(models.Model):
     class Source(models.TextChoices):
         WEB = "web", "Stylus player"
@@ -54,7 +58,9 @@ class Listen(models.Model):
         constraints = [models.UniqueConstraint(fields=["user", "dedupe_key"], name="listen_unique_per_user")]
         indexes = [
             models.Index(fields=["user", "-listened_at"], name="listen_user_time"),
-            models.Index(fields=["user", "match_key"], name="listen_user_match"),
+            # Only listens that carry a link: matching looks up the keys of every incoming listen here, and most
+            # scrobbled or imported listens carry none, so the index stays small and imports do not maintain it.
+            models.Index(fields=["user", "match_key"], name="listen_user_match_linked", condition=LINKED),
             # The stats tallies fold in a user's listens above an id: without it, that reads everyone's newer rows.
             models.Index(fields=["user", "id"], name="listen_user_id"),
             models.Index(fields=["listenbrainz_state"], name="listen_lb_state",

@@ -9,7 +9,7 @@ import unicodedata
 
 from common.types import AuthUser
 
-from ..models import Listen
+from ..models import LINKED, Listen
 
 _NON_WORD = re.compile(r"[^\w]+")
 _TAIL = re.compile(r"\s*[-(\[]\s*(remaster(ed)?|\d{4} remaster(ed)?|live|mono|stereo|radio edit|single version)"
@@ -41,7 +41,7 @@ def link(*, user: AuthUser, listens: list[Listen]) -> None:
     todo = [x for x in listens if not x.recording_identifier]
     if not todo:
         return
-    known = Listen.objects.filter(user=user).exclude(recording_identifier="", catalogue_track_key="", album__isnull=True)
+    known = Listen.objects.filter(LINKED, user=user)  # the same condition as the partial index it reads
     mbids = {x.recording_mbid for x in todo if x.recording_mbid}
     by_mbid: dict[str, dict] = {}
     if mbids:
