@@ -4,6 +4,11 @@ Used wherever a cover image is missing (albums, Subsonic getCoverArt, digger), s
 pages never hot-link a remote image and work with no internet. The colour comes
 from a stable digest of ``key`` (not Python's per-process salted ``hash``), so the
 same album gets the same colour in every process, every run.
+
+Also the shared pieces for storing a remote cover once (recommend, tracks): ``cover_fetch``
+(one GET through integrations.http, checked by Pillow), ``cover_save`` (a content-addressed
+name in media storage) and ``cover_response`` (the stored copy, else the placeholder).
+albums keeps its own copy of the fetch (integrations.aoty.covers), which predates these.
 """
 
 from __future__ import annotations
@@ -11,13 +16,28 @@ from __future__ import annotations
 import colorsys
 import hashlib
 import io
+import mimetypes
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
+from urllib.parse import urlsplit, urlunsplit
 from xml.sax.saxutils import escape
 
-from PIL import Image, ImageDraw, ImageFont
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse, HttpResponse, HttpResponseBase
+from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
 
-__all__ = ["placeholder_colour", "placeholder_initials", "placeholder_png", "placeholder_svg"]
+from integrations.errors import PermanentError
+from integrations.http import HttpClient
+
+__all__ = [
+    "CoverImage", "cover_check", "cover_fetch", "cover_response", "cover_save", "cover_source",
+    "placeholder_colour", "placeholder_initials", "placeholder_png", "placeholder_svg",
+]
 
 # A leading article makes poor initials ("The Beatles" -> "B", not "TB").
 _ARTICLES = frozenset({"the", "a", "an"})
@@ -84,3 +104,118 @@ def placeholder_png(*, key: str, title: str, size: int = 300) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)
     return buffer.getvalue()
+
+
+# -- storing a remote cover once ---------------------------------------------------------------------
+MAX_COVER_BYTES = 5 * 1024 * 1024
+_COVER_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
+
+
+@dataclass(frozen=True)
+class CoverImage:
+    data: bytes
+    extension: str
+
+
+def _host_matches(host: str, allowed: str) -> bool:
+    allowed = allowed.lower().strip(".")
+    return bool(allowed) and (host == allowed or host.endswith("." + allowed))
+
+
+def cover_source(url: str, *, hosts: Iterable[str], origins: Iterable[str] = (), base_url: str = "") -> str | None:
+    """Where the cover at ``url`` is fetched from, or None when it may not be fetched.
+
+    Only http(s) URLs on one of ``hosts`` (a host or any of its subdomains) or exactly one of ``origins``
+    (scheme://host[:port]) are fetched, so a stored URL cannot make us fetch an arbitrary address.
+    ``base_url``, when set, replaces the scheme and host of a ``hosts`` URL (the replay server in tests).
+    """
+    parts = urlsplit(url or "")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    origin = f"{parts.scheme}://{parts.netloc}".lower()
+    if any(origin == o.rstrip("/").lower() for o in origins if o):
+        return url
+    if not any(_host_matches(parts.hostname.lower(), h) for h in hosts):
+        return None
+    if base_url:
+        target = urlsplit(base_url)
+        return urlunsplit((target.scheme, target.netloc, parts.path, parts.query, ""))
+    return url
+
+
+def cover_check(data: bytes, *, service: str) -> str:
+    """The file extension of ``data`` when Pillow reads it as a JPEG, PNG, WebP or GIF within IMAGE_MAX_PIXELS.
+
+    Raises PermanentError for anything else: a non-image, another format, a truncated file, or a small
+    file claiming a huge canvas (a decompression bomb), which is refused from its header before decoding.
+    """
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            kind = image.format or ""
+            width, height = image.size
+            if width * height > settings.IMAGE_MAX_PIXELS:
+                raise PermanentError(f"cover of {width}x{height} pixels is over IMAGE_MAX_PIXELS", service=service)
+            image.verify()
+    except Image.DecompressionBombError as exc:
+        raise PermanentError(f"cover refused: {exc}", service=service) from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise PermanentError("cover is not a readable image", service=service) from exc
+    if kind not in _COVER_FORMATS:
+        raise PermanentError(f"cover is a {kind or 'unknown'} image, not JPEG, PNG, WebP or GIF", service=service)
+    return _COVER_FORMATS[kind]
+
+
+def cover_fetch(url: str, *, service: str, hosts: Iterable[str], origins: Iterable[str] = (), base_url: str = "",
+                timeout: float | None = None) -> CoverImage:
+    """The checked image at ``url``: one GET, no redirects followed, at most MAX_COVER_BYTES read.
+
+    Raises PermanentError for a URL that may not be fetched (see cover_source), a redirect, an oversize body
+    or a bad image, and the HTTP layer's typed errors (transient ones for the caller's task to retry).
+    """
+    source = cover_source(url, hosts=hosts, origins=origins, base_url=base_url)
+    if source is None:
+        raise PermanentError(f"not an allowed cover URL: {(url or '')[:200]}", service=service)
+    parts = urlsplit(source)
+    # No retries here: the caller's task retries transient errors with backoff (StylusTask).
+    client = HttpClient(service=service, base_url=f"{parts.scheme}://{parts.netloc}", max_retries=0,
+                        timeout=timeout, headers={"Accept": "image/*"})
+    try:
+        # A redirect is not followed: it could point anywhere, past the host check above.
+        with client.stream("GET", source, follow_redirects=False) as response:
+            if response.status_code != 200:
+                raise PermanentError(f"cover answered {response.status_code}", service=service)
+            body = bytearray()
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > MAX_COVER_BYTES:
+                    raise PermanentError(f"cover larger than {MAX_COVER_BYTES} bytes", service=service)
+    finally:
+        client.close()
+    data = bytes(body)
+    return CoverImage(data=data, extension=cover_check(data, service=service))
+
+
+def cover_save(*, image: CoverImage, folder: str) -> str:
+    """Stores ``image`` under a name made from its content and returns the name; the same image is stored once.
+
+    Content-addressed names may be shared by several rows, so callers never delete them on a change.
+    """
+    digest = hashlib.sha256(image.data).hexdigest()[:32]
+    name = f"{folder.strip('/')}/{digest}.{image.extension}"
+    if default_storage.exists(name):
+        return name
+    return default_storage.save(name, ContentFile(image.data))
+
+
+def cover_response(*, stored: FieldFile | None, key: str, title: str) -> HttpResponseBase:
+    """The stored cover copy when there is one in storage, else the generated placeholder (SVG)."""
+    name = (stored.name or "") if stored else ""
+    if stored is not None and name and stored.storage.exists(name):
+        content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        response = FileResponse(stored.open("rb"), content_type=content_type)
+        response["Cache-Control"] = "public, max-age=86400"
+        return response
+    # Not cached for long: the stored copy replaces the placeholder once the task has run.
+    placeholder = HttpResponse(placeholder_svg(key=key, title=title), content_type="image/svg+xml; charset=utf-8")
+    placeholder["Cache-Control"] = "public, max-age=300"
+    return placeholder

@@ -384,6 +384,12 @@ RECOMMEND_GENRE_BOOST = env.float("RECOMMEND_GENRE_BOOST", default=0.03)
 RECOMMEND_NIGHTLY_REBUILD_HOUR = env.int("RECOMMEND_NIGHTLY_REBUILD_HOUR", default=3)  # UTC
 RECOMMEND_MAX_AUDIO_SECONDS = env.float("RECOMMEND_MAX_AUDIO_SECONDS", default=120.0)  # analysed per file
 SPOTIFY_MIN_INTERVAL = env.float("SPOTIFY_MIN_INTERVAL", default=0.05)
+# Spotify covers (recommend albums, tracks songs and album series) are stored once in media storage by a task
+# and pages serve the stored copy (common.covers). Only images on these hosts (or their subdomains), or on
+# SPOTIFY_API_URL's own origin, are fetched; SPOTIFY_COVER_BASE_URL replaces their scheme and host (tests, a mirror).
+SPOTIFY_STORE_COVERS = env.bool("SPOTIFY_STORE_COVERS", default=True)
+SPOTIFY_COVER_HOSTS = env.list("SPOTIFY_COVER_HOSTS", default=["scdn.co", "spotifycdn.com"])
+SPOTIFY_COVER_BASE_URL = env("SPOTIFY_COVER_BASE_URL", default="")
 
 # digger
 # Discogs: one moving 60-second window shared by every worker (Redis). Web marketplace pages

@@ -57,3 +57,6 @@ API_DEFAULT_RATE = "1000000/m"
 # and points AOTY_COVER_BASE_URL at the replay server.
 AOTY_STORE_COVERS = False
 AOTY_COVER_BASE_URL = _NOWHERE
+# The same for Spotify covers (recommend, tracks): a test turns them on and points the base at the replay server.
+SPOTIFY_STORE_COVERS = False
+SPOTIFY_COVER_BASE_URL = _NOWHERE
