@@ -8,6 +8,7 @@ from django.db.models import Case, Count, F, When
 from django.db.models.functions import Substr
 
 from common.types import AuthUser
+from concerts import selectors as concert_selectors
 from recommend import selectors as recommend_selectors
 
 from .. import ids
@@ -26,28 +27,36 @@ ALBUM_LIST_TYPES = ("random", "newest", "highest", "frequent", "recent", "alphab
 def album_list(*, user: AuthUser, list_type: str, size: int, offset: int, from_year: int | None = None,
                to_year: int | None = None, genre: str = "", folder: int | None = None) -> list[dict[str, Any]]:
     """getAlbumList2: concerts in the order the type asks for (starred/highest/recent/frequent: any album)."""
-    if folder == FOLDER_UPLOADS:
+    if folder == FOLDER_UPLOADS or size <= 0:
         return []
-    qs = concerts_with_best()
     if list_type in ("starred", "highest", "frequent", "recent"):
         return _personal_albums(user=user, list_type=list_type, size=size, offset=offset)
+    qs = concert_selectors.concert_list()
+    by_artist = list_type == "alphabeticalByArtist"
+    if by_artist:
+        qs = qs.annotate(sort_artist=_without_article("artist_key"))
+    order: tuple[str, ...] = ("-date_text", "pk")
     if list_type == "random":
-        qs = qs.order_by("?")
+        order = ("?",)
     elif list_type == "newest":
-        qs = qs.order_by("-latest_added", "-date_text", "pk")
+        order = ("-latest_added", "-date_text", "pk")
     elif list_type == "alphabeticalByName":
-        qs = qs.order_by("date_text", "venue", "pk")
-    elif list_type == "alphabeticalByArtist":
-        qs = qs.annotate(sort_artist=_without_article("artist_key")).order_by("sort_artist", "date_text", "pk")
+        order = ("date_text", "venue", "pk")
+    elif by_artist:
+        order = ("sort_artist", "date_text", "pk")
     elif list_type == "byYear":
         low, high = sorted((from_year or 0, to_year or 9999))
         qs = qs.filter(year__gte=low, year__lte=high)
-        qs = qs.order_by("-date_text", "pk") if (from_year or 0) > (to_year or 9999) else qs.order_by("date_text", "pk")
-    elif list_type == "byGenre":
-        if genre.lower() != GENRE.lower():
-            return []
-        qs = qs.order_by("-date_text", "pk")
-    return marked(user, [concert_album(c) for c in qs[offset:offset + size]])
+        order = ("-date_text", "pk") if (from_year or 0) > (to_year or 9999) else ("date_text", "pk")
+    elif list_type == "byGenre" and genre.lower() != GENRE.lower():
+        return []
+    # The page of concerts first, then their best recordings for just that page, in one statement: joined
+    # before the LIMIT, the database would join every concert that ties on the sort's leading column.
+    page = qs.order_by(*order).values("pk")[offset:offset + size]
+    rows = concerts_with_best().filter(pk__in=page)
+    if by_artist:
+        rows = rows.annotate(sort_artist=_without_article("artist_key"))
+    return marked(user, [concert_album(c) for c in rows.order_by(*order)])
 
 
 def _without_article(field: str) -> Case:
