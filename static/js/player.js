@@ -1,4 +1,4 @@
-// The site-wide player: a persistent bar (#player, hx-preserve) that keeps playing while boosted navigation swaps
+// The site-wide player: a persistent bar (#stylus-player, hx-preserve) that keeps playing while boosted navigation swaps
 // the page. Gapless playback by Gapless5 (vendored; current + next track loaded, the next decoded ahead). Plays
 // anything marked <button data-play-recording="IDENTIFIER" data-play-file="FILE" data-play-t="SECONDS">.
 // The queue lives on the server for users (/api/v1/listening/queue) and in localStorage for guests.
@@ -372,7 +372,7 @@
   }
 
   function wireBar() {
-    bar = document.getElementById("player");
+    bar = document.getElementById("stylus-player");
     if (!bar || bar.dataset.wired) return;
     bar.dataset.wired = "1";
     el("[data-player-toggle]").addEventListener("click", function () {

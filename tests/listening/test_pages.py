@@ -38,7 +38,7 @@ def test_listening_page_range_tab_returns_the_stats_partial(client, owner):
 def test_listening_page_boosted_navigation_gets_the_whole_page(client, owner):
     client.force_login(owner)
     body = client.get("/listening/", HTTP_HX_REQUEST="true", HTTP_HX_BOOSTED="true").content.decode()
-    assert "<html" in body and 'id="player"' in body
+    assert "<html" in body and 'id="stylus-player"' in body
 
 
 def test_listening_page_needs_login(client):
@@ -115,14 +115,14 @@ def test_csp_media_src_allows_self_and_the_archive_origin_only(client, settings)
 
 def test_every_page_has_the_preserved_player_bar(client):
     body = client.get("/").content.decode()
-    assert 'id="player"' in body and 'hx-preserve="true"' in body and "gapless5-1.6.2.js" in body
+    assert 'id="stylus-player"' in body and 'hx-preserve="true"' in body and "gapless5-1.6.2.js" in body
 
 
 def test_boosted_request_gets_whole_pages_from_views_that_answer_htmx_with_partials(client):
     partial = client.get("/concerts/", HTTP_HX_REQUEST="true").content.decode()
     boosted = client.get("/concerts/", HTTP_HX_REQUEST="true", HTTP_HX_BOOSTED="true").content.decode()
     assert "<html" not in partial
-    assert "<html" in boosted and 'id="player"' in boosted
+    assert "<html" in boosted and 'id="stylus-player"' in boosted
 
 
 def test_home_page_shows_the_listening_card_with_recent_plays(client, owner):

@@ -69,7 +69,7 @@ def test_player_keeps_playing_the_same_track_through_three_boosted_links(asgi_se
     first = _state(page)
     assert (first["index"], first["track"]["title"]) == (0, "Opener")
     assert page.evaluate("() => document.body.getAttribute('hx-boost')") == "true"  # switched on by the first play
-    page.evaluate("() => { window.__sameDocument = true; document.getElementById('player').dataset.marker = 'kept'; }")
+    page.evaluate("() => { window.__sameDocument = true; document.getElementById('stylus-player').dataset.marker = 'kept'; }")
     for link in ("a.brand", 'nav.mainnav a[href^="/concerts"]', 'a[href="/listening/"]'):
         before = page.url
         page.evaluate("() => { window.__settled = false;"
@@ -77,12 +77,12 @@ def test_player_keeps_playing_the_same_track_through_three_boosted_links(asgi_se
         page.click(link)
         page.wait_for_function("u => window.location.href !== u", arg=before)
         # htmx sets the new URL before it has swapped and settled the page.
-        page.wait_for_function("() => window.__settled && document.getElementById('player') !== null")
+        page.wait_for_function("() => window.__settled && document.getElementById('stylus-player') !== null")
         state = _state(page)
         assert state["playing"], f"stopped after following {link}"
         assert (state["index"], state["track"]["title"]) == (0, "Opener")
         assert page.evaluate("() => window.__sameDocument === true"), "the link reloaded the page"
-        assert page.evaluate("() => document.getElementById('player').dataset.marker") == "kept"
+        assert page.evaluate("() => document.getElementById('stylus-player').dataset.marker") == "kept"
     assert page.url.endswith("/listening/")
     assert page.locator("h1").first.inner_text() == "Listening"
 

@@ -60,7 +60,7 @@ def test_guest_streams_from_the_archive_item_page_and_the_queue_survives_a_reloa
     page.wait_for_function("() => window.StylusPlayer && window.StylusPlayer.state().track !== null")
     restored = _state(page)
     assert (restored["index"], restored["track"]["title"]) == (1, "Streamed Second")
-    assert page.locator("#player [data-player-title]").inner_text() == "Streamed Second"
+    assert page.locator("#stylus-player [data-player-title]").inner_text() == "Streamed Second"
 
 
 def test_user_queue_is_kept_on_the_server_and_restored_after_a_reload(asgi_server, page, owner, library):  # noqa: F811
@@ -89,8 +89,8 @@ def test_share_this_moment_copies_a_link_that_starts_there(asgi_server, page, ow
     browser_login(page, asgi_server, "owner")
     _start(page, asgi_server, file="d1t01.ogg", t="0:12")
     page.wait_for_function("() => window.StylusPlayer.state().position >= 12")
-    page.click("#player [data-player-share]")
-    shared = page.evaluate("() => document.getElementById('player').dataset.shared")
+    page.click("#stylus-player [data-player-share]")
+    shared = page.evaluate("() => document.getElementById('stylus-player').dataset.shared")
     assert shared.startswith(f"{asgi_server.url}/listening/play/{ITEM}/?file=d1t01.ogg&t=0:1")
     page.goto(shared)
     page.wait_for_function("() => window.StylusPlayer !== undefined")
@@ -131,3 +131,21 @@ def test_listening_page_draws_the_stats_charts(asgi_server, page, owner):
     page.goto(f"{asgi_server.url}/listening/?range=all")
     page.wait_for_function("() => document.querySelectorAll('[data-chart][data-drawn=\"1\"] canvas').length === 4")
     assert page.locator("[data-stat=plays]").inner_text() == "120"
+
+
+def test_player_keeps_playing_through_the_archive_library_player_page(asgi_server, page, owner, library):  # noqa: F811
+    """That page has its own player (<section id="player">, archive's): the site's bar keeps an id of its own and
+    the music goes on in and out of the page."""
+    browser_login(page, asgi_server, "owner")
+    _start(page, asgi_server)
+    page.evaluate("() => { document.getElementById('stylus-player').dataset.marker = 'kept'; window.__same = true; }")
+    for href in (f"/archive/library/{ITEM}/", "/"):
+        page.evaluate("""h => { window.__settled = false;
+            document.addEventListener('htmx:afterSettle', () => { window.__settled = true; }, {once: true});
+            const a = document.createElement('a'); a.href = h; a.id = 'go-' + h.length; a.textContent = 'go';
+            document.querySelector('main').appendChild(a); window.htmx.process(a); a.click(); }""", href)
+        page.wait_for_function("h => window.location.pathname === h && window.__settled", arg=href)
+        state = _state(page)
+        assert state["playing"] and (state["index"], state["track"]["title"]) == (0, "Opener"), href
+        assert page.evaluate("() => window.__same === true"), "the link reloaded the page"
+        assert page.evaluate("() => document.getElementById('stylus-player').dataset.marker") == "kept"
