@@ -28,7 +28,6 @@ _INT = re.compile(r"-?\d[\d,]*")
 _COUNT = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*([KkMm])?\b")
 _SCALE = {"k": 1_000, "m": 1_000_000}
 _STREAMING = {"spotify", "apple music", "soundcloud", "tidal", "youtube", "youtube music", "deezer", "bandcamp", "amazon music"}
-_WS = re.compile(r"\s+")
 # The recorded pages put a space before every character entity ("Don &#039;t"); the live site
 # does not. Undo it only where it is clearly an artefact: a space before an apostrophe inside a word.
 _APOS_ARTEFACT = re.compile(r"(\w) (['’]\w)")
@@ -47,9 +46,11 @@ def _tree(html: str, *, full_page: bool = True) -> LexborHTMLParser:
 def clean(text: str | None) -> str:
     if not text:
         return ""
-    text = html_lib.unescape(text).replace("\xa0", " ")
-    text = _WS.sub(" ", text).strip()
-    return _APOS_ARTEFACT.sub(r"\1\2", text)
+    text = html_lib.unescape(text)
+    # str.split() splits on every Unicode space (\xa0 included), like \s+, and is several times faster:
+    # clean() runs ~250 times per album page.
+    text = " ".join(text.split())
+    return _APOS_ARTEFACT.sub(r"\1\2", text) if " '" in text or " ’" in text else text
 
 
 def _text(node: LexborNode | None) -> str:

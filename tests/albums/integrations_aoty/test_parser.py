@@ -260,3 +260,11 @@ def test_parse_similar_page_reads_album_pages_block(real_aoty):
 def test_parse_similar_page_refuses_other_pages(aoty_data):
     with pytest.raises(AotyParseError):
         parser.parse_similar_page((aoty_data / "grid_small.html").read_text())
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("  Night\xa0 Ferry\n\t", "Night Ferry"), ("A\u2003B", "A B"), ("Don &#039;t Be Dumb", "Don't Be Dumb"),
+    ("it ’s", "it’s"), ("Q&amp;A", "Q&A"), ("", ""), (None, ""),
+])
+def test_clean_collapses_spaces_and_undoes_the_apostrophe_artefact(raw, expected):
+    assert parser.clean(raw) == expected
