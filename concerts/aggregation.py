@@ -67,6 +67,9 @@ def consensus(values: Iterable[str]) -> str:
     cleaned = [" ".join(v.split()) for v in values if v and v.strip()]
     if not cleaned:
         return ""
+    first = cleaned[0]
+    if all(v == first for v in cleaned):  # the usual case, one spelling: nothing to count
+        return first
     counts = Counter(v.casefold() for v in cleaned)
     best = max(counts.values())
     for value in cleaned:

@@ -10,8 +10,9 @@ class Concert(TimeStampedModel):
     """One show: an artist on one (possibly partial) date, with every recording of it."""
 
     artist = models.CharField(max_length=300)
-    artist_key = models.CharField(max_length=300, db_index=True, help_text="Case-folded artist name.")
-    artist_slug = models.SlugField(max_length=300, db_index=True)
+    # no index of its own: the unique (artist_key, date_text) constraint's index leads with it
+    artist_key = models.CharField(max_length=300, help_text="Case-folded artist name.")
+    artist_slug = models.SlugField(max_length=300, db_index=False)  # indexed in Meta, without a LIKE twin
     date_text = models.CharField(max_length=10, help_text="YYYY-MM-DD; 00 marks an unknown month or day.")
     date = models.DateField(null=True, blank=True, db_index=True, help_text="Empty when the date is partial.")
     year = models.PositiveSmallIntegerField(db_index=True)
@@ -20,15 +21,21 @@ class Concert(TimeStampedModel):
     recordings_count = models.PositiveIntegerField(default=0)
     best_identifier = models.CharField(max_length=100, blank=True)
     best_reason = models.CharField(max_length=200, blank=True)
-    latest_added = models.CharField(max_length=32, blank=True, db_index=True)
+    latest_added = models.CharField(max_length=32, blank=True)  # indexed in Meta
     setlist_identifier = models.CharField(max_length=100, blank=True, help_text="The recording the setlist came from.")
     setlist_disagreements = models.JSONField(default=list, blank=True,
                                              help_text="Where other recordings' setlists differ from the agreed one.")
-    is_demo = models.BooleanField(default=False, db_index=True)
+    is_demo = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-date_text", "artist"]
         constraints = [models.UniqueConstraint(fields=["artist_key", "date_text"], name="concert_unique_artist_date")]
+        # Indexes declared here rather than with db_index, because on PostgreSQL db_index on a CharField adds
+        # a second varchar_pattern_ops index for LIKE queries, which nothing runs on these columns and every
+        # bulk load pays for. Only demo rows are ever looked up by the flag: a partial index finds them.
+        indexes = [models.Index(fields=["artist_slug"], name="concert_artist_slug"),
+                   models.Index(fields=["latest_added"], name="concert_latest_added"),
+                   models.Index(fields=["is_demo"], condition=models.Q(is_demo=True), name="concert_demo")]
 
     def __str__(self) -> str:
         return f"{self.artist} {self.date_text}"
@@ -41,8 +48,9 @@ class Concert(TimeStampedModel):
 class Recording(TimeStampedModel):
     """One etree item: a taper's recording of a concert."""
 
-    identifier = models.CharField(max_length=100, unique=True)
-    concert = models.ForeignKey(Concert, on_delete=models.CASCADE, related_name="recordings")
+    identifier = models.CharField(max_length=100)  # unique by a constraint in Meta, without a LIKE twin index
+    # no index of its own: the (concert, rank) index leads with it, and one fewer index keeps bulk loads fast
+    concert = models.ForeignKey(Concert, on_delete=models.CASCADE, related_name="recordings", db_index=False)
     title = models.CharField(max_length=500, blank=True)
     raw_date = models.CharField(max_length=40, blank=True)
     venue = models.CharField(max_length=300, blank=True)
@@ -71,11 +79,13 @@ class Recording(TimeStampedModel):
     info_fetched = models.BooleanField(default=False)
     setlist_notes = models.JSONField(default=list, blank=True, help_text="Where its sources disagreed.")
     setlist_extracted_at = models.DateTimeField(null=True, blank=True)
-    is_demo = models.BooleanField(default=False, db_index=True)
+    is_demo = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["rank", "identifier"]
-        indexes = [models.Index(fields=["concert", "rank"])]
+        constraints = [models.UniqueConstraint(fields=["identifier"], name="recording_unique_identifier")]
+        indexes = [models.Index(fields=["concert", "rank"]),
+                   models.Index(fields=["is_demo"], condition=models.Q(is_demo=True), name="recording_demo")]
 
     def __str__(self) -> str:
         return self.identifier

@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 import logging
+import operator
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.text import slugify
@@ -22,6 +22,7 @@ from integrations.internet_archive.types import SearchDoc
 
 from ..aggregation import CleanDate, artist_key, best_reason, clean_date, consensus, recording_score
 from ..models import AggregationRun, Concert, Recording, RecordingQuality
+from .bulk import chunks, copy_insert, cyclic_gc_paused, filter_in
 from .enrich import recordings_enrich_later
 
 log = logging.getLogger(__name__)
@@ -33,9 +34,16 @@ FORMAT_PREFERENCE = ("24bit Flac", "Flac", "Shorten", "Apple Lossless Audio", "V
 _DOC_FIELDS = ("title", "raw_date", "venue", "location", "source_type", "source", "taper", "transferer", "lineage",
                "format", "lossless", "soundboard", "total_size", "avg_rating", "num_reviews", "downloads", "addeddate")
 _RANK_FIELDS = ("score", "rank", "rank_reason")
+_WRITE_FIELDS = (*_DOC_FIELDS, "track_count", "length", *_RANK_FIELDS)
 _CONCERT_FIELDS = ("artist", "artist_slug", "venue", "location", "recordings_count", "best_identifier", "best_reason",
                    "latest_added", "date", "year")
-_BATCH = 2000
+
+# A stored recording is read as one tuple: (id, identifier, concert_id, *_WRITE_FIELDS). Comparing it with what
+# this run computed is then one tuple comparison, with no dict or model instance per row.
+_STORED = ("id", "identifier", "concert_id", *_WRITE_FIELDS)
+_ID, _CONCERT, _VALUES = 0, 2, 3
+_AT = {name: i for i, name in enumerate(_STORED)}
+_write_values = operator.itemgetter(*_WRITE_FIELDS)  # a computed record's values in stored order
 
 
 @dataclass
@@ -58,8 +66,8 @@ def _best_format(formats: Iterable[str]) -> str:
     return next((f for f in FORMAT_PREFERENCE if f in available), "")
 
 
-def _doc_record(doc: SearchDoc) -> dict:
-    fmt = _best_format(doc.formats)
+def _doc_record(doc: SearchDoc, *, fmt: str, key: tuple[str, str]) -> dict:
+    """What this run knows of one recording, keyed by Recording field, plus its concert key as "_key"."""
     return {
         "title": doc.title[:500],
         "raw_date": doc.date[:40],
@@ -78,41 +86,53 @@ def _doc_record(doc: SearchDoc) -> dict:
         "num_reviews": doc.num_reviews,
         "downloads": doc.downloads,
         "addeddate": doc.addeddate[:32],
+        "track_count": None,  # from item metadata, kept from the stored row below
+        "length": None,
+        "_key": key,
     }
 
 
-def _insert(rows: list[dict], model) -> None:
-    """Inserts new rows given as {attname: value}: COPY on PostgreSQL (no model instances, several times
-    faster than INSERT for 100k rows), bulk_create elsewhere."""
-    if not rows:
-        return
-    if connection.vendor != "postgresql":
-        for chunk in _chunks(rows):
-            model.objects.bulk_create([model(**row) for row in chunk])
-        return
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    now = timezone.now()
-    stamps = {f.attname: now for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)}
-    names = [f.attname for f in fields]
-    defaults = {f.attname: f.get_default() for f in fields}
-    with connection.cursor() as cursor:
-        with cursor.cursor.copy(f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                merged = {**defaults, **row, **stamps}
-                copy.write_row([merged[name] for name in names])
+@dataclass
+class _Incoming:
+    """The items of one run, read once: records by identifier, and per concert key its cleaned date."""
+
+    records: dict[str, dict] = field(default_factory=dict)
+    artist_names: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    dates: dict[tuple[str, str], CleanDate] = field(default_factory=dict)
 
 
-def _with_identifiers(qs, identifiers: list[str]):
-    """qs filtered to these identifiers; on PostgreSQL one array parameter instead of thousands of placeholders."""
-    if connection.vendor == "postgresql":
-        return qs.extra(where=[f"{Recording._meta.db_table}.identifier = ANY(%s)"], params=[identifiers])
-    return qs.filter(identifier__in=identifiers)
-
-
-def _chunks(items: list, size: int = _BATCH) -> Iterable[list]:
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
+def _read_docs(docs: Iterable[SearchDoc], report: AggregateReport) -> _Incoming:
+    incoming = _Incoming()
+    # Recordings of one show share its date string, artists recur across thousands of items and there are a
+    # handful of format lists: each is worked out once per distinct value.
+    cleaned_dates: dict[str, CleanDate | None] = {}
+    artist_keys: dict[str, str] = {}
+    formats: dict[tuple[str, ...], str] = {}
+    for doc in docs:
+        report.items_seen += 1
+        if not doc.date or not doc.creator:
+            report.items_undated += 1
+            continue
+        if doc.date in cleaned_dates:
+            cleaned = cleaned_dates[doc.date]
+        else:
+            cleaned = cleaned_dates[doc.date] = clean_date(doc.date)
+        if cleaned is None:
+            report.items_bad_date += 1
+            if len(report.bad_dates) < 20:
+                report.bad_dates.append(f"{doc.identifier}: {doc.date}")
+            continue
+        akey = artist_keys.get(doc.creator)
+        if akey is None:
+            akey = artist_keys[doc.creator] = artist_key(doc.creator)
+        fmt = formats.get(doc.formats)
+        if fmt is None:
+            fmt = formats[doc.formats] = _best_format(doc.formats)
+        key = (akey, cleaned.text)
+        incoming.records[doc.identifier] = _doc_record(doc, fmt=fmt, key=key)
+        incoming.artist_names[akey].append(doc.creator.strip())
+        incoming.dates[key] = cleaned
+    return incoming
 
 
 def concerts_aggregate_items(*, docs: Iterable[SearchDoc], report: AggregateReport | None = None,
@@ -124,81 +144,72 @@ def concerts_aggregate_items(*, docs: Iterable[SearchDoc], report: AggregateRepo
     it twice on the same items writes nothing the second time.
     """
     report = report or AggregateReport()
-    incoming: dict[str, dict] = {}
-    keys: dict[str, tuple[str, str]] = {}
-    artist_names: dict[str, list[str]] = defaultdict(list)
-    dates: dict[tuple[str, str], CleanDate] = {}
-    for doc in docs:
-        report.items_seen += 1
-        if not doc.date or not doc.creator:
-            report.items_undated += 1
-            continue
-        cleaned = clean_date(doc.date)
-        if cleaned is None:
-            report.items_bad_date += 1
-            if len(report.bad_dates) < 20:
-                report.bad_dates.append(f"{doc.identifier}: {doc.date}")
-            continue
-        key = (artist_key(doc.creator), cleaned.text)
-        incoming[doc.identifier] = _doc_record(doc)
-        keys[doc.identifier] = key
-        artist_names[key[0]].append(doc.creator.strip())
-        dates[key] = cleaned
-    if not incoming:
-        return report
+    # 100k items become a few hundred thousand dicts and tuples, none in a reference cycle: the cyclic collector
+    # would walk them all again and again as they pile up (about a fifth of the run's CPU), and freeing them
+    # needs only reference counts.
+    with cyclic_gc_paused():
+        _aggregate(docs=docs, report=report, enrich=enrich)
+    return report
+
+
+def _aggregate(*, docs: Iterable[SearchDoc], report: AggregateReport, enrich: bool) -> None:
+    incoming = _read_docs(docs, report)
+    if not incoming.records:
+        return
 
     # -- what is stored already ------------------------------------------------------------------
-    wanted_keys = set(keys.values())
+    wanted_keys = {record["_key"] for record in incoming.records.values()}
     artists = sorted({k[0] for k in wanted_keys})
-    concerts: dict[tuple[str, str], Any] = {}  # Concert, or a stand-in holding only the new row's id
-    for chunk in _chunks(artists, 500):
-        for concert in Concert.objects.filter(artist_key__in=chunk):
-            concerts[(concert.artist_key, concert.date_text)] = concert
-    by_id = {c.pk: c for c in concerts.values()}
-    affected_ids = {concerts[k].pk for k in wanted_keys if k in concerts}
+    concerts: dict[tuple[str, str], dict[str, Any]] = {}  # stored concert rows, with "pk"
+    concert_columns = ("pk", "artist_key", "date_text", *_CONCERT_FIELDS)
+    for qs in filter_in(Concert.objects.values(*concert_columns), "artist_key", artists):
+        for concert in qs:
+            concerts[(concert["artist_key"], concert["date_text"])] = concert
+    by_id = {c["pk"]: c for c in concerts.values()}
+    affected_ids = {concerts[k]["pk"] for k in wanted_keys if k in concerts}
 
-    stored: dict[str, dict] = {}  # identifier -> stored row
-    columns = ("id", "identifier", "concert_id", "track_count", "length", *_DOC_FIELDS, *_RANK_FIELDS)
-    for chunk in _chunks(sorted(affected_ids), 1000):  # every recording of the concerts this run touches
-        for row in Recording.objects.filter(concert_id__in=chunk).values(*columns):
-            stored[row["identifier"]] = row
-    unseen = [i for i in incoming if i not in stored]
-    for chunk in _chunks(unseen, 20000):  # new, or stored under a concert this run does not know yet (moved)
-        for row in _with_identifiers(Recording.objects.all(), chunk).values(*columns):
-            if row["concert_id"] not in by_id:
-                moved_from = Concert.objects.get(pk=row["concert_id"])
-                by_id[moved_from.pk] = moved_from
-                concerts[(moved_from.artist_key, moved_from.date_text)] = moved_from
-            if row["concert_id"] not in affected_ids:
-                affected_ids.add(row["concert_id"])
-                for sibling in Recording.objects.filter(concert_id=row["concert_id"]).values(*columns):
-                    stored.setdefault(sibling["identifier"], sibling)
-            stored[row["identifier"]] = row
+    stored: dict[str, tuple] = {}  # identifier -> stored row (see _STORED)
+    for qs in filter_in(Recording.objects.values_list(*_STORED), "concert_id", sorted(affected_ids)):
+        for row in qs:  # every recording of the concerts this run touches
+            stored[row[1]] = row
+    unseen = [i for i in incoming.records if i not in stored]
+    for qs in filter_in(Recording.objects.values_list(*_STORED), "identifier", unseen):
+        for row in qs:  # stored under a concert this run does not know yet: the recording moves
+            if row[_CONCERT] not in by_id:
+                moved_from = Concert.objects.values(*concert_columns).get(pk=row[_CONCERT])
+                by_id[moved_from["pk"]] = moved_from
+                concerts[(moved_from["artist_key"], moved_from["date_text"])] = moved_from
+            if row[_CONCERT] not in affected_ids:
+                affected_ids.add(row[_CONCERT])
+                for sibling in Recording.objects.filter(concert_id=row[_CONCERT]).values_list(*_STORED):
+                    stored.setdefault(sibling[1], sibling)
+            stored[row[1]] = row
     artist_totals: dict[str, list[float]] = defaultdict(lambda: [0.0, 0])
-    for chunk in _chunks(artists, 500):
-        rows = (Recording.objects.filter(concert__artist_key__in=chunk, avg_rating__isnull=False)
-                .values("concert__artist_key").annotate(s=Sum("avg_rating"), c=Count("id")))
-        for row in rows:
-            artist_totals[row["concert__artist_key"]] = [row["s"] or 0.0, row["c"]]
+    for part in chunks(artists, 500):
+        for total in (Recording.objects.filter(concert__artist_key__in=part, avg_rating__isnull=False)
+                      .values("concert__artist_key").annotate(s=Sum("avg_rating"), c=Count("id"))):
+            artist_totals[total["concert__artist_key"]] = [total["s"] or 0.0, total["c"]]
 
     # -- the state after this run ------------------------------------------------------------------
-    id_to_key = {c.pk: k for k, c in concerts.items()}
+    id_to_key = {c["pk"]: k for k, c in concerts.items()}
     final: dict[str, dict] = {}
     for identifier, row in stored.items():
-        found: tuple[str, str] | None = keys.get(identifier) or id_to_key.get(row["concert_id"])
-        if found is None:
+        if identifier in incoming.records:
             continue
-        final[identifier] = {**{f: row[f] for f in (*_DOC_FIELDS, "track_count", "length")}, "_key": found}
-    for identifier, record in incoming.items():
-        previous = final.get(identifier, {})
-        final[identifier] = {"track_count": previous.get("track_count"), "length": previous.get("length"),
-                             **record, "_key": keys[identifier]}
-        if "total_size" in previous and record["total_size"] is None:
-            final[identifier]["total_size"] = previous["total_size"]
+        found = id_to_key.get(row[_CONCERT])
+        if found is not None:
+            final[identifier] = {**dict(zip(_WRITE_FIELDS, row[_VALUES:], strict=True)), "_key": found}
+    for identifier, record in incoming.records.items():
+        row = stored.get(identifier)
+        if row is not None:  # what item metadata filled in stays
+            record["track_count"], record["length"] = row[_AT["track_count"]], row[_AT["length"]]
+            if record["total_size"] is None:
+                record["total_size"] = row[_AT["total_size"]]
+        final[identifier] = record
     for row in stored.values():  # keep the artist's average exact: swap old ratings for new
-        if row["avg_rating"] is not None and row["concert_id"] in id_to_key:
-            totals = artist_totals[id_to_key[row["concert_id"]][0]]
-            totals[0] -= row["avg_rating"]
+        if row[_AT["avg_rating"]] is not None and row[_CONCERT] in id_to_key:
+            totals = artist_totals[id_to_key[row[_CONCERT]][0]]
+            totals[0] -= row[_AT["avg_rating"]]
             totals[1] -= 1
     for record in final.values():
         if record["avg_rating"] is not None:
@@ -209,9 +220,9 @@ def concerts_aggregate_items(*, docs: Iterable[SearchDoc], report: AggregateRepo
     members: dict[tuple[str, str], list[str]] = defaultdict(list)
     for identifier, record in final.items():
         members[record["_key"]].append(identifier)
-    measured = _measured(list(final))
+    measured = _measured(final)
     concert_values: dict[tuple[str, str], dict] = {}
-    artist_display: dict[str, str] = {}
+    artist_display: dict[str, tuple[str, str]] = {}  # artist key -> (name, slug), agreed once per artist
     for key, identifiers in members.items():
         totals = artist_totals[key[0]]
         avg_all = totals[0] / totals[1] if totals[1] > 0 else 0.0
@@ -226,14 +237,15 @@ def concerts_aggregate_items(*, docs: Iterable[SearchDoc], report: AggregateRepo
             final[identifier]["rank"] = rank
         best = final[ordered[0]]
         existing = concerts.get(key)
-        cleaned = dates.get(key)
-        artist = artist_display.get(key[0])
-        if artist is None:
-            names = artist_names.get(key[0]) or ([existing.artist] if existing else [key[0]])
-            artist = artist_display[key[0]] = consensus(names) or key[0]
+        cleaned = incoming.dates.get(key)
+        display = artist_display.get(key[0])
+        if display is None:
+            names = incoming.artist_names.get(key[0]) or ([existing["artist"]] if existing else [key[0]])
+            name = (consensus(names) or key[0])[:300]
+            display = artist_display[key[0]] = (name, (slugify(name) or "artist")[:300])
         concert_values[key] = {
-            "artist": artist[:300],
-            "artist_slug": (slugify(artist) or "artist")[:300],
+            "artist": display[0],
+            "artist_slug": display[1],
             "venue": consensus(final[i]["venue"] for i in ordered)[:300],
             "location": consensus(final[i]["location"] for i in ordered)[:300],
             "recordings_count": len(ordered),
@@ -242,69 +254,61 @@ def concerts_aggregate_items(*, docs: Iterable[SearchDoc], report: AggregateRepo
                 best_reason(source_type=best["source_type"], soundboard=best["soundboard"], format=best["format"],
                             avg=best["avg_rating"], n=best["num_reviews"]), best["rank_reason"])))[:200],
             "latest_added": max((final[i]["addeddate"] or "" for i in ordered), default="")[:32],
-            "date": cleaned.date if cleaned else (existing.date if existing else None),
-            "year": cleaned.year if cleaned else (existing.year if existing else int(key[1][:4])),
+            "date": cleaned.date if cleaned else (existing["date"] if existing else None),
+            "year": cleaned.year if cleaned else (existing["year"] if existing else int(key[1][:4])),
         }
 
     # -- write only what differs --------------------------------------------------------------------
     with transaction.atomic():
-        new_concerts = [{"artist_key": key[0], "date_text": key[1], **values}
-                        for key, values in concert_values.items() if key not in concerts]
-        new_keys = {(c["artist_key"], c["date_text"]) for c in new_concerts}
-        _insert(new_concerts, Concert)
-        report.concerts_created += len(new_concerts)
+        concert_ids = {key: c["pk"] for key, c in concerts.items()}
+        new_keys = [key for key in concert_values if key not in concerts]
+        report.concerts_created += copy_insert(Concert, ("artist_key", "date_text", *_CONCERT_FIELDS), (
+            (*key, *(concert_values[key][f] for f in _CONCERT_FIELDS)) for key in new_keys))
         if new_keys:  # read the new ids back (COPY returns none)
-            for chunk in _chunks(sorted({k[0] for k in new_keys}), 500):
-                for pk, new_key, date_text in Concert.objects.filter(artist_key__in=chunk).values_list(
-                        "pk", "artist_key", "date_text"):
-                    if (new_key, date_text) in new_keys:
-                        concerts[(new_key, date_text)] = SimpleNamespace(pk=pk)  # only the id is needed
-        changed_concerts = []
-        for key, values in concert_values.items():
-            if key in new_keys:
-                continue
-            concert = concerts[key]
-            if any(getattr(concert, f) != v for f, v in values.items()):
-                for f, v in values.items():
-                    setattr(concert, f, v)
-                changed_concerts.append(concert)
+            wanted = set(new_keys)
+            for qs in filter_in(Concert.objects.values_list("pk", "artist_key", "date_text"), "artist_key",
+                                sorted({k[0] for k in wanted})):
+                for pk, akey, date_text in qs:
+                    if (akey, date_text) in wanted:
+                        concert_ids[(akey, date_text)] = pk
+        changed_concerts = [
+            Concert(pk=concerts[key]["pk"], **values) for key, values in concert_values.items()
+            if key in concerts and any(concerts[key][f] != v for f, v in values.items())]
         if changed_concerts:
             Concert.objects.bulk_update(changed_concerts, _CONCERT_FIELDS, batch_size=500)
         report.concerts_updated += len(changed_concerts)
         # concerts left without recordings (all moved away) are removed
-        emptied = [c.pk for k, c in concerts.items() if c.pk in affected_ids and k not in members]
+        emptied = [c["pk"] for k, c in concerts.items() if c["pk"] in affected_ids and k not in members]
         if emptied:
             Concert.objects.filter(pk__in=emptied).delete()
 
         new_recordings, changed_recordings = [], []
-        write_fields = (*_DOC_FIELDS, "track_count", "length", *_RANK_FIELDS)
         for identifier, record in final.items():
-            concert_id = concerts[record["_key"]].pk
-            values = {f: record[f] for f in write_fields}
+            concert_id = concert_ids[record["_key"]]
+            values = _write_values(record)
             row = stored.get(identifier)
             if row is None:
-                new_recordings.append({"identifier": identifier, "concert_id": concert_id, **values})
-            elif row["concert_id"] != concert_id or any(row[f] != v for f, v in values.items()):
-                changed_recordings.append(Recording(pk=row["id"], identifier=identifier, concert_id=concert_id, **values))
-        _insert(new_recordings, Recording)
+                new_recordings.append((identifier, concert_id, *values))
+            elif row[_CONCERT] != concert_id or row[_VALUES:] != values:
+                changed_recordings.append(Recording(pk=row[_ID], identifier=identifier, concert_id=concert_id,
+                                                    **dict(zip(_WRITE_FIELDS, values, strict=True))))
+        report.recordings_created += copy_insert(Recording, ("identifier", "concert_id", *_WRITE_FIELDS),
+                                                 new_recordings)
         if changed_recordings:
-            Recording.objects.bulk_update(changed_recordings, ("concert_id", *write_fields), batch_size=500)
-        report.recordings_created += len(new_recordings)
+            Recording.objects.bulk_update(changed_recordings, ("concert_id", *_WRITE_FIELDS), batch_size=500)
         report.recordings_updated += len(changed_recordings)
         # track counts and setlists come from each item's metadata, which search results lack: fetch them now
         # (after commit, in the background) rather than when someone first opens the recording
         if enrich:
             recordings_enrich_later(identifiers=[i for i, r in final.items() if r["track_count"] is None])
-    return report
 
 
-def _measured(identifiers: list[str]) -> dict[str, tuple[float, str]]:
+def _measured(wanted: Container[str]) -> dict[str, tuple[float, str]]:
     """{identifier: (score change, reasons)} from the quality cards of these recordings.
 
     Cards exist only for recordings someone downloaded, far fewer than the recordings a run touches: one read
     of all of them beats a thousand-identifier lookup per chunk.
     """
-    wanted = set(identifiers)
     return {identifier: (delta, "; ".join(reasons)[:300])
             for identifier, delta, reasons in RecordingQuality.objects.values_list(
                 "recording__identifier", "score_delta", "reasons").iterator(chunk_size=2000)

@@ -204,3 +204,23 @@ def test_beat_schedule_exists(db):
 
     task = PeriodicTask.objects.get(name="concerts: incremental aggregation")
     assert task.task == "concerts.tasks.concerts_aggregate_incremental" and task.enabled
+
+
+def test_aggregate_writes_json_defaults_as_json_lists(db):
+    """On PostgreSQL new rows arrive by COPY: an empty list default must land as [] (not as an array or {})."""
+    services.concerts_aggregate_items(docs=[doc("json.a"), doc("json.b", date="1977-05-09")])
+    assert list(Recording.objects.values_list("setlist_notes", flat=True)) == [[], []]
+    assert list(Concert.objects.values_list("setlist_disagreements", flat=True)) == [[], []]
+    assert not Concert.objects.filter(is_demo=True).exists()
+
+
+def test_aggregate_takes_a_moved_recordings_old_concert_into_account(db):
+    """A recording re-dated into a concert this run creates leaves its old concert ranked without it."""
+    services.concerts_aggregate_items(docs=[doc("old.a", date="1977-05-07", rating=4.0, reviews=3),
+                                            doc("old.b", date="1977-05-07", rating=3.0, reviews=3)])
+    report = services.concerts_aggregate_items(docs=[doc("old.a", date="1977-05-10", rating=4.0, reviews=3)])
+    assert report.concerts_created == 1 and report.recordings_updated >= 1
+    left = Concert.objects.get(date_text="1977-05-07")
+    assert left.recordings_count == 1 and left.best_identifier == "old.b"
+    assert Recording.objects.get(identifier="old.b").rank == 1
+    assert Recording.objects.get(identifier="old.a").concert.date_text == "1977-05-10"
