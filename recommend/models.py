@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 
 from common.models import TimeStampedModel
 
@@ -31,6 +32,9 @@ class Album(TimeStampedModel):
     release_date = models.CharField(max_length=10, blank=True)
     year = models.PositiveSmallIntegerField(null=True, blank=True)
     image_url = models.URLField(max_length=500, blank=True)
+    # The stored copy of image_url (recommend.services.covers): pages never hot-link Spotify's CDN.
+    cover_file = models.FileField(max_length=300, blank=True)
+    cover_source_url = models.URLField(max_length=500, blank=True, help_text="The image_url cover_file was stored from.")
     artists = models.ManyToManyField(Artist, blank=True, related_name="albums")
 
     def __str__(self) -> str:
@@ -76,7 +80,8 @@ class Track(TimeStampedModel):
 
     @property
     def cover_url(self) -> str:
-        return self.album.image_url if self.album_id and self.album else ""
+        """Our own cover route (the album's stored copy, else a generated placeholder), never Spotify's CDN."""
+        return reverse("recommend:track_cover", args=[self.pk]) if self.pk else ""
 
 
 class TrackArtist(models.Model):

@@ -75,6 +75,18 @@ def own_track_get_for_user(*, user: AuthUser, track_id: int) -> Track:
     return track
 
 
+def track_cover_get(*, user: AnyUser, track_id: int) -> Track:
+    """A track for its cover route: catalogue tracks for anyone, own-audio tracks for their owner only (else 404)."""
+    visible = Q(owner__isnull=True)
+    if user.is_authenticated:
+        visible |= Q(owner=user)
+    track = (Track.objects.filter(visible, pk=track_id).select_related("album")
+             .only("pk", "title", "album__id", "album__title", "album__cover_file").first())
+    if track is None:
+        raise Http404("No such track.")
+    return track
+
+
 def link_needs_spotify(*, url: str) -> bool:
     """Whether recommending from this link may call Spotify while the visitor waits: a valid link whose
     track (or playlist) is not stored yet. Invalid links and stored seeds never reach Spotify."""

@@ -51,3 +51,13 @@ def index_add_task(self, track_ids: list[int]) -> None:
         services.index_add_tracks(track_ids=track_ids, reason="queued add", raise_if_busy=True)
     except services.IndexBusy as exc:
         raise self.retry(countdown=30, exc=exc) from exc
+
+
+@shared_task(base=StylusTask, bind=True, acks_late=True)
+def album_cover_store_task(self, album_id: int) -> bool:
+    """Stores the album's Spotify cover in media storage; safe to run twice (a stored cover is not fetched again).
+
+    Transient errors retry with backoff (StylusTask); a final failure is recorded as a failed job for staff
+    to retry, and pages show the generated placeholder meanwhile.
+    """
+    return services.album_cover_store(album_id=album_id)

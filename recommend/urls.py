@@ -12,6 +12,7 @@ urlpatterns = [
     path("analyse/", views.analyse, name="analyse"),
     path("analyse/archive/", views.analyse_archive, name="analyse_archive"),
     path("mine/<int:pk>/", views.own_track, name="own_track"),
+    path("tracks/<int:pk>/cover/", views.track_cover, name="track_cover"),
     path("jobs/<int:pk>/", views.job_detail, name="job"),
     path("save/", views.save_playlist, name="save_playlist"),
 ]

@@ -4,11 +4,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from common import selectors as common_selectors
+from common.covers import cover_response
 from common.exceptions import StylusError
 from common.ratelimit import external_page_limit
 from common.views import HtmxHttpRequest
@@ -53,6 +54,19 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
     if retry_after is not None:
         response["Retry-After"] = str(retry_after)
     return response
+
+
+@require_GET
+def track_cover(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
+    """The track's album cover: the copy stored in media storage, else a generated placeholder.
+
+    Result cards and the API link here instead of Spotify's CDN, so pages work with no internet.
+    """
+    track = selectors.track_cover_get(user=request.user, track_id=pk)
+    if track.album is not None:
+        return cover_response(stored=track.album.cover_file, key=f"recommend-album:{track.album.pk}",
+                              title=track.album.title)
+    return cover_response(stored=None, key=f"recommend-track:{track.pk}", title=track.title)
 
 
 @require_GET

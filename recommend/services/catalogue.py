@@ -18,6 +18,7 @@ from recommend.models import Album, Artist, Track, TrackArtist, TrackFeatures
 from recommend.ranking import track_genres
 from recommend.text import match_key, normalise_genre
 
+from .covers import album_cover_schedule
 from .index import index_add_later
 
 Source = TrackFeatures.Source
@@ -77,6 +78,7 @@ def track_upsert_from_spotify(*, data: SpotifyTrack) -> Track:
                           "year": data.album.year, "image_url": data.album.image_url},
             )
             album.artists.add(*[a for a in artists if a.spotify_id in {x.id for x in data.album.artists}])
+            album_cover_schedule(album=album)  # after commit: the cover is fetched once, by a task
         names = ", ".join(a.name for a in data.artists)
         track, _ = Track.objects.update_or_create(
             spotify_id=data.id,

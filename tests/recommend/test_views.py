@@ -233,4 +233,5 @@ def test_result_cards_show_cover_and_preview_player_when_known(client, catalogue
         preview_url="https://p.scdn.co/mp3-preview/x", album=album)
     html = client.get(reverse("recommend:index"), {"url": f"spotify:track:{ROCK_SEED}", "limit": 3}).content.decode()
     assert html.count('<audio class="recommend-card__preview"') == 3
-    assert html.count('src="https://i.scdn.co/image/cover"') == 3
+    # the cover is our own route (stored copy or placeholder), never Spotify's CDN
+    assert html.count('class="recommend-card__cover" src="/recommend/tracks/') == 3 and "i.scdn.co" not in html
