@@ -23,6 +23,7 @@ from common.types import AuthUser
 from ..models import TEXT_MAX, Listen, ListeningProfile, ListenTally
 
 UPSERT_CHUNK = 1000
+UPSERT_CHUNK_ARRAYS = 20000
 # Deleting through the services drops the tallies at once; the count audit catches the rest (admin deletes, a listen
 # committed late under a lower id) within this long, without counting a big history on every read.
 AUDIT_EVERY = dt.timedelta(minutes=10)
@@ -67,17 +68,29 @@ def _upsert(*, user_id: int, rows: list[tuple[str, str, str, str, int, int]]) ->
     # Counts add up: INSERT ... ON CONFLICT DO UPDATE with plays = plays + excluded.plays (PostgreSQL and SQLite),
     # which bulk_create(update_conflicts=True) cannot say.
     table = ListenTally._meta.db_table
-    for start in range(0, len(rows), UPSERT_CHUNK):
-        chunk = rows[start:start + UPSERT_CHUNK]
-        values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(chunk))
-        params: list[Any] = []
-        for kind, bucket, name, artist, plays, seconds in chunk:
-            params += [user_id, kind, bucket[:100], name[:TEXT_MAX], artist[:TEXT_MAX], plays, seconds]
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {table} (user_id, kind, bucket, name, artist, plays, seconds) VALUES {values} "
-                f"ON CONFLICT (user_id, kind, bucket) DO UPDATE SET plays = {table}.plays + excluded.plays, "
-                f"seconds = {table}.seconds + excluded.seconds", params)
+    conflict = (f"ON CONFLICT (user_id, kind, bucket) DO UPDATE SET plays = {table}.plays + excluded.plays, "
+                f"seconds = {table}.seconds + excluded.seconds")
+    rows = [(kind, bucket[:100], name[:TEXT_MAX], artist[:TEXT_MAX], plays, seconds)
+            for kind, bucket, name, artist, plays, seconds in rows]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One array per column (UNNEST): a first build writes 175,000 rows for 100,000 listens, and a VALUES
+            # list with 7 placeholders a row spends most of its time formatting and parsing placeholders.
+            for start in range(0, len(rows), UPSERT_CHUNK_ARRAYS):
+                columns = [list(column) for column in zip(*rows[start:start + UPSERT_CHUNK_ARRAYS], strict=True)]
+                cursor.execute(
+                    f"INSERT INTO {table} (user_id, kind, bucket, name, artist, plays, seconds) "
+                    f"SELECT %s, * FROM unnest(%s::varchar[], %s::varchar[], %s::varchar[], %s::varchar[], "
+                    f"%s::bigint[], %s::bigint[]) {conflict}", [user_id, *columns])
+            return
+        for start in range(0, len(rows), UPSERT_CHUNK):
+            chunk = rows[start:start + UPSERT_CHUNK]
+            values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(chunk))
+            params: list[Any] = []
+            for row in chunk:
+                params += [user_id, *row]
+            cursor.execute(f"INSERT INTO {table} (user_id, kind, bucket, name, artist, plays, seconds) "
+                           f"VALUES {values} {conflict}", params)
 
 
 def _last_id(*, user: AuthUser) -> int:
