@@ -146,3 +146,23 @@ def test_playlist_limits_and_bad_indexes_are_clean_failures(client, library, own
     body = call_json(client, "updatePlaylist", playlistId=playlist_id, songIndexToRemove=5, **owner_auth())
     assert body["status"] == "failed"
     assert Playlist.objects.get(pk=playlist_id).entries.count() == 1
+
+
+def test_search3_finds_upload_artists_and_songs_by_either_field_and_carries_marks(client, library, owner,
+                                                                                 owner_app_password):
+    theirs = _upload(owner, artist="Garage Trio", title="Basement take")
+    _upload(owner, artist="Other Band", title="Garage sale")
+    completed_download(user=owner, identifier=ITEM, file_name=TRACKS[1], content=b"jam", track=2)
+    song_id = ids.upload_song_id(theirs.pk)
+    assert call_json(client, "star", id=song_id, artistId="ar-garage-trio", albumId=f"al-{library.concert.pk}",
+                     **owner_auth())["status"] == "ok"
+    result = call_json(client, "search3", query="GARAGE basement", **owner_auth())["searchResult3"]
+    assert [s["id"] for s in result["song"]] == [song_id]  # one term in the artist, the other in the title
+    assert "starred" in result["song"][0]
+    result = call_json(client, "search3", query="garage", **owner_auth())["searchResult3"]
+    assert [a["name"] for a in result["artist"]] == ["Garage Trio"] and "starred" in result["artist"][0]
+    assert sorted(s["title"] for s in result["song"]) == ["Basement take", "Garage sale"]
+    result = call_json(client, "search3", query="lab", **owner_auth())["searchResult3"]
+    assert [a["id"] for a in result["album"]] == [f"al-{library.concert.pk}"] and "starred" in result["album"][0]
+    result = call_json(client, "search3", query=TRACKS[1].split(".")[0], **owner_auth())["searchResult3"]
+    assert [s["id"] for s in result["song"]] == [ids.file_song_id(ITEM, TRACKS[1])]  # the user's download
