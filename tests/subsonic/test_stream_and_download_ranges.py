@@ -119,3 +119,16 @@ def test_stream_archive_refusing_the_request_is_502(client, library, owner_app_p
     response = client.get("/rest/stream", {**owner_auth(), "f": "json", "id": ids.file_song_id(ITEM, TRACKS[0])})
     assert response.status_code == 502
     assert json.loads(response.content)["subsonic-response"]["error"]["code"] == 0
+
+
+def test_stream_own_upload_honours_range(client, owner, owner_app_password):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from recommend.models import AudioUpload
+
+    upload = AudioUpload.objects.create(user=owner, title="Take", artist="Garage Trio",
+                                        file=SimpleUploadedFile("take.mp3", CONTENT))
+    response = client.get("/rest/stream", {**owner_auth(), "id": ids.upload_song_id(upload.pk)},
+                          HTTP_RANGE="bytes=300-399")
+    assert response.status_code == 206 and response["Content-Type"] == "audio/mpeg"
+    assert _body(response) == CONTENT[300:400]
