@@ -151,6 +151,8 @@ class FileDownloader:
     def _connect(self, url: str) -> tuple[http.client.HTTPConnection, str]:
         """A connection to the URL's host (connect timeout at most 5 s) and the path to ask for."""
         try:
+            if any(ord(c) < 33 or ord(c) == 127 for c in url):  # urlsplit would drop tabs and newlines silently
+                raise ValueError(f"control character or space in {url!r:.200}")
             parts = urlsplit(url)
             if parts.scheme not in ("http", "https") or not parts.hostname:
                 raise ValueError(f"not an http(s) URL: {url!r:.200}")

@@ -90,3 +90,14 @@ def test_download_of_a_leading_slash_file_name_is_422(client, owner_api, slashed
                            content_type="application/json", **owner_api)
     assert response.status_code == 422
     assert not Download.objects.exists()
+
+
+def test_file_downloader_maps_an_invalid_url_to_invalid_identifier(replay, settings, monkeypatch):
+    from integrations.internet_archive import download as ia_download
+
+    settings.IA_BASE_URL = replay.url
+    monkeypatch.setattr(ia_download, "validate_identifier", lambda identifier: identifier)  # the last line of defence
+    with pytest.raises(InvalidIdentifier):
+        with ia_download.FileDownloader().open("bad\nitem", "t01.mp3"):
+            pass
+    assert replay.requests == []
