@@ -36,6 +36,7 @@ from integrations.http import HttpClient
 
 __all__ = [
     "CoverImage", "cover_check", "cover_fetch", "cover_response", "cover_save", "cover_source",
+    "spotify_cover_fetch", "spotify_cover_source",
     "placeholder_colour", "placeholder_initials", "placeholder_png", "placeholder_svg",
 ]
 
@@ -193,6 +194,20 @@ def cover_fetch(url: str, *, service: str, hosts: Iterable[str], origins: Iterab
         client.close()
     data = bytes(body)
     return CoverImage(data=data, extension=cover_check(data, service=service))
+
+
+def spotify_cover_source(url: str) -> str | None:
+    """Where a Spotify cover URL is fetched from (SPOTIFY_COVER_HOSTS or SPOTIFY_API_URL's origin), else None."""
+    api = urlsplit(settings.SPOTIFY_API_URL)
+    return cover_source(url, hosts=settings.SPOTIFY_COVER_HOSTS, origins=[f"{api.scheme}://{api.netloc}"],
+                        base_url=settings.SPOTIFY_COVER_BASE_URL)
+
+
+def spotify_cover_fetch(url: str) -> CoverImage:
+    """The checked Spotify cover image at ``url`` (see cover_fetch; SPOTIFY_COVER_BASE_URL applies)."""
+    api = urlsplit(settings.SPOTIFY_API_URL)
+    return cover_fetch(url, service="spotify.covers", hosts=settings.SPOTIFY_COVER_HOSTS,
+                       origins=[f"{api.scheme}://{api.netloc}"], base_url=settings.SPOTIFY_COVER_BASE_URL)
 
 
 def cover_save(*, image: CoverImage, folder: str) -> str:

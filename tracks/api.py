@@ -327,7 +327,7 @@ def pack_cover(request: HttpRequest, pack_id: int, cover: File[UploadedFile]):
 def _series_detail(series) -> dict:
     comparison = selectors.album_series_comparison(series=series)
     base = {"id": series.pk, "series_number": series.series_number, "artist": series.artist, "album": series.album,
-            "year": series.year, "cover_url": series.cover.url if series.cover else series.cover_url,
+            "year": series.year, "cover_url": series.cover_src,
             "description": series.description, "status": series.status, "spotify_album_id": series.spotify_album_id,
             "song_count": series.songs.count(), "tracklist_fetched_at": series.tracklist_fetched_at}
     return {**base, "tracks": [{"number": r.number, "title": r.title, "state": r.state,

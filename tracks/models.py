@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 
 from common.models import TimeStampedModel
 
@@ -58,6 +59,9 @@ class AlbumSeries(TimeStampedModel):
     year = models.PositiveIntegerField(null=True, blank=True)
     cover = models.ImageField(upload_to=cover_upload_to, blank=True)
     cover_url = models.URLField(max_length=500, blank=True)
+    # The stored copy of cover_url (tracks.services.covers): pages never hot-link Spotify's CDN.
+    cover_file = models.FileField(max_length=300, blank=True)
+    cover_source_url = models.URLField(max_length=500, blank=True, help_text="The cover_url cover_file was stored from.")
     description = models.TextField(blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.FUTURE, db_index=True)
     spotify_album_id = models.CharField(max_length=64, blank=True)
@@ -76,6 +80,13 @@ class AlbumSeries(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.artist} – {self.album}"
+
+    @property
+    def cover_src(self) -> str:
+        """The uploaded cover, else our cover route for a Spotify cover (stored copy or placeholder), else ""."""
+        if self.cover:
+            return self.cover.url
+        return reverse("tracks:series_cover", args=[self.pk]) if self.cover_url and self.pk else ""
 
 
 class Pack(TimeStampedModel):
@@ -123,6 +134,10 @@ class Song(TimeStampedModel):
     spotify_track_id = models.CharField(max_length=64, blank=True, db_index=True)
     spotify_album = models.CharField(max_length=200, blank=True)
     spotify_cover_url = models.URLField(max_length=500, blank=True)
+    # The stored copy of spotify_cover_url (tracks.services.covers): pages never hot-link Spotify's CDN.
+    spotify_cover_file = models.FileField(max_length=300, blank=True)
+    spotify_cover_source_url = models.URLField(max_length=500, blank=True,
+                                               help_text="The spotify_cover_url spotify_cover_file was stored from.")
     spotify_release_year = models.PositiveIntegerField(null=True, blank=True)
     spotify_duration_ms = models.PositiveIntegerField(null=True, blank=True)
     enriched_at = SafeDateTimeField()
@@ -143,9 +158,10 @@ class Song(TimeStampedModel):
 
     @property
     def cover_src(self) -> str:
+        """The uploaded cover, else our cover route for a Spotify cover (stored copy or placeholder), else ""."""
         if self.cover:
             return self.cover.url
-        return self.spotify_cover_url
+        return reverse("tracks:song_cover", args=[self.pk]) if self.spotify_cover_url and self.pk else ""
 
     @property
     def duration_display(self) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
+from django.urls import reverse
 from ninja import Field, FilterSchema, Schema
 from pydantic import BeforeValidator, field_validator
 
@@ -63,6 +64,11 @@ class SongOut(Schema):
     @staticmethod
     def resolve_cover_url(obj) -> str:
         return obj.cover_src or ""
+
+    @staticmethod
+    def resolve_spotify_cover_url(obj) -> str:
+        # our cover route (stored copy or placeholder), never Spotify's CDN
+        return reverse("tracks:song_cover", args=[obj.pk]) if obj.spotify_cover_url else ""
 
     @staticmethod
     def resolve_steps_done(obj) -> int:
@@ -272,7 +278,7 @@ class AlbumSeriesOut(Schema):
     def resolve_cover_url(obj) -> str:
         if isinstance(obj, dict):  # the detail view passes a ready dict
             return obj["cover_url"]
-        return obj.cover.url if obj.cover else obj.cover_url
+        return obj.cover_src
 
     @staticmethod
     def resolve_song_count(obj) -> int:

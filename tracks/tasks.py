@@ -24,3 +24,23 @@ def evaluate_achievements(self, user_id: int) -> None:
     user = get_user_model().objects.filter(pk=user_id).first()
     if user is not None:
         achievements_evaluate(user=user)
+
+
+@shared_task(base=StylusTask, bind=True, acks_late=True)
+def song_cover_store_task(self, song_id: int) -> bool:
+    """Stores the song's Spotify cover in media storage; safe to run twice (a stored cover is not fetched again).
+
+    Transient errors retry with backoff (StylusTask); a final failure is recorded as a failed job for staff to
+    retry, and pages show the generated placeholder meanwhile.
+    """
+    from .services import song_cover_store
+
+    return song_cover_store(song_id=song_id)
+
+
+@shared_task(base=StylusTask, bind=True, acks_late=True)
+def album_series_cover_store_task(self, series_id: int) -> bool:
+    """Stores the album series' Spotify cover in media storage; the same rules as song_cover_store_task."""
+    from .services import album_series_cover_store
+
+    return album_series_cover_store(series_id=series_id)

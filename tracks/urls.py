@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import cover_views, views
 
 app_name = "tracks"
 urlpatterns = [
@@ -18,6 +18,7 @@ urlpatterns = [
     path("songs/<int:song_id>/steps/<int:step_id>/", views.song_step, name="song_step"),
     path("songs/<int:song_id>/delete/", views.song_delete, name="song_delete"),
     path("songs/<int:song_id>/spotify/", views.song_enrich, name="song_enrich"),
+    path("songs/<int:song_id>/cover/", cover_views.song_cover, name="song_cover"),
     path("packs/", views.pack_board, name="pack_board"),
     path("packs/new/", views.pack_create, name="pack_create"),
     path("packs/<int:pack_id>/", views.pack_detail, name="pack_detail"),
@@ -26,6 +27,7 @@ urlpatterns = [
     path("albums/", views.series_list, name="series_list"),
     path("albums/new/", views.series_create, name="series_create"),
     path("albums/<int:series_id>/", views.series_detail, name="series_detail"),
+    path("albums/<int:series_id>/cover/", cover_views.series_cover, name="series_cover"),
     path("albums/<int:series_id>/tracklist/", views.series_tracklist, name="series_tracklist"),
     path("albums/<int:series_id>/marks/", views.series_mark, name="series_mark"),
     path("albums/<int:series_id>/add-missing/", views.series_add_missing, name="series_add_missing"),

@@ -5,30 +5,17 @@ copy or, when none is stored (not fetched yet, the CDN unreachable, no internet)
 """
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from common.covers import cover_fetch, cover_save, cover_source
+from common.covers import cover_save, spotify_cover_fetch, spotify_cover_source
 
 from ..models import Album
 
 COVER_CLAIM_SECONDS = 300
 COVER_FOLDER = "covers/spotify"
-
-
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
-
-
-def spotify_cover_source(url: str) -> str | None:
-    """Where a Spotify cover URL is fetched from, or None when it is not an http(s) Spotify image."""
-    return cover_source(url, hosts=settings.SPOTIFY_COVER_HOSTS, origins=[_origin(settings.SPOTIFY_API_URL)],
-                        base_url=settings.SPOTIFY_COVER_BASE_URL)
 
 
 def album_cover_needed(*, album: Album) -> bool:
@@ -68,9 +55,7 @@ def album_cover_store(*, album_id: int) -> bool:
         name = (Album.objects.filter(cover_source_url=source).exclude(cover_file="")
                 .values_list("cover_file", flat=True).first())
         if not name:
-            image = cover_fetch(source, service="spotify.covers", hosts=settings.SPOTIFY_COVER_HOSTS,
-                                origins=[_origin(settings.SPOTIFY_API_URL)], base_url=settings.SPOTIFY_COVER_BASE_URL)
-            name = cover_save(image=image, folder=COVER_FOLDER)
+            name = cover_save(image=spotify_cover_fetch(source), folder=COVER_FOLDER)
         # Only if the image URL is still the one fetched: a changed cover is stored by its own run.
         return bool(Album.objects.filter(pk=album_id, image_url=source).update(
             cover_file=name, cover_source_url=source, updated_at=timezone.now()))

@@ -12,6 +12,12 @@ from .collaborations import (  # noqa: F401
     collaboration_respond,
     collaboration_update,
 )
+from .covers import (  # noqa: F401
+    album_series_cover_schedule,
+    album_series_cover_store,
+    song_cover_schedule,
+    song_cover_store,
+)
 from .packs import (  # noqa: F401
     album_series_add_missing,
     album_series_create,

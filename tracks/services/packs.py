@@ -24,6 +24,7 @@ from tracks.models import (
 )
 from tracks.permissions import OWNER_ONLY
 
+from .covers import album_series_cover_schedule
 from .profile import _evaluate, activity_record
 from .songs import _apply_status, song_create
 from .validation import (
@@ -178,6 +179,7 @@ def album_series_create(*, user: AuthUser, data: dict[str, Any], cover: Uploaded
         series = AlbumSeries.objects.create(owner=user, **values)
         activity_record(user=user, verb="series_created", text=f"Started album series {series}")
         _evaluate(user)
+        album_series_cover_schedule(series=series)  # after commit: a Spotify cover is fetched once, by a task
     return series
 
 
@@ -195,6 +197,7 @@ def album_series_update(*, user: AuthUser, series: AlbumSeries, data: dict[str, 
         except IntegrityError:
             raise InvalidInput("You already have a series for that album.", field="album")
         _evaluate(user)
+        album_series_cover_schedule(series=series)
     return series
 
 

@@ -24,6 +24,7 @@ from tracks.models import (
 )
 from tracks.permissions import OWNER_ONLY, Role
 
+from .covers import song_cover_schedule
 from .profile import _evaluate, activity_record
 from .validation import (
     SONG_FIELDS,
@@ -117,6 +118,7 @@ def song_create(*, user: AuthUser, data: dict[str, Any], cover: UploadedFile | N
         activity_record(user=user, verb="song_created", text=f"Added {song.title} by {song.artist}", song=song)
         if evaluate:
             _evaluate(user)
+        song_cover_schedule(song=song)  # after commit: a Spotify cover is fetched once, by a task
     return song
 
 
@@ -175,6 +177,7 @@ def song_update(*, user: AuthUser, song: Song, data: dict[str, Any], cover: Uplo
         else:
             activity_record(user=user, verb="song_updated", text=f"Edited {song.title}", song=song)
         _evaluate(song.owner)
+        song_cover_schedule(song=song)
     return song
 
 

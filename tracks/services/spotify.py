@@ -23,6 +23,7 @@ from tracks.models import (
 )
 from tracks.permissions import Role
 
+from .covers import album_series_cover_schedule, song_cover_schedule
 from .profile import _evaluate, activity_record
 from .songs import _duplicate, song_create
 
@@ -153,6 +154,7 @@ def song_apply_spotify(*, user: AuthUser, song: Song, match: SpotifyMatch) -> So
         song.save()
         activity_record(user=user, verb="song_enriched", text=f"{song.title}: matched on Spotify", song=song)
         _evaluate(song.owner)
+        song_cover_schedule(song=song)  # after commit: the cover is fetched once, by a task
     return song
 
 
@@ -314,4 +316,5 @@ def album_series_fetch_tracklist(*, user: AuthUser, series: AlbumSeries, album: 
     if not series.year and info.year:
         series.year = info.year
     series.save()
+    album_series_cover_schedule(series=series)
     return series
