@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed-$(shell cat requirements/*.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run test bench install chromium lint check migrate demo serve vendor clean
+.PHONY: run test bench install chromium wrk lint check migrate demo serve vendor clean
 
 $(STAMP): requirements/base.txt requirements/production.txt requirements/local.txt requirements/constraints.txt
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -30,7 +30,14 @@ chromium:
 test: install chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: install
+# The platform benchmark's load generator (bench_platform falls back to a slower Python one without it).
+wrk:
+	@command -v wrk >/dev/null 2>&1 || \
+	  ( (apt-get update -qq && apt-get install -y -qq wrk) >/dev/null 2>&1 || \
+	    (sudo apt-get update -qq && sudo apt-get install -y -qq wrk) >/dev/null 2>&1 || \
+	    echo "wrk not installed: bench_platform uses its Python load generator" )
+
+bench: install wrk
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 lint: install

@@ -58,3 +58,19 @@ def test_site_keeps_serving_and_health_degrades_when_redis_dies(redis_proxy, own
     assert body["status"] == "degraded"
     assert body["checks"]["cache"]["ok"] is False
     assert body["checks"]["database"]["ok"] is True
+
+
+def test_outage_pause_is_shared_by_every_instance_in_the_process(redis_proxy):
+    """Django builds a cache backend per request under ASGI: the one built after a failure must not try
+    Redis again (one socket timeout per pause, not one per request), nor build its own client."""
+    proxy, url = redis_proxy
+    params = {"TIMEOUT": 60, "OPTIONS": {"retry_after": 30}}
+    first = FallbackCache(url, params)
+    first.set("fallback:shared", "from-redis")
+    second = FallbackCache(url, params)
+    assert second._redis is first._redis
+    assert second.get("fallback:shared") == "from-redis"
+
+    proxy.kill()
+    assert first.get("fallback:shared") is None  # the failure that starts the pause
+    assert FallbackCache(url, params).status == "memory-fallback"

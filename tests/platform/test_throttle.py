@@ -122,3 +122,31 @@ def test_a_made_up_forwarded_for_header_does_not_buy_a_fresh_budget(clock):
     spoofed = [RequestFactory().get("/api/v1/x", REMOTE_ADDR="203.0.113.50", HTTP_X_FORWARDED_FOR=f"10.9.9.{i}")
                for i in range(3)]
     assert [throttle.allow_request(r) for r in spoofed] == [True, True, False]
+
+
+def test_counters_make_one_command_that_sets_the_window_expiry_once(redis_proxy):  # noqa: F811
+    """INCR, the expiry and both reads run as one script on the server: one command, one reply."""
+    import redis
+
+    proxy, url = redis_proxy
+    tiers = FallbackCache(url, {"TIMEOUT": 60, "OPTIONS": {"retry_after": 30}})
+    tiers.delete("t:win")
+    raw = redis.Redis.from_url(url)
+    before = raw.info("commandstats").get("cmdstat_evalsha", {}).get("calls", 0)
+    assert tiers.incr_and_get("t:win", "t:none", timeout=90, also="t:none") == (1, 0, 0)
+    assert tiers.incr_and_get("t:win", "t:none", timeout=90, also="t:none") == (2, 0, 0)
+    stats = raw.info("commandstats")
+    assert stats["cmdstat_evalsha"]["calls"] - before == 2
+    assert 0 < raw.ttl(tiers._redis.make_key("t:win")) <= 90
+
+
+def test_counters_load_the_script_when_the_server_does_not_know_it(redis_proxy, monkeypatch):  # noqa: F811
+    """A server that restarted (or never saw the script) answers NOSCRIPT: the script is sent with EVAL."""
+    proxy, url = redis_proxy
+    tiers = FallbackCache(url, {"TIMEOUT": 60, "OPTIONS": {"retry_after": 30}})
+    tiers.delete("t:noscript")
+    tiers.set("t:older", 4)
+    monkeypatch.setattr("common.cache._INCR_AND_GET_SHA", b"0" * 40)  # a digest no server has
+    assert tiers.incr_and_get("t:noscript", "t:older", timeout=60) == (1, 4)
+    assert tiers.incr_and_get("t:noscript", "t:older", timeout=60) == (2, 4)
+    assert tiers.status == "redis"  # answered by Redis, not the memory tier
