@@ -6,6 +6,7 @@ import re
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
@@ -175,6 +176,22 @@ def completed_audio_files(*, user: AuthUser) -> list[dict]:
             files.append({"path": str(path), "identifier": d.identifier, "file_name": d.file_name,
                           "title": d.track_title or d.label, "creator": d.creator, "download_id": d.pk})
     return files
+
+
+def verified_files_for_item(*, identifier: str) -> list[tuple[str, Path]]:
+    """(file name, absolute path) of an item's verified files on disk, whoever downloaded them, by file name.
+
+    A download is completed only after its checksums matched (download_run verifies before it moves the file
+    into the library), so these are safe to read as the item's own audio. One copy per file name: the first
+    completed. For jobs that read the files themselves, such as concerts' quality cards.
+    """
+    found: dict[str, Path] = {}
+    for d in (Download.objects.filter(identifier=identifier, status=Download.Status.COMPLETED)
+              .exclude(path="").order_by("completed_at", "pk")):
+        path = d.absolute_path
+        if d.file_name not in found and path is not None and path.is_file():
+            found[d.file_name] = path
+    return sorted(found.items())
 
 
 # -- search history ------------------------------------------------------------------------------------

@@ -39,23 +39,15 @@ SHORTFALL_PENALTY_MAX = 0.5
 
 
 def recording_files_on_disk(*, identifier: str) -> list[tuple[str, Path]]:
-    """(file name, path) of the item's verified downloads, whoever downloaded them.
+    """(file name, path) of the item's verified downloads, whoever downloaded them, in one decodable format.
 
-    Files reach MEDIA_ROOT/downloads/<user>/<identifier>/ only after their checksums matched (partial files
-    live under .partial/), so anything there is verified audio. One copy per file name is enough to measure.
+    Archive says which files are verified and where they are; what can be decoded is decided here.
     """
-    from archive.services import downloads_root
+    from archive.selectors import verified_files_for_item
 
-    root = downloads_root()
-    seen: dict[str, Path] = {}
-    for folder in sorted(root.glob(f"*/{identifier}")):
-        if not folder.is_dir() or folder.parent.name.startswith("."):
-            continue
-        for path in sorted(folder.rglob("*")):
-            name = path.relative_to(folder).as_posix()
-            if path.is_file() and path.suffix.lower().lstrip(".") in DECODABLE and name not in seen:
-                seen[name] = path
-    # one format per recording: the best the user holds
+    seen = {name: path for name, path in verified_files_for_item(identifier=identifier)
+            if path.suffix.lower().lstrip(".") in DECODABLE}
+    # one format per recording: the best one held
     by_ext: dict[str, list[tuple[str, Path]]] = {}
     for name, path in seen.items():
         by_ext.setdefault(path.suffix.lower().lstrip("."), []).append((name, path))

@@ -98,17 +98,32 @@ def concert(db):
     return Concert.objects.get()
 
 
-def _download(media: Path, identifier: str, name: str, data: np.ndarray) -> Path:
-    folder = media / "downloads" / "7" / identifier
-    folder.mkdir(parents=True, exist_ok=True)
-    return _write(folder / name, data)
+@pytest.fixture
+def library(owner, settings):
+    """Adds one file as archive leaves a finished download: on disk under MEDIA_ROOT/downloads/<user>/<item>/
+    with its Download row (completed means verified)."""
+    from archive.models import Download
 
 
-def test_quality_card_reranks_a_lossy_sourced_flac_below_a_clean_one(concert, settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path)
+    def add(identifier: str, name: str, data: np.ndarray | None = None, *, raw: bytes = b"",
+            status: str = Download.Status.COMPLETED) -> Path:
+        media = Path(settings.MEDIA_ROOT)  # each test's own (tests/conftest.py)
+        folder = media / "downloads" / str(owner.pk) / identifier
+        folder.mkdir(parents=True, exist_ok=True)
+        path = _write(folder / name, data) if data is not None else folder / name
+        if raw:
+            path.write_bytes(raw)
+        Download.objects.create(user=owner, identifier=identifier, file_name=name, status=status,
+                                path=str(path.relative_to(media)) if status == Download.Status.COMPLETED else "")
+        return path
+
+    return add
+
+
+def test_quality_card_reranks_a_lossy_sourced_flac_below_a_clean_one(concert, library):
     assert Recording.objects.get(identifier="sb.flac").rank == 1  # metadata ranking: SBD with better reviews
-    _download(tmp_path, "sb.flac", "sb-d1t01.flac", _low_pass(_noise(8.0), 16_000))
-    _download(tmp_path, "sb2.flac", "sb2-d1t01.flac", _noise(8.0, seed=2))
+    library("sb.flac", "sb-d1t01.flac", _low_pass(_noise(8.0), 16_000))
+    library("sb2.flac", "sb2-d1t01.flac", _noise(8.0, seed=2))
     services.recording_quality_measure(identifier="sb2.flac")
     card = services.recording_quality_measure(identifier="sb.flac")
     assert card.lossy_sourced and card.shelf_hz == 16_000
@@ -124,10 +139,9 @@ def test_quality_card_reranks_a_lossy_sourced_flac_below_a_clean_one(concert, se
     assert Recording.objects.get(identifier="sb2.flac").rank == 1
 
 
-def test_quality_card_names_the_shortfall_against_the_other_recording(concert, settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path)
-    _download(tmp_path, "sb.flac", "sb-d1t01.flac", _noise(40.0))
-    _download(tmp_path, "sb2.flac", "sb2-d1t01.flac", _noise(40.0)[: RATE * 20])
+def test_quality_card_names_the_shortfall_against_the_other_recording(concert, library):
+    library("sb.flac", "sb-d1t01.flac", _noise(40.0))
+    library("sb2.flac", "sb2-d1t01.flac", _noise(40.0)[: RATE * 20])
     services.recording_quality_measure(identifier="sb.flac")
     card = services.recording_quality_measure(identifier="sb2.flac")
     assert card.shortfall == pytest.approx(20.0, abs=0.1) and card.reference_identifier == "sb.flac"
@@ -135,11 +149,10 @@ def test_quality_card_names_the_shortfall_against_the_other_recording(concert, s
     assert card.score_delta < 0
 
 
-def test_download_verified_runs_a_quality_job(concert, settings, tmp_path, django_capture_on_commit_callbacks):
+def test_download_verified_runs_a_quality_job(concert, library, django_capture_on_commit_callbacks):
     from archive.signals import download_verified
 
-    settings.MEDIA_ROOT = str(tmp_path)
-    _download(tmp_path, "sb.flac", "sb-d1t01.flac", _noise())
+    library("sb.flac", "sb-d1t01.flac", _noise())
     with django_capture_on_commit_callbacks(execute=True):
         download_verified.send(sender=None, download_id=1, identifier="sb.flac")
     job = Job.objects.get(kind="concerts.quality")
@@ -147,12 +160,9 @@ def test_download_verified_runs_a_quality_job(concert, settings, tmp_path, djang
     assert RecordingQuality.objects.filter(recording__identifier="sb.flac").exists()
 
 
-def test_corrupt_download_fails_the_job_for_staff_and_ranking_falls_back(concert, settings, tmp_path,
+def test_corrupt_download_fails_the_job_for_staff_and_ranking_falls_back(concert, library,
                                                                         django_capture_on_commit_callbacks):
-    settings.MEDIA_ROOT = str(tmp_path)
-    folder = tmp_path / "downloads" / "7" / "sb2.flac"
-    folder.mkdir(parents=True)
-    (folder / "sb2-d1t01.flac").write_bytes(b"fLaC" + b"\x01broken" * 200)
+    library("sb2.flac", "sb2-d1t01.flac", raw=b"fLaC" + b"\x01broken" * 200)
     RecordingQuality.objects.create(recording=Recording.objects.get(identifier="sb2.flac"), score_delta=1.0,
                                     reasons=["stale"])
     services.concert_rerank(concert=concert)
@@ -166,12 +176,34 @@ def test_corrupt_download_fails_the_job_for_staff_and_ranking_falls_back(concert
     assert Recording.objects.get(identifier="sb.flac").rank == 1  # metadata ranking again
 
 
-def test_analyse_recordings_command_measures_one_identifier(concert, settings, tmp_path):
+def test_analyse_recordings_command_measures_one_identifier(concert, library):
     from django.core.management import CommandError, call_command
 
-    settings.MEDIA_ROOT = str(tmp_path)
-    _download(tmp_path, "sb.flac", "sb-d1t01.flac", _noise())
+    library("sb.flac", "sb-d1t01.flac", _noise())
     call_command("analyse_recordings", "--identifier", "sb.flac")
     assert RecordingQuality.objects.filter(recording__identifier="sb.flac").exists()
     with pytest.raises(CommandError, match="No verified audio"):
         call_command("analyse_recordings", "--identifier", "sb2.flac")
+
+
+def test_only_completed_downloads_are_measured(concert, library, settings):
+    """A file still downloading, or one on disk that archive never recorded, is not the recording's audio."""
+    from archive.models import Download
+
+    library("sb.flac", "sb-d1t01.flac", _noise(2.0))
+    library("sb.flac", "sb-d1t02.flac", status=Download.Status.DOWNLOADING)
+    stray = Path(settings.MEDIA_ROOT) / "downloads" / "99" / "sb.flac"
+    stray.mkdir(parents=True)
+    _write(stray / "sb-d1t03.flac", _noise(1.0))
+    assert [name for name, _ in services.recording_files_on_disk(identifier="sb.flac")] == ["sb-d1t01.flac"]
+    assert services.recording_files_on_disk(identifier="sb2.flac") == []
+
+
+def test_files_on_disk_pick_one_format_in_track_order(concert, library):
+    library("sb.flac", "sb-d1t02.flac", _noise(1.0))
+    library("sb.flac", "sb-d1t01.flac", _noise(1.0))
+    library("sb.flac", "sb-d1t01.wav", _noise(1.0))
+    library("sb.flac", "sb-notes.txt", raw=b"taper notes")
+    files = services.recording_files_on_disk(identifier="sb.flac")
+    assert [name for name, _ in files] == ["sb-d1t01.flac", "sb-d1t02.flac"]
+    assert all(path.is_file() for _, path in files)
