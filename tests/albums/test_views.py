@@ -154,7 +154,8 @@ def test_search_remote_asks_aoty(client, aoty, aoty_data, db):
     assert len(aoty.requests_to("/search/")) == 1
 
 
-def test_search_remote_is_limited_per_client_and_shares_the_api_budget(client, stored_album, aoty, aoty_data):
+def test_search_remote_is_limited_per_client_and_shares_the_api_budget(client, stored_album, aoty, aoty_data,
+                                                                        fresh_rate_window):
     aoty.add("/search/", file=aoty_data / "search_small.html", content_type="text/html")
 
     api = [client.get(f"/api/v1/albums/{stored_album.pk}").status_code for _ in range(29)]
@@ -163,7 +164,8 @@ def test_search_remote_is_limited_per_client_and_shares_the_api_budget(client, s
     keystroke = client.get("/albums/search/?q=night+ferry", HTTP_HX_REQUEST="true")  # stored data only: never limited
 
     assert api == [200] * 29 and thirtieth.status_code == 200  # one budget of 30 a minute, pages and API
-    assert limited.status_code == 429 and 1 <= int(limited["Retry-After"]) <= 60
+    # At least the rest of this window; the sliding estimate may ask for part of the next one too.
+    assert limited.status_code == 429 and 59 <= int(limited["Retry-After"]) <= 120
     assert "Too many requests" in limited.content.decode()
     assert len(aoty.requests_to("/search/")) == 1  # the limited search never reached AOTY
     assert keystroke.status_code == 200 and "Night Ferry" in keystroke.content.decode()
