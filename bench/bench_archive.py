@@ -51,12 +51,13 @@ def main() -> int:
     try:
         return run(workdir)
     finally:
-        teardown()
+        # the files first: hundreds of MB must not stay behind when dropping the database fails
         shutil.rmtree(workdir, ignore_errors=True)
         from django.conf import settings
 
         if Path(settings.MEDIA_ROOT).name.startswith("stylus-bench-media-"):
             shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
+        teardown()
 
 
 def _receive_httpx(url: str) -> None:
