@@ -112,3 +112,23 @@ def test_validate_token_wrong_token_is_valid_false(client):
 def test_submit_listens_wrong_method_is_405_in_listenbrainz_shape(client):
     response = client.get("/apis/listenbrainz/1/submit-listens")
     assert response.status_code == 405 and response.json()["code"] == 405
+
+
+def test_submit_listens_accepts_a_1000_listen_batch_larger_than_djangos_upload_limit(client, owner, token, settings):
+    """ListenBrainz allows 10 KiB a listen: 3 KiB of additional_info each is a valid 3 MB batch."""
+    now = int(time.time())
+    payload = [_listen(now - 60 * i, track_name=f"Track {i}", additional_info={"tags": ["x" * 100] * 30})
+               for i in range(1, 1001)]
+    body = json.dumps({"listen_type": "import", "payload": payload}).encode()
+    assert len(body) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    response = _submit(client, token, body)
+    assert (response.status_code, response.json()) == (200, {"status": "ok"})
+    assert Listen.objects.filter(user=owner).count() == 1000
+
+
+def test_submit_listens_over_10_kib_a_listen_is_400_in_listenbrainz_shape(client, owner, token):
+    payload = [_listen(int(time.time()) - 60, additional_info={"blob": "x" * 10_300_000})]
+    response = _submit(client, token, json.dumps({"listen_type": "single", "payload": payload}).encode())
+    assert response.status_code == 400
+    assert response.json() == {"code": 400, "error": "Payload too large."}
+    assert not Listen.objects.exists()
