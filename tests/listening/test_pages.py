@@ -97,6 +97,30 @@ def test_service_worker_is_served_from_the_root_with_its_config(client, settings
     assert "workbox-sw.js" in body and "listening-sw.js" in body and "googleapis" not in body
 
 
+def test_service_worker_and_manifest_under_the_production_static_manifest(client, settings, tmp_path):
+    """Production hashes static file names: the worker still finds Workbox and its own script, the manifest its icon."""
+    import json
+    import re
+
+    from django.core.management import call_command
+
+    settings.STATIC_ROOT = str(tmp_path)
+    settings.STORAGES = {**settings.STORAGES,
+                         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"}}
+    call_command("collectstatic", interactive=False, verbosity=0)
+    response = client.get("/sw.js")
+    assert response.status_code == 200
+    body = response.content.decode()
+    config = json.loads(body.split("self.STYLUS_SW = ", 1)[1].split(";\n", 1)[0])
+    folder = tmp_path / config["workbox"].removeprefix(settings.STATIC_URL)
+    assert (folder / "workbox-routing.prod.js").is_file() and (folder / "workbox-range-requests.prod.js").is_file()
+    assert re.search(r"js/listening-sw\.[0-9a-f]{12}\.js", body)
+    manifest = client.get("/manifest.webmanifest")
+    assert manifest.status_code == 200
+    [icon] = manifest.json()["icons"]
+    assert (tmp_path / icon["src"].removeprefix(settings.STATIC_URL)).is_file()
+
+
 def test_manifest_describes_an_installable_app(client):
     data = client.get("/manifest.webmanifest").json()
     assert data["start_url"] == "/" and data["display"] == "standalone" and data["icons"]
