@@ -21,6 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from common.exceptions import StylusError
+from common.files import ranged_file_response
 from common.types import AuthUser
 from common.views import HtmxHttpRequest
 from integrations.errors import AuthFailed, IntegrationError, TransientError
@@ -271,7 +272,7 @@ def _media(request: HttpRequest, params: Params, user: AuthUser, *, attachment: 
     suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     content_type = selectors.CONTENT_TYPES.get(suffix) or mimetypes.guess_type(filename)[0] or "application/octet-stream"
     if source.local_path:
-        return media.file_response(request, Path(source.local_path), content_type=content_type, attachment=attachment)
+        return ranged_file_response(request, Path(source.local_path), content_type=content_type, attachment=attachment)
     try:
         upstream = ia_stream.open_file(source.identifier, source.filename, range_header=request.headers.get("Range", ""))
     except ia_stream.RangeNotSatisfiable:

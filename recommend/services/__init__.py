@@ -15,7 +15,7 @@ from .catalogue import (  # noqa: F401
     track_features_import_archive,
     track_upsert_from_spotify,
 )
-from .covers import album_cover_needed, album_cover_schedule, album_cover_store  # noqa: F401
+from .covers import album_cover_needed, album_cover_schedule, album_cover_store, album_covers_queue_missing  # noqa: F401
 from .index import (  # noqa: F401
     BUILD_LOCK,
     IndexBusy,

@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from common.covers import cover_save, spotify_cover_fetch, spotify_cover_source
@@ -61,3 +62,11 @@ def album_cover_store(*, album_id: int) -> bool:
             cover_file=name, cover_source_url=source, updated_at=timezone.now()))
     finally:
         cache.delete(claim)
+
+
+def album_covers_queue_missing() -> int:
+    """Queues the cover store for every album whose Spotify cover is not stored yet (rows from before covers
+    were stored, or whose task failed); returns how many were queued. Safe to run again."""
+    missing = Album.objects.exclude(image_url="").exclude(cover_file__gt="", cover_source_url=F("image_url"))
+    return sum(album_cover_schedule(album=album) for album in missing.only("pk", "image_url", "cover_file",
+                                                                             "cover_source_url").iterator())

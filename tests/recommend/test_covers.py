@@ -148,3 +148,20 @@ def test_own_track_cover_is_private(client, owner_client, outsider_client, owner
     assert owner_client.get(track.cover_url).status_code == 200
     assert outsider_client.get(track.cover_url).status_code == 404
     assert client.get(track.cover_url).status_code == 404
+
+
+def test_store_covers_command_queues_only_albums_not_stored_yet(covers_on, db, django_capture_on_commit_callbacks):
+    from django.core.management import call_command
+
+    covers_on.add(COVER_PATH, body=jpeg(), content_type="image/jpeg")
+    album = _album()  # stored before covers were: no task was queued for it
+    Album.objects.create(title="No Image")
+    out = io.StringIO()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("recommend_store_covers", stdout=out)
+    call_command("recommend_store_covers", stdout=out)
+
+    album.refresh_from_db()
+    assert album.cover_file and out.getvalue().splitlines() == ["Queued 1 album cover(s).", "Queued 0 album cover(s)."]
+    assert len(covers_on.requests_to(COVER_PATH)) == 1

@@ -153,3 +153,23 @@ def test_cover_routes_are_private(outsider_client, client, owner):
     for url in (f"/tracks/albums/{series.pk}/cover/", f"/tracks/songs/{song.pk}/cover/"):
         assert outsider_client.get(url).status_code == 404
         assert client.get(url).status_code == 302  # to the login page
+
+
+def test_store_covers_command_queues_only_covers_not_stored_yet(owner, spotify, django_capture_on_commit_callbacks):
+    from django.core.management import call_command
+
+    spotify.add(COVER_PATH, body=jpeg(), content_type="image/jpeg")
+    series = AlbumSeries.objects.create(owner=owner, artist="Radiohead", album="OK Computer", cover_url=OKC)
+    song = Song.objects.create(owner=owner, title="Airbag", artist="Radiohead", spotify_cover_url=OKC)
+    Song.objects.create(owner=owner, title="Lucky", artist="Radiohead")  # no cover to store
+    out = io.StringIO()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("tracks_store_covers", stdout=out)
+    call_command("tracks_store_covers", stdout=out)
+
+    series.refresh_from_db()
+    song.refresh_from_db()
+    assert series.cover_file and song.spotify_cover_file.name == series.cover_file.name
+    assert out.getvalue().splitlines() == ["Queued 2 cover(s).", "Queued 0 cover(s)."]
+    assert len(spotify.requests_to(COVER_PATH)) == 1

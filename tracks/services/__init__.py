@@ -15,6 +15,7 @@ from .collaborations import (  # noqa: F401
 from .covers import (  # noqa: F401
     album_series_cover_schedule,
     album_series_cover_store,
+    covers_queue_missing,
     song_cover_schedule,
     song_cover_store,
 )

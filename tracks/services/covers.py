@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.db import models, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from common.covers import cover_save, spotify_cover_fetch, spotify_cover_source
@@ -101,3 +102,15 @@ def song_cover_store(*, song_id: int) -> bool:
 def album_series_cover_store(*, series_id: int) -> bool:
     """Fetches the series' Spotify cover once and stores it; the same rules as song_cover_store."""
     return _store(_SERIES, series_id)
+
+
+def covers_queue_missing() -> int:
+    """Queues the cover store for every song and album series whose Spotify cover is not stored yet (rows from
+    before covers were stored, or whose task failed); returns how many were queued. Safe to run again."""
+    queued = 0
+    for spec, task_name in ((_SONG, "song_cover_store_task"), (_SERIES, "album_series_cover_store_task")):
+        rows = (spec.model._default_manager.exclude(**{spec.url: ""})
+                .exclude(**{f"{spec.file}__gt": "", spec.source: F(spec.url)})
+                .only("pk", spec.url, spec.file, spec.source))
+        queued += sum(_schedule(row, spec, task_name) for row in rows.iterator())
+    return queued
