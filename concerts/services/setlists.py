@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
 
+from common.exceptions import StylusError
 from integrations.errors import IntegrationError
 from integrations.internet_archive.types import ItemFile, ItemMetadata
 
@@ -223,7 +224,9 @@ def setlists_extract(*, artist: str = "", fetch: Callable[[str], ItemMetadata] |
                                                                description=recording.description,
                                                                info_text=recording.info_text, book=book)
                 counts["recordings"] += 1
-            except IntegrationError as exc:
+            except (IntegrationError, StylusError) as exc:
+                # the archive is down or no longer has the item (archive's own errors arrive as domain errors):
+                # the recording keeps the setlist it had, and the run goes on with the others
                 counts["failed"] += 1
                 log.warning("setlist of %s not extracted: %s", recording.identifier, exc)
         concert_setlist_agree(concert=concert)
@@ -234,8 +237,10 @@ def setlists_extract(*, artist: str = "", fetch: Callable[[str], ItemMetadata] |
 
 
 def _stored_tracks(recording: Recording) -> list[AudioTrack]:
-    """The files the last extraction attached, so a re-run without the network keeps them."""
-    return [AudioTrack(name=e.file_name, title="", track=e.position, length=e.length)
+    """The files the last extraction attached, so a re-run without the network keeps them; where the files'
+    own titles were the setlist's source they are given back too, or the re-run would trust the description."""
+    return [AudioTrack(name=e.file_name, title=(e.title + (" >" if e.segue else "")) if e.source == "files" else "",
+                       track=e.position, length=e.length)
             for e in recording.setlist.exclude(file_name="")]
 
 

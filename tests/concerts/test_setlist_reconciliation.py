@@ -118,3 +118,44 @@ def test_concert_page_shows_the_agreed_setlist_and_the_disagreement(db, client):
     assert "Set 1" in html and "Fire On The Mountain" in html
     assert "1 recording disagree" in html and "lacks Fire On The Mountain" in html
     assert "not measured (ranked by metadata)" in html
+
+
+def test_extract_setlists_command_goes_on_when_the_archive_lacks_an_item(db, replay, settings, shared_fixtures):
+    """One item gone from the archive (404) is counted and keeps its stored setlist; the others are extracted."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    gd = "gd1977-04-23.mtx.seamons.97596.sbeok.flac16"
+    settings.IA_BASE_URL = replay.url
+    replay.add(f"/metadata/{gd}", file=shared_fixtures / "internet_archive" / f"metadata_{gd}.json")
+    replay.add("/metadata/gd.gone", status=404, json_body={"error": "not found"})
+    replay.add(f"/download/{gd}/gd1977-04-23.97596.txt", body=b"d1t01 Tuning\n")
+    services.concerts_aggregate_items(docs=[_doc("gd.gone", date="1977-04-22"), _doc(gd, date="1977-04-23")],
+                                      enrich=False)
+    gone = Recording.objects.get(identifier="gd.gone")
+    services.recording_setlist_store(recording=gone, tracks=[], description="Set 1\nBertha\nDeal")
+    out = StringIO()
+    call_command("extract_setlists", stdout=out)
+    assert "1 recordings unavailable" in out.getvalue()
+    assert list(gone.setlist.values_list("title", flat=True)) == ["Bertha", "Deal"]  # kept
+    assert Performance.objects.filter(concert__date_text="1977-04-23").count() == 22
+
+
+def test_extract_setlists_offline_keeps_a_setlist_taken_from_file_titles(db):
+    """The titled files said three songs where the description lists five: an offline re-run must agree."""
+    from django.core.management import call_command
+
+    services.concerts_aggregate_items(docs=[_doc("gd.files")], enrich=False)
+    recording = Recording.objects.get(identifier="gd.files")
+    description = "Set 1\nBertha\nScarlet Begonias ->\nFire On The Mountain\nSet 2\nEstimated Prophet\nE: U.S. Blues"
+    Recording.objects.filter(pk=recording.pk).update(description=description)
+    recording.refresh_from_db()
+    services.recording_setlist_store(recording=recording, description=description, tracks=[
+        AudioTrack(name="t01.flac", title="Bertha", track=1, length=300.0),
+        AudioTrack(name="t02.flac", title="Scarlet Begonias ->", track=2, length=600.0),
+        AudioTrack(name="t03.flac", title="Fire on the Mountain", track=3, length=700.0)])
+    before = list(recording.setlist.order_by("position").values_list("title", "segue", "file_name", "set_label"))
+    assert [row[0] for row in before] == ["Bertha", "Scarlet Begonias", "Fire on the Mountain"]
+    call_command("extract_setlists", "--offline")
+    assert list(recording.setlist.order_by("position").values_list("title", "segue", "file_name", "set_label")) == before
