@@ -147,9 +147,12 @@ PRIVATE_PAGES: dict[str, Callable] = {
     "tracks/albums/<int:series_id>/tracklist/": _series,
     "tracks/albums/<int:series_id>/marks/": _series,
     "tracks/albums/<int:series_id>/add-missing/": _series,
+    "tracks/albums/<int:series_id>/cover/": _series,
+    "tracks/songs/<int:song_id>/cover/": _song,
     "tracks/collaborations/<int:collaboration_id>/": _collaboration,
     "tracks/u/<str:username>/": _profile,  # public only for users who opt in
     "recommend/mine/<int:pk>/": _own_track,
+    "recommend/tracks/<int:pk>/cover/": _own_track,  # catalogue covers are public; an upload's is its owner's
     "recommend/jobs/<int:pk>/": _job,
     "digger/searches/<int:pk>/": _saved_search,
     "digger/searches/<int:pk>/edit/": _saved_search,
