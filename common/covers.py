@@ -167,7 +167,7 @@ def cover_check(data: bytes, *, service: str) -> str:
 
 
 def cover_fetch(url: str, *, service: str, hosts: Iterable[str], origins: Iterable[str] = (), base_url: str = "",
-                timeout: float | None = None) -> CoverImage:
+                timeout: float | None = None, min_interval: float | None = None) -> CoverImage:
     """The checked image at ``url``: one GET, no redirects followed, at most MAX_COVER_BYTES read.
 
     Raises PermanentError for a URL that may not be fetched (see cover_source), a redirect, an oversize body
@@ -179,7 +179,7 @@ def cover_fetch(url: str, *, service: str, hosts: Iterable[str], origins: Iterab
     parts = urlsplit(source)
     # No retries here: the caller's task retries transient errors with backoff (StylusTask).
     client = HttpClient(service=service, base_url=f"{parts.scheme}://{parts.netloc}", max_retries=0,
-                        timeout=timeout, headers={"Accept": "image/*"})
+                        timeout=timeout, min_interval=min_interval or 0.0, headers={"Accept": "image/*"})
     try:
         # A redirect is not followed: it could point anywhere, past the host check above.
         with client.stream("GET", source, follow_redirects=False) as response:

@@ -15,7 +15,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
-from integrations.aoty import covers as aoty_covers
+from common.covers import cover_fetch
 
 from ..models import Album
 
@@ -54,7 +54,12 @@ def album_cover_store(*, album_id: int) -> bool:
         return False
     try:
         source = album.cover_url
-        image = aoty_covers.fetch_cover(source)
+        # Only albumoftheyear.org images (a scraped URL pointing elsewhere is refused); AOTY_COVER_BASE_URL
+        # replaces the host (the replay server in tests, a mirror offline). Covers come from AOTY's CDN, not the
+        # site, so they are spaced by at most a second rather than AOTY_MIN_INTERVAL.
+        image = cover_fetch(source, service="aoty.covers", hosts=["albumoftheyear.org"],
+                            base_url=settings.AOTY_COVER_BASE_URL, timeout=settings.AOTY_TIMEOUT,
+                            min_interval=min(1.0, float(settings.AOTY_MIN_INTERVAL)))
         digest = hashlib.sha256(image.data).hexdigest()[:12]
         name = default_storage.save(f"covers/albums/{album.aoty_id}-{digest}.{image.extension}", ContentFile(image.data))
         stored = Album.objects.filter(pk=album_id, cover_url=source).update(
