@@ -84,6 +84,9 @@
     resetCounters();
     seekTarget = null;
     pendingSeek = positionSeconds > 0 ? positionSeconds : null;
+    // Position the track before it starts, so a ?t= link does not play its first second; onplay and the time
+    // updates confirm the seek (applySeek, onTime) where the engine dropped it.
+    if (pendingSeek !== null) engine.setPosition(pendingSeek * 1000);
     if (items.length) enableBoost();
     if (autoplay) { engine.play(); announce(); }
     saveQueue();
