@@ -327,24 +327,21 @@ def get_cover_art(request: HttpRequest, params: Params, user: AuthUser) -> HttpR
 
 # -- user data -------------------------------------------------------------------------------------------------
 def _star_ids(params: Params) -> list[str]:
-    return params.all("id") + params.all("albumId") + params.all("artistId")
+    item_ids = params.all("id") + params.all("albumId") + params.all("artistId")
+    if not item_ids:
+        raise SubsonicError(10, "Required parameter is missing: id, albumId or artistId")
+    return item_ids
 
 
 @endpoint("star")
 def star(request: HttpRequest, params: Params, user: AuthUser) -> dict[str, Any]:
-    item_ids = _star_ids(params)
-    if not item_ids:
-        raise SubsonicError(10, "Required parameter is missing: id, albumId or artistId")
-    services.items_star(user=user, item_ids=item_ids)
+    services.items_star(user=user, item_ids=_star_ids(params))
     return {}
 
 
 @endpoint("unstar")
 def unstar(request: HttpRequest, params: Params, user: AuthUser) -> dict[str, Any]:
-    item_ids = _star_ids(params)
-    if not item_ids:
-        raise SubsonicError(10, "Required parameter is missing: id, albumId or artistId")
-    services.items_unstar(user=user, item_ids=item_ids)
+    services.items_unstar(user=user, item_ids=_star_ids(params))
     return {}
 
 

@@ -3,18 +3,16 @@ serve our own copy or a generated placeholder, never Spotify's CDN."""
 from __future__ import annotations
 
 import io
-import struct
-import zlib
 
 import pytest
 from django.urls import reverse
-from PIL import Image
 
 from common.covers import MAX_COVER_BYTES, placeholder_colour
 from common.models import FailedJob
 from integrations.errors import PermanentError
 from recommend import services, tasks
 from recommend.models import Album, Track
+from tests.images import jpeg_bytes, png_claiming
 from tests.recommend.conftest import ROCK_SEED
 from tests.recommend.test_ingest import PLAYLIST, playlist_routes  # noqa: F401  (fixture)
 
@@ -22,18 +20,7 @@ COVER_PATH = "/image/okc640"
 
 
 def jpeg() -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (8, 8), (30, 90, 200)).save(buffer, format="JPEG")
-    return buffer.getvalue()
-
-
-def png_claiming(width: int, height: int) -> bytes:
-    """A tiny PNG whose header claims width x height pixels (a decompression bomb's shape)."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b"")
+    return jpeg_bytes((30, 90, 200))
 
 
 @pytest.fixture

@@ -3,15 +3,13 @@ own copy or a generated placeholder, never Spotify's CDN, and work with no inter
 from __future__ import annotations
 
 import io
-import struct
-import zlib
 
 import pytest
-from PIL import Image
 
 from common.covers import placeholder_colour
 from common.models import FailedJob
 from integrations.errors import PermanentError
+from tests.images import jpeg_bytes, png_claiming
 from tracks import services, tasks
 from tracks.models import AlbumSeries, Song
 
@@ -22,18 +20,7 @@ COVER_PATH = "/image/okcomputer640"
 
 
 def jpeg() -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (8, 8), (40, 160, 90)).save(buffer, format="JPEG")
-    return buffer.getvalue()
-
-
-def png_claiming(width: int, height: int) -> bytes:
-    """A tiny PNG whose header claims width x height pixels (a decompression bomb's shape)."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b"")
+    return jpeg_bytes((40, 160, 90))
 
 
 @pytest.fixture
