@@ -57,7 +57,10 @@ def play_queue_for_user(*, user: AuthUser) -> PlayQueue | None:
 
 # -- now playing, similarity ------------------------------------------------------------------------------------
 def now_playing(*, user: AuthUser) -> list[dict[str, Any]]:
-    """getNowPlaying from the play history's now-playing list (listening app), as NowPlayingEntry rows."""
+    """getNowPlaying from the play history's now-playing list (listening app), as NowPlayingEntry rows.
+
+    Only what `user` may see: their own playback and that of users whose history is public. The Subsonic spec
+    has the list server-wide, but Stylus keeps listening private by default, for every client alike."""
     if not apps.is_installed("listening"):
         return []
     try:
@@ -65,7 +68,7 @@ def now_playing(*, user: AuthUser) -> list[dict[str, Any]]:
     except ImportError:
         return []
     entries = []
-    for row in now_playing_list():
+    for row in now_playing_list(viewer=user):
         identifier, filename = row.get("recording_identifier") or "", row.get("filename") or ""
         song_id = ids.file_song_id(identifier, filename) if identifier and filename else f"np-{row.get('user_id')}"
         entries.append({"id": song_id, "isDir": False, "title": row.get("title") or row.get("track_title") or "",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from subsonic import ids
-from tests.subsonic.conftest import ITEM, OTHER, TRACKS, call_json, completed_download, owner_auth
+from tests.subsonic.conftest import ITEM, OTHER, TRACKS, call_json, completed_download, outsider_auth, owner_auth
 
 
 def _upload(owner, *, artist: str, title: str = "Basement take"):
@@ -125,6 +125,18 @@ def test_scrobble_now_playing_shows_in_get_now_playing(client, library, owner, o
     assert call_json(client, "scrobble", id=song_id, submission="false", **owner_auth())["status"] == "ok"
     entries = call_json(client, "getNowPlaying", **owner_auth())["nowPlaying"]["entry"]
     assert [(e["username"], e["title"]) for e in entries] == [("owner", "Jam")]
+
+
+def test_get_now_playing_hides_a_private_listener_from_others(client, library, owner, owner_app_password,
+                                                              outsider_app_password):
+    from listening.models import ListeningProfile
+
+    song_id = ids.file_song_id(ITEM, TRACKS[1])
+    assert call_json(client, "scrobble", id=song_id, submission="false", **owner_auth())["status"] == "ok"
+    assert call_json(client, "getNowPlaying", **outsider_auth())["nowPlaying"].get("entry", []) == []
+    ListeningProfile.objects.update_or_create(user=owner, defaults={"history_public": True})
+    entries = call_json(client, "getNowPlaying", **outsider_auth())["nowPlaying"]["entry"]
+    assert [e["username"] for e in entries] == ["owner"]
 
 
 def test_scrobble_unknown_song_is_70_and_stores_nothing(client, library, owner, owner_app_password):
