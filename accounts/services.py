@@ -354,19 +354,28 @@ def _export(job: Job) -> None:
         common_services.job_finish(job=job, message="No user to export.")
         return
     targets = _user_models()
-    data: dict[str, list[dict[str, Any]]] = {}
-    for index, (model, field) in enumerate(targets, start=1):
-        rows = list(model._default_manager.filter(**{field: user}).values()[:50000])
-        credentials = _credential_fields(model)
-        data[model._meta.label] = [_safe(r, credentials=credentials) for r in rows]
-        common_services.job_progress(job=job, done=index, total=len(targets), message=f"Exported {model._meta.verbose_name_plural}")
     folder = Path(settings.MEDIA_ROOT) / "exports" / str(user.pk)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"stylus-export-{job.pk}.json"
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"user": user.get_username(), "data": data}, cls=DjangoJSONEncoder, indent=1))
+    exported = 0
+    # Written row by row, every row: a history of hundreds of thousands of listens is the user's data too, and
+    # holding it all in memory (or capping it) is what an export must not do.
+    with tmp.open("w", encoding="utf-8") as out:
+        out.write('{"user": ' + json.dumps(user.get_username()) + ', "data": {')
+        for index, (model, field) in enumerate(targets, start=1):
+            credentials = _credential_fields(model)
+            out.write(("" if index == 1 else ", ") + json.dumps(model._meta.label) + ": [")
+            rows = model._default_manager.filter(**{field: user}).order_by("pk").values().iterator(chunk_size=2000)
+            for count, row in enumerate(rows):
+                out.write(("" if count == 0 else ",\n") + json.dumps(_safe(row, credentials=credentials), cls=DjangoJSONEncoder))
+                exported += 1
+            out.write("]")
+            common_services.job_progress(job=job, done=index, total=len(targets),
+                                         message=f"Exported {model._meta.verbose_name_plural}")
+        out.write("}}\n")
     tmp.replace(path)
-    common_services.job_finish(job=job, message=f"{sum(len(v) for v in data.values())} rows exported.",
+    common_services.job_finish(job=job, message=f"{exported} rows exported.",
                                result={"path": str(path.relative_to(settings.MEDIA_ROOT))})
 
 
