@@ -21,6 +21,7 @@ from django.views.decorators.vary import vary_on_headers
 from common.exceptions import InvalidInput
 from common.types import AuthUser
 from integrations.errors import NotConfigured
+from integrations.internet_archive.parser import is_valid_identifier
 from integrations.lastfm.client import web_auth_url
 
 from . import selectors, services
@@ -170,6 +171,8 @@ def public_history(request: HttpRequest, username: str) -> HttpResponse:
 @require_GET
 def play(request: HttpRequest, identifier: str) -> HttpResponse:
     """A shared moment: /listening/play/<identifier>/?file=...&t=12:34 starts that track there."""
+    if not is_valid_identifier(identifier):  # e.g. a trailing newline: no such item, so no page to play from
+        raise Http404("No such recording.")
     return render(request, "listening/play.html", {"identifier": identifier, "file": request.GET.get("file", "")[:500],
                                                    "t": request.GET.get("t", "")[:12]})
 
