@@ -34,7 +34,7 @@ _MISSING = object()
 _INCR_AND_GET = b"""local n = redis.call('INCR', KEYS[1])
 if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return {n, redis.call('GET', KEYS[2]) or '', redis.call('GET', KEYS[3]) or ''}"""
-_INCR_AND_GET_SHA = hashlib.sha1(_INCR_AND_GET).hexdigest().encode()
+_INCR_AND_GET_SHA = hashlib.sha1(_INCR_AND_GET, usedforsecurity=False).hexdigest().encode()  # Redis names scripts by SHA-1
 
 
 def _command(*parts: bytes) -> bytes:

@@ -31,7 +31,7 @@ Kind = ListenTally.Kind
 
 
 def _hash(*parts: str) -> str:
-    return hashlib.sha1("\x00".join(parts).encode()).hexdigest()
+    return hashlib.sha1("\x00".join(parts).encode(), usedforsecurity=False).hexdigest()
 
 
 def _seconds() -> Coalesce:
