@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 from xml.sax.saxutils import escape
 
@@ -196,18 +197,22 @@ def cover_fetch(url: str, *, service: str, hosts: Iterable[str], origins: Iterab
     return CoverImage(data=data, extension=cover_check(data, service=service))
 
 
+def _spotify_rules() -> dict[str, Any]:
+    # Spotify's image CDN hosts, or the API's own origin (the replay server in tests); SPOTIFY_COVER_BASE_URL
+    # replaces the host of a CDN URL.
+    api = urlsplit(settings.SPOTIFY_API_URL)
+    return {"hosts": settings.SPOTIFY_COVER_HOSTS, "origins": [f"{api.scheme}://{api.netloc}"],
+            "base_url": settings.SPOTIFY_COVER_BASE_URL}
+
+
 def spotify_cover_source(url: str) -> str | None:
     """Where a Spotify cover URL is fetched from (SPOTIFY_COVER_HOSTS or SPOTIFY_API_URL's origin), else None."""
-    api = urlsplit(settings.SPOTIFY_API_URL)
-    return cover_source(url, hosts=settings.SPOTIFY_COVER_HOSTS, origins=[f"{api.scheme}://{api.netloc}"],
-                        base_url=settings.SPOTIFY_COVER_BASE_URL)
+    return cover_source(url, **_spotify_rules())
 
 
 def spotify_cover_fetch(url: str) -> CoverImage:
-    """The checked Spotify cover image at ``url`` (see cover_fetch; SPOTIFY_COVER_BASE_URL applies)."""
-    api = urlsplit(settings.SPOTIFY_API_URL)
-    return cover_fetch(url, service="spotify.covers", hosts=settings.SPOTIFY_COVER_HOSTS,
-                       origins=[f"{api.scheme}://{api.netloc}"], base_url=settings.SPOTIFY_COVER_BASE_URL)
+    """The checked Spotify cover image at ``url`` (see cover_fetch)."""
+    return cover_fetch(url, service="spotify.covers", **_spotify_rules())
 
 
 def cover_save(*, image: CoverImage, folder: str) -> str:
