@@ -46,19 +46,29 @@ def _payload(listen: Listen) -> ListenPayload:
                          recording_mbid=listen.recording_mbid, release_mbid=listen.release_mbid)
 
 
+def _unsent(*, user_id: int, listen_ids: list[int], state: str, credential: str
+            ) -> tuple[ListeningProfile | None, list[Listen]]:
+    """The user's profile and these listens still waiting for one target (`state` is its column). Without the
+    target's credential nothing can be sent: the listens are taken off its queue and none are returned."""
+    profile = ListeningProfile.objects.filter(user_id=user_id).first()
+    listens = list(Listen.objects.filter(user_id=user_id, pk__in=listen_ids,
+                                         **{f"{state}__in": [Listen.Scrobble.PENDING, Listen.Scrobble.FAILED]})
+                   .order_by("listened_at"))
+    if listens and (profile is None or not getattr(profile, credential)):
+        Listen.objects.filter(pk__in=[x.pk for x in listens]).update(**{state: Listen.Scrobble.NONE})
+        return profile, []
+    return profile, listens
+
+
 def scrobble_listenbrainz(*, user_id: int, listen_ids: list[int]) -> int:
     """Sends these listens (still unsent) to the user's ListenBrainz server; returns how many were sent.
 
     Safe to run twice: sent listens are skipped. A transient error marks them failed (the periodic resend and
     the task's own retries pick them up) and is re-raised; a refused token is recorded for the settings page.
     """
-    profile = ListeningProfile.objects.filter(user_id=user_id).first()
-    listens = list(Listen.objects.filter(user_id=user_id, pk__in=listen_ids, listenbrainz_state__in=["pending", "failed"])
-                   .order_by("listened_at"))
-    if not listens:
-        return 0
-    if profile is None or not profile.listenbrainz_token:
-        Listen.objects.filter(pk__in=[x.pk for x in listens]).update(listenbrainz_state="")
+    profile, listens = _unsent(user_id=user_id, listen_ids=listen_ids, state="listenbrainz_state",
+                               credential="listenbrainz_token")
+    if profile is None or not listens:
         return 0
     client = ListenBrainzClient(token=profile.listenbrainz_token, base_url=profile.listenbrainz_url, max_retries=0)
     ids = [x.pk for x in listens]
@@ -80,13 +90,9 @@ def scrobble_listenbrainz(*, user_id: int, listen_ids: list[int]) -> int:
 
 def scrobble_lastfm(*, user_id: int, listen_ids: list[int]) -> int:
     """Sends these listens (still unsent) to Last.fm, 50 per call; same guarantees as scrobble_listenbrainz."""
-    profile = ListeningProfile.objects.filter(user_id=user_id).first()
-    listens = list(Listen.objects.filter(user_id=user_id, pk__in=listen_ids, lastfm_state__in=["pending", "failed"])
-                   .order_by("listened_at"))
-    if not listens:
-        return 0
-    if profile is None or not profile.lastfm_session_key:
-        Listen.objects.filter(pk__in=[x.pk for x in listens]).update(lastfm_state="")
+    profile, listens = _unsent(user_id=user_id, listen_ids=listen_ids, state="lastfm_state",
+                               credential="lastfm_session_key")
+    if profile is None or not listens:
         return 0
     sent = 0
     try:
