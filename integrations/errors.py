@@ -5,10 +5,13 @@ from __future__ import annotations
 class IntegrationError(Exception):
     transient = False
 
-    def __init__(self, message: str, *, service: str = "", status: int | None = None) -> None:
+    def __init__(self, message: str, *, service: str = "", status: int | None = None,
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.service = service
         self.status = status
+        # the answer's headers where a caller passes some on (a 416's Content-Range says the file's length)
+        self.headers = headers or {}
 
 
 class TransientError(IntegrationError):

@@ -153,7 +153,8 @@ class HttpClient:
             return NotFound(text, service=self.service, status=status)
         if status in (401, 403):
             return AuthFailed(text, service=self.service, status=status)
-        return PermanentError(text, service=self.service, status=status)
+        return PermanentError(text, service=self.service, status=status,
+                              headers={"content-range": response.headers.get("Content-Range", "")})
 
     def _sleep_before_retry(self, attempt: int, error: TransientError, waited: float) -> float:
         """Sleeps before the next attempt and returns the time slept; raises `error` instead when the

@@ -275,8 +275,11 @@ def _media(request: HttpRequest, params: Params, user: AuthUser, *, attachment: 
         return ranged_file_response(request, Path(source.local_path), content_type=content_type, attachment=attachment)
     try:
         upstream = ia_stream.open_file(source.identifier, source.filename, range_header=request.headers.get("Range", ""))
-    except ia_stream.RangeNotSatisfiable:
-        return HttpResponse(status=416)
+    except ia_stream.RangeNotSatisfiable as exc:
+        refused = HttpResponse(status=416)
+        if exc.content_range:  # `bytes */<length>`: the player learns the file's length and asks again
+            refused["Content-Range"] = exc.content_range
+        return refused
     except (UpstreamNotFound, AuthFailed) as exc:  # gone, dark or private on the archive
         raise not_found("The file on the archive") from exc
     except TransientError as exc:

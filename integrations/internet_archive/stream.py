@@ -82,7 +82,8 @@ def open_file(identifier: str, name: str, *, range_header: str = "", base_url: s
     except IntegrationError as exc:
         stack.close()
         if exc.status == 416:
-            raise RangeNotSatisfiable(f"{SERVICE} cannot serve {wanted} of {name}") from exc
+            raise RangeNotSatisfiable(f"{SERVICE} cannot serve {wanted} of {name}",
+                                      content_range=exc.headers.get("content-range", "")) from exc
         raise
     except BaseException:
         stack.close()

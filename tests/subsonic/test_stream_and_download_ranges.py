@@ -88,6 +88,9 @@ def test_stream_archive_range_past_the_end_is_416(client, library, owner_app_pas
     response = client.get("/rest/stream", {**owner_auth(), "id": ids.file_song_id(ITEM, TRACKS[0])},
                           HTTP_RANGE="bytes=999999-")
     assert response.status_code == 416
+    # the archive's `bytes */<length>` is passed on, so the player learns the length and asks again
+    refused = response["Content-Range"]
+    assert refused.startswith("bytes */") and 0 < int(refused.removeprefix("bytes */")) < 999999
 
 
 def test_stream_refuses_files_that_are_not_audio(client, library, owner_app_password, replay):
