@@ -47,6 +47,13 @@ def now_playing_send_task(user_id: int, payload: dict) -> None:
     services.now_playing_send(user_id=user_id, **payload)
 
 
+@shared_task(base=StylusTask, max_retries=3, acks_late=True)
+def tallies_fold_task(user_id: int) -> None:
+    from . import services
+
+    services.tallies_fold_queued(user_id=user_id)
+
+
 @shared_task(base=StylusTask)
 def scrobbles_resend_task() -> dict:
     from . import services

@@ -15,7 +15,7 @@ from common.types import AuthUser
 
 from ..models import TEXT_MAX, Listen, ListeningProfile
 from .matching import link, match_key_for
-from .tallies import tallies_drop
+from .tallies import tallies_drop, tallies_fold_soon
 
 # A web play counts once half the track or this much has played, whichever comes first (Last.fm's and
 # ListenBrainz's rule).
@@ -166,6 +166,8 @@ def listens_import(*, user: AuthUser, items: list[ListenIn], source: str, forwar
     if lb or fm:
         ids = list(Listen.objects.filter(user=user, dedupe_key__in=[x.dedupe_key for x in fresh]).values_list("pk", flat=True))
     _after_new_listens(user_id=user.pk, listen_ids=ids, scrobble=bool(ids))
+    if not forward:  # a history import: thousands of listens the next stats read would otherwise fold itself
+        tallies_fold_soon(user_id=user.pk)
     return len(fresh)
 
 

@@ -103,3 +103,37 @@ def test_demo_unload_drops_the_demo_users_tallies(owner):
     assert selectors._stats_from_tallies(user=owner)["plays"] == 120
     demo.unload()
     assert selectors._stats_from_tallies(user=owner)["plays"] == 0
+
+
+def _import(user, count: int, *, start: int = 0) -> int:
+    items = [services.ListenIn(listened_at=timezone.now() - dt.timedelta(minutes=start + i), track_title=f"Song {i % 7}",
+                               artist_name=f"Band {i % 3}") for i in range(count)]
+    return services.listens_import(user=user, items=items, source="import")
+
+
+def test_an_import_folds_the_tallies_in_the_background(owner, django_capture_on_commit_callbacks):
+    from django.core.cache import cache
+
+    from listening.models import ListeningProfile
+    from listening.services.tallies import FOLD_QUEUED_KEY
+
+    cache.delete(FOLD_QUEUED_KEY.format(owner.pk))
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        assert _import(owner, 40) == 40
+        assert _import(owner, 25, start=100) == 25  # a second batch before the fold ran: no second fold queued
+    assert len([c for c in queued if "tallies_fold_task" in c.__code__.co_names]) == 1
+    # the fold ran (eagerly here, on a worker in production) before any stats read
+    profile = ListeningProfile.objects.get(user=owner)
+    assert profile.tallied_plays == 65
+    assert profile.tallied_to_id == Listen.objects.filter(user=owner).order_by("-pk").values_list("pk", flat=True)[0]
+    assert dict(ListenTally.objects.filter(user=owner, kind="artist").values_list("name", "plays")) == \
+        {"Band 0": 14 + 9, "Band 1": 13 + 8, "Band 2": 13 + 8}
+    assert cache.get(FOLD_QUEUED_KEY.format(owner.pk)) is None  # the next import queues a fold again
+    assert selectors._stats_from_tallies(user=owner)["plays"] == 65
+
+
+def test_a_fold_for_a_deleted_account_does_nothing(owner):
+    user_id = owner.pk
+    owner.delete()
+    services.tallies_fold_queued(user_id=user_id)  # the queued fold of an account deleted meanwhile
+    assert not ListenTally.objects.filter(user_id=user_id).exists()
