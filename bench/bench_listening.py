@@ -6,8 +6,10 @@
 2. GET /api/v1/listens/stats?range=all for a user with 100,000 listens, computed afresh each time (cache cleared):
    p50 <= 150 ms on PostgreSQL. Floor: one COUNT(*) of the same user's listens, the least any stats query does.
    The cached figure (the common case: stats are cached until the user's history changes) is printed too.
-   range=all reads the all-time tallies (listening.services.tallies), which the first request builds; year, month
-   and week group the listens in their window each time.
+   range=all reads the all-time tallies (listening.services.tallies); year, month and week group the listens in
+   their window each time. An import queues a background fold of the tallies; Celery is eager under the benchmark's
+   settings, which would run that fold inside the timed import, so here the queued folds are collected and run after
+   the import, as a worker would, and timed on their own.
 Without DATABASE_URL the figures are for SQLite.
 """
 from __future__ import annotations
@@ -59,7 +61,15 @@ def main() -> int:
         data = payloads(N)
         client = Client()
 
-        # 1a. submit-listens, 100 batches of 1,000
+        # 1a. submit-listens, 100 batches of 1,000; the tally folds they queue wait for "the worker" (below)
+        from django.core.cache import cache as shared_cache
+
+        from listening import tasks
+        from listening.services.tallies import FOLD_QUEUED_KEY
+
+        shared_cache.delete(FOLD_QUEUED_KEY.format(importer.pk))  # a rerun's fresh database reuses user ids
+        queued_folds: list[int] = []
+        tasks.tallies_fold_task.delay = queued_folds.append  # the broker, for this process
         with Timer() as t_api:
             for start in range(0, N, BATCH):
                 body = json.dumps({"listen_type": "import", "payload": data[start:start + BATCH]})
@@ -92,9 +102,13 @@ def main() -> int:
         from django.core.cache import cache
 
         headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
-        with Timer() as t_first:  # also builds the all-time tallies of the 100,000 imported listens
+        with Timer() as t_fold:  # the worker's share, off every request's path
+            for user_id in queued_folds:
+                services.tallies_fold_queued(user_id=user_id)
+        print(f"tally fold after the import, on the worker: {len(queued_folds)} queued, {t_fold.seconds:.2f} s")
+        with Timer() as t_first:
             client.get("/api/v1/listens/stats?range=all", **headers)
-        print(f"stats API, range=all, first request after the import (builds the tallies): {t_first.seconds:.2f} s")
+        print(f"stats API, range=all, first request after the import and its fold: {t_first.seconds:.2f} s")
         cold, warm, floor = [], [], []
         for _ in range(15):
             cache.clear()
