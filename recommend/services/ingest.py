@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from common.db import ANALYZE_AFTER_ROWS, planner_statistics_refresh
 from common.exceptions import InvalidInput
 from common.metrics import metrics
 from common.models import Job
@@ -121,6 +122,8 @@ def track_features_import(*, path: str | Path, mapping: dict[str, str] | None = 
                 progress(result.rows, total, result.summary())
     if chunk:
         _import_chunk(chunk, result)
+    if result.created + result.updated >= ANALYZE_AFTER_ROWS:  # recommendations query these tables at once
+        planner_statistics_refresh(Track, TrackArtist, TrackFeatures, Artist)
     if progress:
         progress(result.rows, max(total, result.rows), result.summary())
     metrics.record_timing(name="recommend.import_rows", duration=0.0)

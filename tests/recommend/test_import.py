@@ -74,3 +74,36 @@ def test_import_track_features_command_rejects_bad_mapping(db, small_csv):
 
     with pytest.raises(CommandError, match="FIELD=COLUMN"):
         call_command("import_track_features", str(small_csv), "--map", "nonsense", stdout=StringIO())
+
+
+def test_a_large_import_refreshes_the_planner_statistics(db, small_csv, monkeypatch):
+    """Past ANALYZE_AFTER_ROWS new rows the import ANALYZEs the tables recommendations read; below it, not."""
+    from recommend.services import ingest
+
+    refreshed = []
+    monkeypatch.setattr(ingest, "planner_statistics_refresh", lambda *models: refreshed.append(models))
+    monkeypatch.setattr(ingest, "ANALYZE_AFTER_ROWS", 10**9)
+    services.track_features_import(path=small_csv)
+    assert refreshed == []
+    monkeypatch.setattr(ingest, "ANALYZE_AFTER_ROWS", 1)
+    services.track_features_import(path=small_csv)  # updates count as loaded rows too
+    assert len(refreshed) == 1 and Track in refreshed[0] and TrackFeatures in refreshed[0]
+
+
+def test_planner_statistics_refresh_analyzes_on_postgresql(db):
+    from django.db import connection
+
+    from common.db import planner_statistics_refresh
+
+    if connection.vendor != "postgresql":
+        planner_statistics_refresh(Track)  # a no-op elsewhere, and never an error
+        pytest.skip("ANALYZE statistics are PostgreSQL's; SQLite plans without them here")
+    Track.objects.bulk_create([Track(spotify_id=f"{i:022d}", title=f"T{i}", artist_names="A") for i in range(300)])
+
+    def tuples() -> float:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [Track._meta.db_table])
+            return cursor.fetchone()[0]
+
+    planner_statistics_refresh(Track)
+    assert tuples() == 300  # what the planner now knows of the table (not analysed, it guesses it tiny)
