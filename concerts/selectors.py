@@ -158,14 +158,14 @@ def song_performances(*, song: Song, year: int | None = None) -> list[dict[str, 
     qs = Performance.objects.filter(song=song, non_song=False)
     if year:
         qs = qs.filter(concert__year=year)
-    rows = qs.order_by("concert__date_text", "position").values(
+    rows = qs.order_by("concert__date_text", "position").values_list(  # tuples: one dict a row, built here
         "id", "concert_id", "concert__date_text", "concert__venue", "concert__location", "length", "segue_in",
         "segue_out", "reprise", "set_label", "identifier", "file_name", "title")
-    return [{"id": r["id"], "concert_id": r["concert_id"], "date": r["concert__date_text"],
-             "venue": r["concert__venue"], "location": r["concert__location"], "length": r["length"],
-             "segue_in": r["segue_in"], "segue_out": r["segue_out"], "reprise": r["reprise"],
-             "set": set_name(r["set_label"]), "identifier": r["identifier"], "file_name": r["file_name"],
-             "title": r["title"]} for r in rows]
+    return [{"id": pk, "concert_id": concert_id, "date": date, "venue": venue, "location": location, "length": length,
+             "segue_in": segue_in, "segue_out": segue_out, "reprise": reprise, "set": set_name(set_label),
+             "identifier": identifier, "file_name": file_name, "title": title}
+            for (pk, concert_id, date, venue, location, length, segue_in, segue_out, reprise, set_label, identifier,
+                 file_name, title) in rows]
 
 
 def song_stats(*, song: Song, performances: list[dict[str, Any]]) -> dict[str, Any]:

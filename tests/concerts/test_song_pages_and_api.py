@@ -158,3 +158,15 @@ def test_song_page_escapes_what_the_archive_wrote(client, songs):
     html = client.get(f"/concerts/songs/{songs.pk}/").content.decode()
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "&quot;Ithaca&quot;" in html
+
+
+def test_performance_rows_escape_attributes_and_leave_plain_values_alone():
+    from concerts.templatetags.concerts_tags import performance_rows
+
+    row = {"concert_id": 7, "date": "1977-05-08", "venue": "Barton Hall", "location": "Ithaca, NY", "set": "Set 1",
+           "length": 134.0, "segue_in": True, "segue_out": True, "reprise": False,
+           "identifier": "gd1977-05-08.sbd", "file_name": 'a"b&c<d>\'.flac'}
+    html = performance_rows([row])
+    assert 'data-play-file="a&quot;b&amp;c&lt;d&gt;&#x27;.flac"' in html  # nothing breaks out of the attribute
+    assert ">1977-05-08</a>" in html and "Barton Hall" in html and "2:14" in html
+    assert "&gt; in · out &gt;" in html
