@@ -1,17 +1,19 @@
 """Errors every integration client raises. Each says whether retrying can help."""
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 
 class IntegrationError(Exception):
     transient = False
 
     def __init__(self, message: str, *, service: str = "", status: int | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+                 headers: Mapping[str, str] | None = None) -> None:
         super().__init__(message)
         self.service = service
         self.status = status
-        # the answer's headers where a caller passes some on (a 416's Content-Range says the file's length)
-        self.headers = headers or {}
+        # the refusing answer's headers, for callers that pass some on (a 416's Content-Range gives the length)
+        self.headers: Mapping[str, str] = headers or {}
 
 
 class TransientError(IntegrationError):
@@ -19,8 +21,9 @@ class TransientError(IntegrationError):
 
     transient = True
 
-    def __init__(self, message: str, *, service: str = "", status: int | None = None, retry_after: float | None = None) -> None:
-        super().__init__(message, service=service, status=status)
+    def __init__(self, message: str, *, service: str = "", status: int | None = None, retry_after: float | None = None,
+                 headers: Mapping[str, str] | None = None) -> None:
+        super().__init__(message, service=service, status=status, headers=headers)
         self.retry_after = retry_after
 
 

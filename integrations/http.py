@@ -15,7 +15,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, Protocol
@@ -90,6 +90,19 @@ def parse_retry_after(value: str | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
+def error_for_status(status: int, headers: Mapping[str, str], *, service: str, what: str) -> IntegrationError | None:
+    """The typed error for an HTTP answer (None below 400), carrying its headers: the one mapping for every client."""
+    if status < 400:
+        return None
+    text = f"{service} answered {status} for {what}"
+    if status == 429 or status >= 500:
+        kind = RateLimited if status == 429 else TransientError
+        return kind(text, service=service, status=status, retry_after=parse_retry_after(headers.get("Retry-After")),
+                    headers=headers)
+    kinds: dict[int, type[PermanentError]] = {404: NotFound, 401: AuthFailed, 403: AuthFailed}
+    return kinds.get(status, PermanentError)(text, service=service, status=status, headers=headers)
+
+
 class HttpClient:
     def __init__(
         self,
@@ -139,22 +152,8 @@ class HttpClient:
 
     # -- requests ------------------------------------------------------------------------------
     def _classify(self, response: httpx.Response) -> IntegrationError | None:
-        status = response.status_code
-        if status < 400:
-            return None
-        text = f"{self.service} answered {status} for {response.request.url.path}"
-        if status == 429:
-            return RateLimited(text, service=self.service, status=status,
-                               retry_after=parse_retry_after(response.headers.get("Retry-After")))
-        if status >= 500:
-            return TransientError(text, service=self.service, status=status,
-                                  retry_after=parse_retry_after(response.headers.get("Retry-After")))
-        if status == 404:
-            return NotFound(text, service=self.service, status=status)
-        if status in (401, 403):
-            return AuthFailed(text, service=self.service, status=status)
-        return PermanentError(text, service=self.service, status=status,
-                              headers={"content-range": response.headers.get("Content-Range", "")})
+        return error_for_status(response.status_code, response.headers, service=self.service,
+                                what=response.request.url.path)
 
     def _sleep_before_retry(self, attempt: int, error: TransientError, waited: float) -> float:
         """Sleeps before the next attempt and returns the time slept; raises `error` instead when the

@@ -24,7 +24,8 @@ from urllib.parse import quote, urljoin, urlsplit
 
 from django.conf import settings
 
-from integrations.errors import AuthFailed, IntegrationError, NotFound, PermanentError, RateLimited, TransientError
+from integrations.errors import TransientError
+from integrations.http import error_for_status
 
 from .errors import InvalidIdentifier
 from .parser import safe_relative_path, validate_identifier
@@ -35,13 +36,6 @@ REDIRECTS = (301, 302, 303, 307, 308)
 
 _spacing_lock = threading.Lock()
 _last_request: dict[str, float] = {}
-
-
-def _retry_after(value: str | None) -> float | None:
-    try:
-        return max(0.0, float(value)) if value else None
-    except ValueError:
-        return None
 
 
 class Headers(Mapping[str, str]):
@@ -211,7 +205,7 @@ class FileDownloader:
             headers["Range"] = f"bytes={offset}-"
         connection, response = self._get(self.url(identifier, name), headers)
         try:
-            error = _classify(response.status, Headers(response.getheaders()), name)
+            error = error_for_status(response.status, Headers(response.getheaders()), service=SERVICE, what=name)
             if error is not None:
                 raise error
             yield FileStream(response)
@@ -219,18 +213,3 @@ class FileDownloader:
             # closed, never reused: a body left half-read must not be mistaken for the next response
             response.close()
             connection.close()
-
-
-def _classify(status: int, headers: Mapping[str, str], name: str) -> IntegrationError | None:
-    if status < 400:
-        return None
-    text = f"{SERVICE} answered {status} for {name}"
-    if status == 429:
-        return RateLimited(text, service=SERVICE, status=status, retry_after=_retry_after(headers.get("Retry-After")))
-    if status >= 500:
-        return TransientError(text, service=SERVICE, status=status, retry_after=_retry_after(headers.get("Retry-After")))
-    if status == 404:
-        return NotFound(text, service=SERVICE, status=status)
-    if status in (401, 403):
-        return AuthFailed(text, service=SERVICE, status=status)
-    return PermanentError(text, service=SERVICE, status=status)

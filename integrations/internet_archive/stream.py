@@ -83,7 +83,7 @@ def open_file(identifier: str, name: str, *, range_header: str = "", base_url: s
         stack.close()
         if exc.status == 416:
             raise RangeNotSatisfiable(f"{SERVICE} cannot serve {wanted} of {name}",
-                                      content_range=exc.headers.get("content-range", "")) from exc
+                                      content_range=exc.headers.get("Content-Range", "")) from exc
         raise
     except BaseException:
         stack.close()
