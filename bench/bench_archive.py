@@ -260,8 +260,10 @@ def run(workdir: Path) -> int:
             print(f"archive.{name}_seconds={med[name]:.2f} [{spread[name]}] ({mb / med[name]:.0f} MB/s)")
     if curl:
         print(f"archive.curl_to_disk_seconds={curl_disk_seconds:.2f} (context: curl -o file + sync on the media disk)")
-    paired = sorted(v / max(m, c) for v, m, c in zip(rows["verified"], rows["md5_only"], rows["curl"] or
-                                                    [0.0] * len(rows["verified"]), strict=True))
+    # each round against its own floors: curl and md5-only, then the disk writer too
+    round_floors = [max(m, c) for m, c in zip(rows["md5_only"], rows["curl"] or [0.0] * ROUNDS, strict=True)]
+    paired = sorted(v / f for v, f in zip(rows["verified"], round_floors, strict=True))
+    disk_paired = sorted(v / max(f, d) for v, f, d in zip(rows["verified"], round_floors, rows["disk_only"], strict=True))
     ratio = med["verified"] / floor
     print(f"archive.floor_seconds={floor:.2f} (the slower of curl and md5-only: {floor_name})")
     print(f"archive.verified_vs_floor={ratio:.2f} target<={TARGET_RATIO} {'OK' if ratio <= TARGET_RATIO else 'FAIL'} "
@@ -290,9 +292,6 @@ def run(workdir: Path) -> int:
           f"{wall - report.open_seconds - report.receive_seconds - report.drain_seconds - report.sync_seconds - report.store_seconds:.3f}s")
     disk_floor = max(floor, med["disk_only"])
     disk_ratio = med["verified"] / disk_floor
-    disk_paired = sorted(v / max(m, c, d) for v, m, c, d in zip(rows["verified"], rows["md5_only"], rows["curl"] or
-                                                              [0.0] * len(rows["verified"]), rows["disk_only"],
-                                                              strict=True))
     print(f"archive.floor_with_disk_seconds={disk_floor:.2f} (the slowest of curl, md5-only and disk-only: "
           f"{'disk_only' if med['disk_only'] > floor else floor_name}; the media disk writes at "
           f"{mb / med['disk_only']:.0f} MB/s against md5's {mb / med['md5_only']:.0f} MB/s)")

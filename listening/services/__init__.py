@@ -42,7 +42,7 @@ from .scrobbling import (
     scrobbles_resend,
     settings_summary,
 )
-from .tallies import tallies_drop, tallies_fold_queued, tallies_fold_soon, tallies_refresh
+from .tallies import tallies_drop, tallies_fold_queued, tallies_refresh
 
 __all__ = [
     "CATALOGUE_LOOKUPS_MAX", "COUNT_AFTER_SECONDS", "EARLIEST", "NOW_PLAYING_DEFAULT_SECONDS", "QUEUE_MAX_ITEMS",
@@ -51,5 +51,5 @@ __all__ = [
     "listenbrainz_disconnect", "listens_delete_all", "listens_import", "match_key_for", "normalise",
     "now_playing_clear", "now_playing_send", "now_playing_set", "play_counts", "profile_for", "profile_update",
     "queue_save", "scrobble_lastfm", "scrobble_listenbrainz", "scrobbles_resend", "settings_summary",
-    "tallies_drop", "tallies_fold_queued", "tallies_fold_soon", "tallies_refresh",
+    "tallies_drop", "tallies_fold_queued", "tallies_refresh",
 ]
